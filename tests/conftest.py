@@ -1,0 +1,97 @@
+"""Named users that cover every permission case (after healthchecks' alice/bob/charlie).
+
+- Dr Xavier (practitioner) looks after Alice and Bob.
+- Dr Yara (practitioner) looks after Carol.
+- Sam is clinic staff. Anonymous is nobody.
+"""
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from tracker.models import NeuropathyKind, Patient, Practitioner
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(username, **extra):
+    return User.objects.create_user(username=username, password=PASSWORD, **extra)
+
+
+def make_practitioner(username, name):
+    return Practitioner.objects.create(user=make_user(username), display_name=name)
+
+
+def make_patient(username, name, practitioner, kind=NeuropathyKind.DIABETIC):
+    return Patient.objects.create(
+        user=make_user(username),
+        display_name=name,
+        practitioner=practitioner,
+        neuropathy_kind=kind,
+    )
+
+
+@pytest.fixture
+def xavier(db):
+    return make_practitioner("xavier", "Dr Xavier")
+
+
+@pytest.fixture
+def yara(db):
+    return make_practitioner("yara", "Dr Yara")
+
+
+@pytest.fixture
+def alice(xavier):
+    return make_patient("alice", "Alice Archer", xavier)
+
+
+@pytest.fixture
+def bob(xavier):
+    return make_patient("bob", "Bob Baker", xavier)
+
+
+@pytest.fixture
+def carol(yara):
+    return make_patient("carol", "Carol Carter", yara)
+
+
+@pytest.fixture
+def staff(db):
+    return make_user("sam", is_staff=True, is_superuser=True)
+
+
+def client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def alice_client(alice):
+    return client_for(alice.user)
+
+
+@pytest.fixture
+def bob_client(bob):
+    return client_for(bob.user)
+
+
+@pytest.fixture
+def carol_client(carol):
+    return client_for(carol.user)
+
+
+@pytest.fixture
+def xavier_client(xavier):
+    return client_for(xavier.user)
+
+
+@pytest.fixture
+def yara_client(yara):
+    return client_for(yara.user)
+
+
+@pytest.fixture
+def staff_client(staff):
+    return client_for(staff)

@@ -1,0 +1,374 @@
+"""The learn pages: content rules, the loader, and the views that show them.
+
+Content and loader tests need no database: run them alone with
+    pytest tests/test_learn.py -p no:django -k "not view"
+View tests use pytest-django's client and the named users from conftest.py; they ask
+for the ``db`` fixture rather than the django_db marker, so the module still collects
+when the Django plugin is off.
+"""
+
+import datetime
+import re
+
+import markdown
+import pytest
+import textstat
+from django.utils.html import escape
+
+from tracker import learn
+
+REQUIRED_SLUGS = {
+    "peripheral-neuropathy",
+    "how-acupuncture-may-help",
+    "evidence",
+    "tracking-your-symptoms",
+    "safety",
+}
+MIN_READING_EASE = 50
+SOURCE_LINK = re.compile(
+    r"^https://(doi\.org/10\.\d{4,9}/\S+"
+    r"|pubmed\.ncbi\.nlm\.nih\.gov/\d+/"
+    r"|www\.ncbi\.nlm\.nih\.gov/pmc/articles/PMC\d+/)$"
+)
+CITATION = re.compile(r"\[(\d+(?:,\s*\d+)*)\]")
+FILES = sorted(learn.CONTENT_DIR.glob("*.md"))
+PAGES = learn.all_pages()
+PATIENT_PAGES = [page for page in PAGES if page.audience == "patients"]
+
+
+def page_ids(pages):
+    return [page.slug for page in pages]
+
+
+def body_source(path):
+    """The Markdown after the header and before the References heading."""
+    text = path.read_text(encoding="utf-8")
+    body = text.split("\n\n", 1)[1]
+    return body.split("\n## References", 1)[0]
+
+
+# Content -----------------------------------------------------------------------------
+
+
+def test_the_five_required_pages_exist():
+    assert {page.slug for page in PAGES} >= REQUIRED_SLUGS
+    assert len(PAGES) == len(FILES)
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_every_file_has_all_header_fields(path):
+    md = markdown.Markdown(extensions=["meta"])
+    md.convert(path.read_text(encoding="utf-8"))
+    meta = {key: " ".join(value).strip() for key, value in md.Meta.items()}
+    for key in learn.HEADER_KEYS:
+        assert key in meta, f"{path.name} lacks {key}"
+    for key in ("title", "summary", "slug", "reviewed", "audience", "order"):
+        assert meta[key], f"{path.name}: {key} is empty"
+    datetime.date.fromisoformat(meta["reviewed"])
+    int(meta["order"])
+
+
+def test_slugs_equal_file_names_and_are_unique():
+    assert [page.slug for page in PAGES] == list(dict.fromkeys(page.slug for page in PAGES))
+    assert {page.slug for page in PAGES} == {path.stem for path in FILES}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=page_ids(PAGES))
+def test_header_values_are_valid(page):
+    assert page.reviewed == datetime.date(2026, 11, 21)
+    assert set(page.symptoms) <= set(learn.SYMPTOMS)
+    assert page.audience in learn.AUDIENCES
+    assert page.related, "link at least one related page"
+    assert page.slug not in page.related
+    for slug in page.related:
+        assert learn.get_page(slug), f"{page.slug}: related page {slug!r} does not exist"
+
+
+def test_pages_are_listed_in_header_order():
+    orders = [page.order for page in PAGES]
+    assert orders == sorted(orders)
+    assert len(set(orders)) == len(orders)
+    assert PAGES[0].slug == "peripheral-neuropathy"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=page_ids(PAGES))
+def test_every_reference_has_a_doi_pubmed_or_pmc_link(page):
+    assert page.references, f"{page.slug} has no references"
+    for ref in page.references:
+        assert SOURCE_LINK.match(ref.url), f"{page.slug} [{ref.number}]: {ref.url!r}"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=page_ids(PAGES))
+def test_references_are_numbered_from_one_and_have_anchors(page):
+    numbers = [ref.number for ref in page.references]
+    assert numbers == list(range(1, len(numbers) + 1))
+    for number in numbers:
+        assert f'<li id="ref-{number}">' in page.html
+
+
+@pytest.mark.parametrize("page", PAGES, ids=page_ids(PAGES))
+def test_every_citation_resolves_and_every_reference_is_cited(page):
+    numbers = {ref.number for ref in page.references}
+    linked = [int(n) for n in re.findall(r'href="#ref-(\d+)"', page.html)]
+    assert set(linked) <= numbers, f"{page.slug}: citations without a reference"
+    assert numbers <= set(linked), f"{page.slug}: references never cited"
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_every_bracketed_number_in_the_source_became_a_link(path):
+    in_source = [int(n) for group in CITATION.findall(body_source(path)) for n in group.split(",")]
+    page = learn.get_page(path.stem)
+    assert in_source, f"{path.name} cites nothing"
+    assert list(page.citations) == in_source
+    assert len(re.findall(r'href="#ref-\d+"', page.html)) == len(in_source)
+
+
+@pytest.mark.parametrize("page", PATIENT_PAGES, ids=page_ids(PATIENT_PAGES))
+def test_patient_pages_are_easy_to_read(page):
+    score = textstat.flesch_reading_ease(page.text)
+    assert score >= MIN_READING_EASE, (
+        f"{page.slug}: Flesch reading ease {score:.1f} < {MIN_READING_EASE}"
+    )
+
+
+def test_the_required_pages_are_patient_facing():
+    for slug in REQUIRED_SLUGS:
+        assert learn.get_page(slug).audience == "patients"
+
+
+def test_readability_text_leaves_out_references_and_citation_marks():
+    page = learn.get_page("evidence")
+    assert "doi" not in page.text.lower()
+    assert not CITATION.search(page.text)
+    assert "Cancer experts make no recommendation" in page.text
+
+
+@pytest.mark.parametrize("page", PAGES, ids=page_ids(PAGES))
+def test_no_page_claims_that_acupuncture_repairs_nerves(page):
+    sentences = re.split(r"(?<=[.!?])\s+", page.text)
+    for sentence in sentences:
+        if re.search(r"\b(restor|repair|regenerat|cure)", sentence, re.IGNORECASE):
+            assert re.search(r"\b(no|not|cannot)\b", sentence, re.IGNORECASE), sentence
+
+
+def test_every_study_on_the_evidence_page_has_an_evidence_label():
+    page = learn.get_page("evidence")
+    studies = re.findall(r"<h3>", page.html)
+    labels = re.findall(r"<strong>Evidence label:</strong>", page.html)
+    assert len(studies) == len(labels) >= 7
+
+
+def test_every_mechanism_is_marked_as_a_hypothesis_with_its_evidence():
+    page = learn.get_page("how-acupuncture-may-help")
+    assert page.html.count("<h3>") == page.html.count("<strong>Hypothesis.</strong>") == 4
+    assert page.html.count("<strong>Evidence:</strong>") == 4
+
+
+def test_safety_and_evidence_pages_carry_a_disclaimer():
+    for slug in ("safety", "evidence"):
+        assert "does not replace" in learn.get_page(slug).text
+
+
+@pytest.mark.parametrize("page", PAGES, ids=page_ids(PAGES))
+def test_links_between_pages_point_to_existing_pages(page):
+    for slug in re.findall(r'href="\.\./([^/"]+)/"', page.html):
+        assert learn.get_page(slug), f"{page.slug} links to missing page {slug!r}"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=page_ids(PAGES))
+def test_the_body_leaves_the_h1_to_the_template(page):
+    assert "<h1" not in page.html
+
+
+# Loader ------------------------------------------------------------------------------
+
+HEADER = """Title: A test page
+Summary: For the loader tests.
+Slug: {slug}
+Reviewed: 2026-11-21
+Symptoms: pain
+Audience: patients
+Related: evidence
+Order: 9
+
+"""
+
+
+def write_page(tmp_path, body, slug="test-page"):
+    path = tmp_path / f"{slug}.md"
+    path.write_text(HEADER.format(slug=slug) + body, encoding="utf-8")
+    return path
+
+
+def test_loader_links_citations_and_gives_references_ids(tmp_path):
+    page = learn.parse(
+        write_page(
+            tmp_path,
+            "One claim [1]. Two claims [1, 2].\n\n## References\n\n"
+            "1. First. [doi](https://doi.org/10.1000/x)\n"
+            "2. Second. [PubMed](https://pubmed.ncbi.nlm.nih.gov/123/)\n",
+        )
+    )
+    assert page.citations == (1, 1, 2)
+    assert '<a aria-label="Reference 1" href="#ref-1">1</a>' in page.html
+    assert '<li id="ref-2">' in page.html
+    assert page.references[1] == learn.Reference(
+        2, "Second. PubMed", "https://pubmed.ncbi.nlm.nih.gov/123/"
+    )
+    assert page.text == "One claim. Two claims."
+
+
+def test_loader_escapes_raw_html(tmp_path):
+    page = learn.parse(write_page(tmp_path, 'Hi <script>alert(1)</script> <b onclick="x">b</b>\n'))
+    assert "<script>" not in page.html
+    assert "<b " not in page.html
+    assert "&lt;script&gt;" in page.html
+
+
+def test_loader_rejects_a_slug_that_differs_from_the_file_name(tmp_path):
+    path = write_page(tmp_path, "Text.\n")
+    path = path.rename(tmp_path / "other-name.md")
+    with pytest.raises(ValueError, match="differs from the file name"):
+        learn.parse(path)
+
+
+def test_loader_rejects_a_missing_header_field(tmp_path):
+    path = tmp_path / "broken.md"
+    path.write_text("Title: Broken\nSlug: broken\n\nText.\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="header lacks"):
+        learn.parse(path)
+
+
+def test_loader_rejects_an_unknown_symptom(tmp_path):
+    path = write_page(tmp_path, "Text.\n")
+    path.write_text(path.read_text().replace("Symptoms: pain", "Symptoms: itch"))
+    with pytest.raises(ValueError, match="unknown symptoms"):
+        learn.parse(path)
+
+
+@pytest.mark.parametrize(("words", "minutes"), [(1, 1), (200, 1), (201, 2), (799, 4)])
+def test_reading_time_is_words_over_200_rounded_up(tmp_path, words, minutes):
+    page = learn.parse(write_page(tmp_path, " ".join(["word"] * words) + "\n"))
+    assert page.reading_minutes == minutes
+
+
+def test_get_page_returns_none_for_an_unknown_slug():
+    assert learn.get_page("no-such-page") is None
+
+
+def test_pages_for_takes_slugs_and_symptoms_in_order_without_duplicates():
+    pages = learn.pages_for(["safety", "pain", "evidence"])
+    slugs = [page.slug for page in pages]
+    assert slugs[0] == "safety"
+    assert len(slugs) == len(set(slugs))
+    assert {p.slug for p in PAGES if "pain" in p.symptoms} <= set(slugs)
+    assert [p.slug for p in learn.pages_for("tingling")] == [
+        p.slug for p in PAGES if "tingling" in p.symptoms
+    ]
+
+
+def test_pages_for_rejects_an_unknown_topic():
+    with pytest.raises(ValueError):
+        learn.pages_for(["no-such-page"])
+
+
+@pytest.mark.parametrize("panel", [learn.PANEL_HISTORY, learn.PANEL_PRACTICE])
+def test_panel_constants_name_existing_pages(panel):
+    assert [page.slug for page in learn.pages_for(panel)] == list(panel)
+    assert "tracking-your-symptoms" in panel
+
+
+# Views -------------------------------------------------------------------------------
+
+VIEWERS = ["client", "alice_client", "xavier_client", "staff_client"]
+
+
+def assert_strict_csp_friendly(html):
+    assert "<script" not in html
+    assert not re.search(r"\sstyle=", html)
+    assert not re.search(r"\son[a-z]+=", html)
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+@pytest.mark.parametrize("page", PAGES, ids=page_ids(PAGES))
+def test_view_every_page_renders_for_everyone(request, db, viewer, page):
+    client = request.getfixturevalue(viewer)
+    response = client.get(f"/learn/{page.slug}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert escape(page.title) in html
+    assert f"{page.reading_minutes} min read" in html
+    assert "Last reviewed" in html and "21 November 2026" in html
+    assert 'id="ref-1"' in html
+    assert_strict_csp_friendly(html)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=page_ids(PAGES))
+def test_view_page_links_its_related_pages_at_the_end(client, db, page):
+    html = client.get(f"/learn/{page.slug}/").content.decode()
+    related = html[html.index('id="related-heading"') :]
+    for slug in page.related:
+        assert f'href="/learn/{slug}/"' in related
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_view_index_lists_every_title_and_summary(request, db, viewer):
+    response = request.getfixturevalue(viewer).get("/learn/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for page in PAGES:
+        assert escape(page.title) in html
+        assert escape(page.summary) in html
+        assert f'href="/learn/{page.slug}/"' in html
+    assert_strict_csp_friendly(html)
+
+
+def test_view_unknown_slug_is_404(client, db):
+    assert client.get("/learn/no-such-page/").status_code == 404
+
+
+def test_view_learn_needs_no_login(client, db):
+    response = client.get("/learn/evidence/")
+    assert response.status_code == 200
+    assert "login" not in response.get("Location", "")
+
+
+@pytest.mark.parametrize("panel", [learn.PANEL_HISTORY, learn.PANEL_PRACTICE])
+def test_view_panel_links_to_pages_that_exist(client, db, panel):
+    from django.template.loader import render_to_string
+
+    html = render_to_string("tracker/learn_panel.html", {"learn_pages": learn.pages_for(panel)})
+    assert "<aside" in html and "What this means" in html
+    links = re.findall(r'href="(/learn/[^"]+/)"', html)
+    assert len(links) == len(panel)
+    for link in links:
+        assert client.get(link).status_code == 200
+    assert_strict_csp_friendly(html)
+
+
+def test_view_panel_renders_nothing_without_pages(db):
+    from django.template.loader import render_to_string
+
+    assert render_to_string("tracker/learn_panel.html", {"learn_pages": []}).strip() == ""
+
+
+def assert_panel_links_work(client, html):
+    assert 'class="learn-panel' in html, "the learn panel is missing"
+    panel = html[html.index('class="learn-panel') :]
+    panel = panel[: panel.index("</aside>")]
+    links = re.findall(r'href="(/learn/[^"]+/)"', panel)
+    assert links
+    for link in links:
+        assert client.get(link).status_code == 200
+
+
+def test_view_history_chart_has_a_learn_panel(alice_client):
+    response = alice_client.get("/history/")
+    assert response.status_code == 200
+    assert_panel_links_work(alice_client, response.content.decode())
+
+
+def test_view_practitioner_chart_has_a_learn_panel(xavier_client, alice):
+    response = xavier_client.get(alice.get_absolute_url())
+    assert response.status_code == 200
+    assert_panel_links_work(xavier_client, response.content.decode())

@@ -1,0 +1,52 @@
+import uuid
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tracker.models import SymptomEntry
+
+
+def make_entry(patient, **scores):
+    values = {"pain": 3, "numbness": 3, "tingling": 3, **scores}
+    return SymptomEntry.objects.create(patient=patient, recorded_at=timezone.now(), **values)
+
+
+@pytest.mark.parametrize("symptom", ["pain", "numbness", "tingling"])
+@pytest.mark.parametrize("score", [11, -1])
+def test_database_refuses_scores_outside_0_to_10(alice, symptom, score):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_entry(alice, **{symptom: score})
+    assert SymptomEntry.objects.count() == 0
+
+
+@pytest.mark.parametrize("score", [0, 10])
+def test_database_accepts_the_ends_of_the_scale(alice, score):
+    make_entry(alice, pain=score, numbness=score, tingling=score)
+    assert SymptomEntry.objects.count() == 1
+
+
+def test_database_refuses_a_note_over_1000_characters(alice):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_entry(alice, note="x" * 1001)
+    make_entry(alice, note="é" * 1000)
+    assert SymptomEntry.objects.count() == 1
+
+
+def test_public_id_is_unique(alice):
+    token = uuid.uuid4()
+    make_entry(alice, public_id=token)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_entry(alice, public_id=token)
+    assert SymptomEntry.objects.count() == 1
+
+
+def test_entries_get_distinct_public_ids(alice):
+    first, second = make_entry(alice), make_entry(alice)
+    assert first.public_id != second.public_id
+    assert SymptomEntry.objects.count() == 2
+
+
+def test_patient_urls_use_the_public_id(alice):
+    assert str(alice.public_id) in alice.get_absolute_url()
+    assert f"/{alice.pk}/" not in alice.get_absolute_url()

@@ -1,0 +1,492 @@
+"""SVG chart geometry: data in, plain numbers and strings out.
+
+Pure Python (standard library only). The templates tracker/chart.svg and
+tracker/sparkline.svg only print what is computed here, so the maths can be
+tested without Django and the output passes a strict Content-Security-Policy
+(presentation attributes only, no style attributes, no script).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+SYMPTOMS = ("pain", "numbness", "tingling")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MAX_SCORE = 10
+Y_TICKS = (0, 2, 4, 6, 8, 10)
+# Beyond this many points a series keeps every n-th marker; the line stays complete.
+MAX_MARKERS = 400
+MARKER_SIZE = 3.5
+FONT_SIZE = 12
+CHAR_WIDTH = 7  # rough average glyph width at FONT_SIZE, for laying out the legend
+MIN_TICK_SPACING = 56  # px between x labels such as "30 Nov"
+LABEL_GAP = 6  # px between neighbouring session labels; crowded labels are hidden, lines stay
+AXIS_COLOUR = "#555555"  # 7.5:1 on white
+GRID_COLOUR = "#dddddd"
+BASELINE_DASH = "12 4 2 4"  # dash-dot, distinct from every symptom's own dash
+SESSION_DASH = "4 3"
+DENSE_PX_PER_POINT = 3  # below this spacing single entries blur into a band
+DENSE_MARKER_PX = 8  # then markers only every ~8 px, enough to tell the lines apart
+
+
+@dataclass(frozen=True)
+class SymptomStyle:
+    label: str
+    colour: str
+    dash: str  # stroke-dasharray value; "none" for a solid line
+    marker: str  # "circle", "square" or "triangle"
+
+
+# Okabe-Ito colours, safe for the common colour-vision deficiencies; each has at
+# least 3:1 contrast on white (3.9, 5.2, 3.4). Dash and marker differ too, so the
+# chart still reads in greyscale.
+SYMPTOM_STYLES = {
+    "pain": SymptomStyle("Pain", "#D55E00", "none", "circle"),
+    "numbness": SymptomStyle("Numbness", "#0072B2", "6 4", "square"),
+    "tingling": SymptomStyle("Tingling", "#009E73", "2 3", "triangle"),
+}
+
+
+def contrast_ratio(colour: str, background: str = "#ffffff") -> float:
+    """WCAG 2 contrast ratio between two #rrggbb colours."""
+
+    def luminance(hex_colour):
+        channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(colour), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+# --- Small formatting helpers ------------------------------------------------
+
+
+def num(value: float) -> str:
+    """Coordinate as SVG text: one decimal at most, no "-0"."""
+    text = f"{value:.1f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def day_label(moment: datetime) -> str:
+    return f"{moment.day} {MONTHS[moment.month - 1]}"
+
+
+def time_label(moment: datetime) -> str:
+    return f"{day_label(moment)} {moment:%H:%M}"
+
+
+def _score_text(value) -> str:
+    value = round(value, 1)
+    return str(int(value)) if value == int(value) else f"{value:.1f}"
+
+
+def _marker_title(label, value, at) -> str:
+    return f"{label} {_score_text(value)} — {time_label(at)}"
+
+
+def marker_path(shape: str, x: float, y: float, size: float = MARKER_SIZE) -> str:
+    """Path data for a marker centred on (x, y); one <path> element fits every shape."""
+    if shape == "square":
+        s = size * 0.9
+        return f"M{num(x - s)},{num(y - s)}h{num(2 * s)}v{num(2 * s)}h{num(-2 * s)}Z"
+    if shape == "triangle":
+        s = size * 1.2
+        return (
+            f"M{num(x)},{num(y - s)}L{num(x + s * 0.87)},{num(y + s * 0.5)}"
+            f"L{num(x - s * 0.87)},{num(y + s * 0.5)}Z"
+        )
+    # Circle as two arcs.
+    return f"M{num(x - size)},{num(y)}a{num(size)},{num(size)} 0 1,0 {num(2 * size)},0" + (
+        f"a{num(size)},{num(size)} 0 1,0 {num(-2 * size)},0Z"
+    )
+
+
+# --- Geometry objects --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rect:
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+    @property
+    def width(self) -> float:
+        return round(self.right - self.left, 1)
+
+    @property
+    def height(self) -> float:
+        return round(self.bottom - self.top, 1)
+
+
+@dataclass(frozen=True)
+class Tick:
+    pos: float  # x for the time axis, y for the score axis
+    label: str
+
+
+@dataclass(frozen=True)
+class Marker:
+    x: float
+    y: float
+    d: str  # path data of the marker shape
+    title: str  # tooltip, e.g. "Pain 6 — 3 Nov 14:05"
+
+
+@dataclass
+class Series:
+    symptom: str
+    label: str
+    colour: str
+    dash: str
+    shape: str
+    points: str = ""  # polyline points of the entries
+    markers: list[Marker] = field(default_factory=list)
+    count: int = 0  # entries inside the range (markers may be thinned)
+    rolling_points: str = ""  # polyline of the rolling mean, "" if none
+    baseline_y: float | None = None
+    baseline_title: str = ""
+
+
+@dataclass(frozen=True)
+class SessionMark:
+    x: float
+    number: int
+    label: str  # "S3"
+    title: str  # "Session 3 — 4 Nov"
+    show_label: bool  # False when it would overlap the previous label
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    label: str
+    colour: str
+    dash: str
+    kind: str  # "series", "rolling", "baseline" or "session"
+    x1: float
+    x2: float
+    y: float  # the sample line's y
+    text_x: float
+    text_y: float
+    marker_d: str = ""  # only for kind == "series"
+    y_top: float = 0  # vertical sample line (sessions)
+    y_bottom: float = 0
+
+
+@dataclass
+class Chart:
+    width: int
+    height: int
+    empty: bool = True
+    title: str = ""
+    desc: str = ""
+    plot: Rect | None = None
+    y_ticks: list[Tick] = field(default_factory=list)
+    x_ticks: list[Tick] = field(default_factory=list)
+    series: list[Series] = field(default_factory=list)
+    sessions: list[SessionMark] = field(default_factory=list)
+    legend: list[LegendItem] = field(default_factory=list)
+    x_label: str = ""
+    x_label_x: float = 0
+    x_label_y: float = 0
+    y_label: str = "Score (0–10)"
+    y_label_x: float = 0
+    y_label_y: float = 0
+    session_label_y: float = 0
+    y_tick_text_x: float = 0  # right edge of the score labels
+    x_tick_text_y: float = 0  # baseline of the date labels
+    x_tick_mark_y: float = 0  # lower end of the small tick marks under the axis
+    # More entries than the width can show apart: the template then fades the
+    # raw lines and makes the rolling mean the main line.
+    dense: bool = False
+
+    @property
+    def view_box(self) -> str:
+        return f"0 0 {self.width} {self.height}"
+
+    # Shared styling, exposed so the template has no numbers or colours of its own.
+    axis_colour = AXIS_COLOUR
+    grid_colour = GRID_COLOUR
+    baseline_dash = BASELINE_DASH
+    session_dash = SESSION_DASH
+    font_size = FONT_SIZE
+
+
+@dataclass(frozen=True)
+class Sparkline:
+    width: int
+    height: int
+    empty: bool
+    points: str = ""
+    last_x: float = 0
+    last_y: float = 0
+
+    @property
+    def view_box(self) -> str:
+        return f"0 0 {self.width} {self.height}"
+
+
+# --- Scales ------------------------------------------------------------------
+
+
+class _Scale:
+    """Maps time to x and score to y inside the plot rectangle."""
+
+    def __init__(self, plot: Rect, start: datetime, end: datetime):
+        self.plot = plot
+        self.start = start
+        self.seconds = (end - start).total_seconds()
+
+    def x(self, moment: datetime) -> float:
+        fraction = (moment - self.start).total_seconds() / self.seconds
+        return round(self.plot.left + fraction * (self.plot.right - self.plot.left), 1)
+
+    def y(self, value: float) -> float:
+        value = min(max(value, 0), MAX_SCORE)  # guard against out-of-scale input
+        fraction = value / MAX_SCORE
+        return round(self.plot.bottom - fraction * (self.plot.bottom - self.plot.top), 1)
+
+
+def _visible(pairs, start, end):
+    """(moment, value) pairs inside [start, end], in time order; None values skipped."""
+    return sorted(
+        ((at, v) for at, v in pairs if v is not None and start <= at <= end), key=lambda p: p[0]
+    )
+
+
+# --- Time ticks --------------------------------------------------------------
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    index = moment.month - 1 + months
+    return moment.replace(year=moment.year + index // 12, month=index % 12 + 1, day=1)
+
+
+def time_ticks(start: datetime, end: datetime, max_ticks: int = 12) -> list[tuple[datetime, str]]:
+    """Tick moments and labels: days up to 14 days, weeks up to 16 weeks, else months.
+
+    The step within each kind grows (2 days; 2 weeks; 2, 3, 6, 12 months) so that
+    no more than max_ticks labels are produced.
+    """
+    max_ticks = max(max_ticks, 2)
+    span_days = (end - start).total_seconds() / 86400
+    midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    if span_days <= 7 * 16:
+        if span_days <= 14:
+            first, unit = midnight, 1
+            steps = (1, 2, 3, 7)
+        else:
+            # Weeks start on Monday.
+            first, unit = midnight - timedelta(days=midnight.weekday()), 7
+            steps = (1, 2, 4)
+        step = next((s for s in steps if span_days / (unit * s) < max_ticks), steps[-1])
+        moments, moment = [], first
+        while moment <= end:
+            if moment >= start:
+                moments.append(moment)
+            moment += timedelta(days=unit * step)
+        return [(m, day_label(m)) for m in moments]
+
+    months_span = span_days / 30.4
+    step = next((s for s in (1, 2, 3, 6, 12) if months_span / s < max_ticks), 12)
+    moment = midnight.replace(day=1)
+    # Align to the step (e.g. quarters start in Jan, Apr, Jul, Oct).
+    moment = _add_months(moment, -((moment.month - 1) % step))
+    ticks = []
+    while moment <= end:
+        if moment >= start:
+            name = MONTHS[moment.month - 1]
+            with_year = not ticks or moment.month == 1
+            ticks.append((moment, f"{name} {moment.year}" if with_year else name))
+        moment = _add_months(moment, step)
+    return ticks
+
+
+# --- The trend chart ---------------------------------------------------------
+
+
+def _legend(width, left, has_rolling, has_baselines, has_sessions):
+    """Legend items laid out left to right, wrapping to a new row when full."""
+    entries = [("series", s, SYMPTOM_STYLES[s]) for s in SYMPTOMS]
+    if has_rolling:
+        entries.append(("rolling", "7-day average", None))
+    if has_baselines:
+        entries.append(("baseline", "Baseline", None))
+    if has_sessions:
+        entries.append(("session", "Session", None))
+
+    items = []
+    sample = 22  # length of the sample line
+    row_height = FONT_SIZE + 8
+    x, y = left, FONT_SIZE
+    for kind, name, style in entries:
+        label = style.label if style else name
+        item_width = sample + 6 + len(label) * CHAR_WIDTH + 16
+        if x > left and x + item_width > width - 4:
+            x, y = left, y + row_height
+        line_y = y - FONT_SIZE / 3
+        x1, x2 = x, x + sample
+        if style:
+            colour, dash = style.colour, style.dash
+            marker_d = marker_path(style.marker, x + sample / 2, line_y)
+        else:
+            colour, marker_d = AXIS_COLOUR, ""
+            dash = {"rolling": "none", "baseline": BASELINE_DASH, "session": SESSION_DASH}[kind]
+        if kind == "session":
+            x1 = x2 = x + sample / 2
+        items.append(
+            LegendItem(
+                label=label,
+                colour=colour,
+                dash=dash,
+                kind=kind,
+                x1=round(x1, 1),
+                x2=round(x2, 1),
+                y=round(line_y, 1),
+                text_x=round(x + sample + 6, 1),
+                text_y=round(y, 1),
+                marker_d=marker_d,
+                y_top=round(y - FONT_SIZE + 1, 1),
+                y_bottom=round(y + 2, 1),
+            )
+        )
+        x += item_width
+    return items, y
+
+
+def trend_chart(
+    series,
+    sessions,
+    start,
+    end,
+    width=720,
+    height=300,
+    baselines=None,
+    rolling=None,
+    tz_label=None,
+) -> Chart:
+    """Geometry of the symptom line chart.
+
+    series:    {symptom: [(datetime, score), ...]}
+    sessions:  [(datetime, session number), ...]
+    start/end: the visible time range; anything outside it is left out.
+    baselines: {symptom: mean or None} drawn as horizontal dash-dot lines.
+    rolling:   {symptom: [(datetime, mean), ...]} drawn as thin lines.
+    Returns Chart(empty=True) when no entry falls inside the range.
+    """
+    baselines = baselines or {}
+    rolling = rolling or {}
+    if end < start:
+        start, end = end, start
+    if end == start:
+        # A single moment has no width; centre it in a one-day window.
+        start, end = start - timedelta(hours=12), end + timedelta(hours=12)
+
+    visible = {s: _visible(series.get(s, ()), start, end) for s in SYMPTOMS}
+    if not any(visible.values()):
+        return Chart(width=width, height=height, empty=True)
+
+    visible_sessions = sorted((at, n) for at, n in sessions if start <= at <= end)
+    has_baselines = any(baselines.get(s) is not None for s in SYMPTOMS)
+    has_rolling = any(rolling.get(s) for s in SYMPTOMS)
+    left_margin, right_margin = 52, 28
+    legend, legend_bottom = _legend(
+        width, left_margin, has_rolling, has_baselines, bool(visible_sessions)
+    )
+    # Room under the legend for the session labels ("S3") above the plot.
+    top = legend_bottom + 10 + (FONT_SIZE + 4 if visible_sessions else 0)
+    bottom = height - (44 if tz_label else 28)
+    plot = Rect(left_margin, top, width - right_margin, bottom)
+    scale = _Scale(plot, start, end)
+
+    chart = Chart(width=width, height=height, empty=False, plot=plot, legend=legend)
+    chart.y_ticks = [Tick(scale.y(v), str(v)) for v in Y_TICKS]
+    max_ticks = int((plot.right - plot.left) // MIN_TICK_SPACING)
+    chart.x_ticks = [Tick(scale.x(m), text) for m, text in time_ticks(start, end, max_ticks)]
+
+    busiest = max(len(pairs) for pairs in visible.values())
+    chart.dense = has_rolling and busiest > plot.width / DENSE_PX_PER_POINT
+    max_markers = int(plot.width / DENSE_MARKER_PX) if chart.dense else MAX_MARKERS
+    for symptom in SYMPTOMS:
+        style = SYMPTOM_STYLES[symptom]
+        item = Series(symptom, style.label, style.colour, style.dash, style.marker)
+        pairs = visible[symptom]
+        item.count = len(pairs)
+        coords = [(scale.x(at), scale.y(v)) for at, v in pairs]
+        item.points = " ".join(f"{num(x)},{num(y)}" for x, y in coords)
+        # Keep every n-th marker on long ranges, always including the latest one.
+        step = max(1, math.ceil(len(pairs) / max_markers))
+        keep = set(range(len(pairs) - 1, -1, -step))
+        item.markers = [
+            Marker(x, y, marker_path(style.marker, x, y), _marker_title(style.label, v, at))
+            for i, ((x, y), (at, v)) in enumerate(zip(coords, pairs, strict=True))
+            if i in keep
+        ]
+        roll = _visible(rolling.get(symptom, ()), start, end)
+        item.rolling_points = " ".join(f"{num(scale.x(at))},{num(scale.y(v))}" for at, v in roll)
+        base = baselines.get(symptom)
+        if base is not None:
+            item.baseline_y = scale.y(base)
+            item.baseline_title = f"{style.label} baseline {base:.1f}"
+        chart.series.append(item)
+
+    last_x, last_label = None, ""
+    for at, number in visible_sessions:
+        x, label = scale.x(at), f"S{number}"
+        # Centred labels need half of each label's width between them.
+        room = (len(last_label) + len(label)) / 2 * CHAR_WIDTH + LABEL_GAP
+        show = last_x is None or x - last_x >= room
+        if show:
+            last_x, last_label = x, label
+        title = f"Session {number} — {day_label(at)}"
+        chart.sessions.append(SessionMark(x, number, label, title, show))
+    chart.session_label_y = round(plot.top - 5, 1)
+    chart.y_tick_text_x = round(plot.left - 6, 1)
+    chart.x_tick_text_y = round(plot.bottom + FONT_SIZE + 6, 1)
+    chart.x_tick_mark_y = round(plot.bottom + 4, 1)
+
+    chart.x_label = f"Date (times in {tz_label})" if tz_label else "Date"
+    chart.x_label_x = round((plot.left + plot.right) / 2, 1)
+    chart.x_label_y = round(height - 6, 1)
+    chart.y_label_x = 14
+    chart.y_label_y = round((plot.top + plot.bottom) / 2, 1)
+
+    counts = ", ".join(f"{s.count} {s.label.lower()}" for s in chart.series)
+    span = f"{day_label(start)} {start.year} to {day_label(end)} {end.year}"
+    chart.title = f"Symptom scores, {span}"
+    chart.desc = (
+        f"Line chart of pain, numbness and tingling scores from 0 (none) to 10 (worst), "
+        f"{span}. Entries shown: {counts}. "
+        f"Treatment sessions marked: {len(visible_sessions)}."
+    )
+    return chart
+
+
+# --- Sparklines --------------------------------------------------------------
+
+
+def sparkline(values, width=96, height=24) -> Sparkline:
+    """A small 0-10 line, oldest value first, evenly spaced.
+
+    The y scale is always 0-10 so sparklines side by side compare honestly.
+    A single value is drawn as a dot at the right-hand end (the latest place).
+    """
+    values = [v for v in values if v is not None]
+    if not values:
+        return Sparkline(width, height, empty=True)
+    pad = 2.5  # keeps the stroke and end dot inside the box
+    inner_w, inner_h = width - 2 * pad, height - 2 * pad
+    n = len(values)
+    coords = []
+    for i, value in enumerate(values):
+        x = pad + (inner_w * i / (n - 1) if n > 1 else inner_w)
+        clamped = min(max(value, 0), MAX_SCORE)
+        y = pad + inner_h * (1 - clamped / MAX_SCORE)
+        coords.append((round(x, 1), round(y, 1)))
+    points = " ".join(f"{num(x)},{num(y)}" for x, y in coords)
+    last_x, last_y = coords[-1]
+    return Sparkline(width, height, empty=False, points=points, last_x=last_x, last_y=last_y)

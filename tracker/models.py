@@ -1,0 +1,147 @@
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+from django.urls import reverse
+
+from tracker.scores import SYMPTOMS, Reading
+
+
+class NeuropathyKind(models.TextChoices):
+    DIABETIC = "diabetic", "Diabetic"
+    CHEMOTHERAPY = "chemotherapy", "Chemotherapy-induced"
+    IDIOPATHIC = "idiopathic", "Idiopathic (cause unknown)"
+    OTHER = "other", "Other"
+
+
+class BodyLocation(models.TextChoices):
+    FEET_LEFT = "feet_left", "Left foot"
+    FEET_RIGHT = "feet_right", "Right foot"
+    LOWER_LEGS_LEFT = "lower_legs_left", "Left lower leg"
+    LOWER_LEGS_RIGHT = "lower_legs_right", "Right lower leg"
+    HANDS_LEFT = "hands_left", "Left hand"
+    HANDS_RIGHT = "hands_right", "Right hand"
+    ARMS_LEFT = "arms_left", "Left arm"
+    ARMS_RIGHT = "arms_right", "Right arm"
+    OTHER = "other", "Somewhere else"
+
+
+NOTE_MAX_LENGTH = 1000
+# How long a patient may edit or delete an entry after saving it.
+EDIT_WINDOW = timedelta(hours=24)
+
+
+class Practitioner(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="practitioner"
+    )
+    display_name = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self):
+        return self.display_name
+
+
+class Patient(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, models.CASCADE, related_name="patient")
+    # The only identifier that ever appears in a URL: not guessable, not a count.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    display_name = models.CharField(max_length=100)
+    practitioner = models.ForeignKey(Practitioner, models.PROTECT, related_name="patients")
+    neuropathy_kind = models.CharField(
+        max_length=20, choices=NeuropathyKind.choices, default=NeuropathyKind.OTHER
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["display_name"]
+        indexes = [models.Index(fields=["practitioner", "display_name"])]
+
+    def __str__(self):
+        return self.display_name
+
+    def get_absolute_url(self):
+        return reverse("tracker:patient_detail", args=[self.public_id])
+
+    def readings(self):
+        """All entries as scores.Reading values, oldest first (one query)."""
+        return readings_of(self.entries.all())
+
+    def session_times(self):
+        """The start of every treatment session, oldest first (one query)."""
+        return list(self.sessions.order_by("when").values_list("when", flat=True))
+
+
+class TreatmentSession(models.Model):
+    patient = models.ForeignKey(Patient, models.CASCADE, related_name="sessions")
+    practitioner = models.ForeignKey(Practitioner, models.PROTECT, related_name="sessions")
+    when = models.DateTimeField()
+    points_used = models.TextField(blank=True)
+    # Clinical notes are for practitioners only; never render them on patient pages.
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-when"]
+        indexes = [models.Index(fields=["patient", "when"])]
+
+    def __str__(self):
+        return f"Session for {self.patient} at {self.when:%Y-%m-%d %H:%M}"
+
+
+class SymptomEntry(models.Model):
+    patient = models.ForeignKey(Patient, models.CASCADE, related_name="entries")
+    recorded_at = models.DateTimeField(help_text="When the patient felt it.")
+    pain = models.PositiveSmallIntegerField()
+    numbness = models.PositiveSmallIntegerField()
+    tingling = models.PositiveSmallIntegerField()
+    # A list of BodyLocation values; JSON keeps one row per entry and needs no join.
+    locations = models.JSONField(default=list, blank=True)
+    note = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True)
+    # Used in URLs instead of the integer key. The check-in form sends it as a
+    # one-time token: a double tap or a resent form carries the same value, and
+    # the unique constraint stops the second row.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        verbose_name_plural = "symptom entries"
+        indexes = [models.Index(fields=["patient", "recorded_at"])]
+        constraints = [
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__gte": 0, f"{name}__lte": 10}),
+                    name=f"symptomentry_{name}_0_to_10",
+                )
+                for name in SYMPTOMS
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("note"), NOTE_MAX_LENGTH),
+                name="symptomentry_note_max_length",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.patient}: {self.recorded_at:%Y-%m-%d %H:%M}"
+
+    def is_editable(self, now):
+        """Patients may fix their own entry for 24 hours after saving it."""
+        return now - self.created_at < EDIT_WINDOW
+
+    def location_labels(self):
+        labels = dict(BodyLocation.choices)
+        return [labels.get(value, value) for value in self.locations]
+
+
+def readings_of(entries):
+    """Entries (a queryset) as scores.Reading values, oldest first, in one query."""
+    rows = entries.order_by("recorded_at").values_list("recorded_at", *SYMPTOMS)
+    return [Reading(*row) for row in rows]

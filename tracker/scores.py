@@ -1,0 +1,493 @@
+"""Domain maths for symptom scores: baselines, changes, bands, flags, rolling means.
+
+Pure Python (standard library only) so it can be tested without a database.
+Scores are 0-10 numeric rating scales (NRS). The thresholds follow IMMPACT
+(Dworkin et al. 2008, J Pain 9:105-21; Farrar et al. 2001, Pain 94:149-58);
+see docs/CLINICAL.md for the sources.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+SYMPTOMS = ("pain", "numbness", "tingling")
+
+# Thresholds, in percent of the baseline mean. A change is compared after it
+# has been rounded to one decimal, i.e. exactly as it is shown, and each edge
+# counts as reaching the band ("at least 30%").
+MINIMAL_RATIO = 10
+MODERATE_RATIO = 30
+SUBSTANTIAL_RATIO = 50
+WORSE_RATIO = 30
+# With a zero baseline a percentage is undefined, so a rise in points is used.
+# Farrar 2001 found that about 2 points on the 0-10 scale matched what patients
+# called "much" different, so that is the size we treat as important.
+ZERO_BASELINE_WORSE_POINTS = 2.0
+# Scores of 7-10 are "severe" on the anchor words shown to patients.
+SEVERE_SCORE = 7
+MISSED_AFTER_DAYS = 7
+BASELINE_MIN_ENTRIES = 3
+BASELINE_WINDOW_DAYS = 7
+RECENT_DAYS = 7
+
+BEFORE_FIRST_SESSION = "before_first_session"
+FIRST_WEEK = "first_week"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One check-in: three 0-10 scores at one moment."""
+
+    at: datetime
+    pain: int
+    numbness: int
+    tingling: int
+
+    def value(self, symptom: str) -> int:
+        if symptom not in SYMPTOMS:
+            raise ValueError(f"Unknown symptom: {symptom!r}")
+        return getattr(self, symptom)
+
+    @property
+    def max_score(self) -> int:
+        return max(self.pain, self.numbness, self.tingling)
+
+    @classmethod
+    def from_entry(cls, entry) -> Reading:
+        """Build from any object with recorded_at, pain, numbness, tingling attributes."""
+        return cls(entry.recorded_at, entry.pain, entry.numbness, entry.tingling)
+
+
+def mean(values) -> float | None:
+    """Arithmetic mean, or None when there are no values."""
+    values = list(values)
+    if not values:
+        return None
+    return sum(values) / len(values)
+
+
+def means_by_symptom(readings) -> dict[str, float | None]:
+    readings = list(readings)
+    return {s: mean(r.value(s) for r in readings) for s in SYMPTOMS}
+
+
+def round1(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+# --- Baseline ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Baseline:
+    values: dict[str, float]
+    count: int
+    method: str
+
+    def describe(self) -> str:
+        if self.method == BEFORE_FIRST_SESSION:
+            return "mean before the first session"
+        return "mean of the first week of logging"
+
+
+def choose_baseline(
+    before_session_means,
+    before_session_count,
+    first_week_means,
+    first_week_count,
+    min_entries=BASELINE_MIN_ENTRIES,
+) -> Baseline | None:
+    """Pick the baseline from numbers already aggregated (e.g. by SQL).
+
+    Entries before the first session win when there are at least min_entries
+    of them; otherwise the first 7 days of logging, with the same minimum;
+    otherwise None (too few entries to say anything).
+    """
+    if before_session_means is not None and (before_session_count or 0) >= min_entries:
+        values, count, method = before_session_means, before_session_count, BEFORE_FIRST_SESSION
+    elif first_week_means is not None and (first_week_count or 0) >= min_entries:
+        values, count, method = first_week_means, first_week_count, FIRST_WEEK
+    else:
+        return None
+    return Baseline({s: float(values[s]) for s in SYMPTOMS}, int(count), method)
+
+
+def baseline_for(readings, first_session_at=None, min_entries=BASELINE_MIN_ENTRIES):
+    """Baseline from raw readings; the decision itself is choose_baseline's.
+
+    "Before the first session" means strictly earlier than first_session_at.
+    The first week runs from the earliest reading (inclusive) to 7 days later
+    (exclusive).
+    """
+    readings = list(readings)
+    if not readings:
+        return None
+    before = []
+    if first_session_at is not None:
+        before = [r for r in readings if r.at < first_session_at]
+    week_end = min(r.at for r in readings) + timedelta(days=BASELINE_WINDOW_DAYS)
+    first_week = [r for r in readings if r.at < week_end]
+    return choose_baseline(
+        means_by_symptom(before) if before else None,
+        len(before),
+        means_by_symptom(first_week),
+        len(first_week),
+        min_entries=min_entries,
+    )
+
+
+# --- Change and bands -------------------------------------------------------
+
+
+def percent_change(baseline: float | None, current: float | None) -> float | None:
+    """(current - baseline) / baseline * 100, rounded to 1 decimal; None if undefined."""
+    if baseline is None or current is None or baseline == 0:
+        return None
+    return round((current - baseline) / baseline * 100, 1)
+
+
+def point_change(baseline: float | None, current: float | None) -> float | None:
+    if baseline is None or current is None:
+        return None
+    return round(current - baseline, 1)
+
+
+class Band(StrEnum):
+    WORSE = "worse"
+    NO_CHANGE = "no_change"
+    MINIMAL = "minimal"
+    MODERATE = "moderate"
+    SUBSTANTIAL = "substantial"
+
+    @property
+    def label(self) -> str:
+        return _BAND_LABELS[self]
+
+    @property
+    def phrase(self) -> str:
+        """Lower-case words to end a sentence with."""
+        return _BAND_PHRASES[self]
+
+    @property
+    def is_improvement(self) -> bool:
+        return self in (Band.MINIMAL, Band.MODERATE, Band.SUBSTANTIAL)
+
+
+_BAND_LABELS = {
+    Band.WORSE: "Worse",
+    Band.NO_CHANGE: "No important change",
+    Band.MINIMAL: "Minimal improvement",
+    Band.MODERATE: "Moderate improvement",
+    Band.SUBSTANTIAL: "Substantial improvement",
+}
+_BAND_PHRASES = {
+    Band.WORSE: "a clear worsening",
+    Band.NO_CHANGE: "no important change",
+    Band.MINIMAL: "a minimal improvement",
+    Band.MODERATE: "a moderate improvement",
+    Band.SUBSTANTIAL: "a substantial improvement",
+}
+
+
+def band_for(baseline: float | None, current: float | None) -> Band | None:
+    """IMMPACT band of the change from baseline to current (None if either is missing)."""
+    if baseline is None or current is None:
+        return None
+    if baseline == 0:
+        # Nothing can improve on zero, and a percentage of zero is undefined.
+        rise = point_change(baseline, current)
+        return Band.WORSE if rise >= ZERO_BASELINE_WORSE_POINTS else Band.NO_CHANGE
+    pct = percent_change(baseline, current)
+    if pct <= -SUBSTANTIAL_RATIO:
+        return Band.SUBSTANTIAL
+    if pct <= -MODERATE_RATIO:
+        return Band.MODERATE
+    if pct <= -MINIMAL_RATIO:
+        return Band.MINIMAL
+    if pct >= WORSE_RATIO:
+        return Band.WORSE
+    return Band.NO_CHANGE
+
+
+# --- Recent values ----------------------------------------------------------
+
+
+def _in_recent_window(at, now, days) -> bool:
+    # (now - days, now]: an entry exactly `days` old has dropped out.
+    return now - timedelta(days=days) < at <= now
+
+
+def recent_mean(readings, now, days=RECENT_DAYS) -> dict[str, float | None]:
+    """Mean per symptom over readings with now - days < at <= now."""
+    return means_by_symptom(r for r in readings if _in_recent_window(r.at, now, days))
+
+
+def recent_max(readings, now, days=RECENT_DAYS) -> int | None:
+    """Highest score of any symptom in the same window as recent_mean."""
+    scores = [r.max_score for r in readings if _in_recent_window(r.at, now, days)]
+    return max(scores) if scores else None
+
+
+# --- Flags ------------------------------------------------------------------
+
+_FLAG_LABELS = {
+    "worse": "Worse than baseline",
+    "severe": f"A score of {SEVERE_SCORE} or more this week",
+    "missed": "No recent entry",
+}
+
+
+@dataclass(frozen=True)
+class Flags:
+    worse: bool = False
+    severe: bool = False
+    missed: bool = False
+
+    @property
+    def any(self) -> bool:
+        return self.worse or self.severe or self.missed
+
+    def names(self) -> list[str]:
+        return [name for name in ("worse", "severe", "missed") if getattr(self, name)]
+
+    def labels(self) -> list[str]:
+        return [_FLAG_LABELS[name] for name in self.names()]
+
+
+def flags_for(
+    baseline_values,
+    recent_means,
+    recent_max,
+    last_entry_at,
+    now,
+    missed_after_days=MISSED_AFTER_DAYS,
+    since=None,
+) -> Flags:
+    """Review flags for one patient.
+
+    worse:  any symptom's recent mean is in the WORSE band against its baseline
+            (>= 30% higher, or >= 2 points higher when the baseline is 0).
+            No baseline means no "worse" flag.
+    severe: recent_max (highest score of any symptom in the last 7 days) >= 7.
+    missed: the last entry - or, if there is none, `since` (when the patient
+            joined) - is at least missed_after_days old: exactly 7 days counts.
+            With neither date known, nothing is flagged.
+    """
+    worse = False
+    if baseline_values:
+        worse = any(
+            band_for(baseline_values.get(s), recent_means.get(s)) == Band.WORSE for s in SYMPTOMS
+        )
+    severe = recent_max is not None and recent_max >= SEVERE_SCORE
+    reference = last_entry_at if last_entry_at is not None else since
+    missed = reference is not None and reference <= now - timedelta(days=missed_after_days)
+    return Flags(worse=worse, severe=severe, missed=missed)
+
+
+# --- Rolling means ----------------------------------------------------------
+
+
+def rolling_means(readings, symptom, days=RECENT_DAYS) -> list[tuple[datetime, float]]:
+    """For each reading in time order, the mean of `symptom` over (at - days, at].
+
+    Readings at the same moment are all inside each other's window. A gap in
+    logging just leaves fewer readings in the window. Linear time after sorting.
+    """
+    ordered = sorted(readings, key=lambda r: r.at)
+    window = timedelta(days=days)
+    result = []
+    total = 0
+    lo = hi = 0
+    for reading in ordered:
+        while hi < len(ordered) and ordered[hi].at <= reading.at:
+            total += ordered[hi].value(symptom)
+            hi += 1
+        while ordered[lo].at <= reading.at - window:
+            total -= ordered[lo].value(symptom)
+            lo += 1
+        result.append((reading.at, total / (hi - lo)))
+    return result
+
+
+# --- Intervals between sessions ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionInterval:
+    label: str
+    number: int  # 0 = before the first session (or all entries when there are none)
+    start: datetime | None  # None: open at the start
+    end: datetime | None  # None: still open
+    count: int
+    means: dict[str, float | None] = field(default_factory=dict)
+    changes: dict[str, float | None] = field(default_factory=dict)  # points vs previous interval
+
+    @property
+    def cells(self) -> list[dict]:
+        """Mean and change per symptom, in SYMPTOMS order, for tables."""
+        return [
+            {"symptom": s, "mean": self.means.get(s), "change": self.changes.get(s)}
+            for s in SYMPTOMS
+        ]
+
+
+def intervals(readings, session_times) -> list[SessionInterval]:
+    """Readings grouped by treatment session, to answer "did it help after session 3?".
+
+    Returns "Before session 1" (everything earlier than the first session), then
+    "After session k" for [session k, session k+1), the last one open-ended.
+    Sessions are numbered 1, 2, ... in time order. An interval with no readings
+    is kept, with count 0 and None means, so gaps stay visible.
+    With no sessions there is one interval, "All entries" (number 0).
+    """
+    ordered = sorted(readings, key=lambda r: r.at)
+    times = [r.at for r in ordered]
+    sessions = sorted(session_times)
+    if not sessions:
+        return [_interval("All entries", 0, None, None, ordered, None)]
+
+    # Boundaries: (label, number, start, end); bisect keeps this O(n log n).
+    bounds = [("Before session 1", 0, None, sessions[0])]
+    for k, start in enumerate(sessions, start=1):
+        end = sessions[k] if k < len(sessions) else None
+        bounds.append((f"After session {k}", k, start, end))
+
+    result = []
+    previous = None
+    for label, number, start, end in bounds:
+        lo = 0 if start is None else bisect.bisect_left(times, start)
+        hi = len(times) if end is None else bisect.bisect_left(times, end)
+        item = _interval(label, number, start, end, ordered[lo:hi], previous)
+        result.append(item)
+        previous = item
+    return result
+
+
+def _interval(label, number, start, end, readings, previous) -> SessionInterval:
+    means = means_by_symptom(readings)
+    changes = {
+        s: point_change(previous.means.get(s), means[s]) if previous else None for s in SYMPTOMS
+    }
+    return SessionInterval(label, number, start, end, len(readings), means, changes)
+
+
+# --- Words for patients -----------------------------------------------------
+
+
+def format_score(value) -> str:
+    """4 -> "4", 4.0 -> "4", 4.25 -> "4.3"."""
+    value = round(value, 1)
+    return str(int(value)) if value == int(value) else f"{value:.1f}"
+
+
+def summary_sentence(symptom, baseline_value, recent_value, days=RECENT_DAYS) -> str:
+    """One plain sentence comparing the recent mean with the baseline."""
+    name = symptom.capitalize()
+    if recent_value is None:
+        return f"{name}: no entries in the last {days} days."
+    recent = f"{name}: {recent_value:.1f} on average over the last {days} days"
+    if baseline_value is None:
+        return f"{recent}. Not enough entries yet to set a baseline."
+
+    points = point_change(baseline_value, recent_value)
+    band = band_for(baseline_value, recent_value)
+    base = f"your baseline of {baseline_value:.1f}"
+    if points == 0:
+        return f"{recent}, the same as {base} — {band.phrase}."
+    direction = "lower" if points < 0 else "higher"
+    unit = "point" if abs(points) == 1 else "points"
+    pct = percent_change(baseline_value, recent_value)
+    percent = ""
+    if pct is not None:
+        # Whole percent, cut towards zero: "30%" is then shown only when the
+        # change really reached 30.0%, so the words never contradict the band.
+        percent = f" ({math.floor(abs(pct))}% {'less' if pct < 0 else 'more'})"
+    return f"{recent}, {abs(points):.1f} {unit} {direction}{percent} than {base} — {band.phrase}."
+
+
+def difference_phrase(value, other, other_label) -> str:
+    """ "2 lower than your first week", "same as your last entry"."""
+    diff = round(value - other, 1)
+    if diff == 0:
+        return f"same as {other_label}"
+    direction = "lower" if diff < 0 else "higher"
+    return f"{format_score(abs(diff))} {direction} than {other_label}"
+
+
+def compare_phrase(symptom, value, other, other_label) -> str:
+    """Short comparison for the message after a check-in.
+
+    compare_phrase("numbness", 4, 6, "your first week")
+    -> "Numbness 4 — 2 lower than your first week"
+    """
+    head = f"{symptom.capitalize()} {format_score(value)}"
+    if other is None:
+        return head
+    return f"{head} — {difference_phrase(value, other, other_label)}"
+
+
+def baseline_label(baseline: Baseline) -> str:
+    """How a patient would name the baseline period."""
+    if baseline.method == BEFORE_FIRST_SESSION:
+        return "before your first session"
+    return "your first week"
+
+
+def checkin_phrases(reading: Reading, previous: Reading | None, baseline: Baseline | None):
+    """One phrase per symptom comparing a new check-in with the last one and the baseline.
+
+    "Numbness 4 — 1 lower than your last entry; 2 lower than your first week"
+    """
+    phrases = []
+    for symptom in SYMPTOMS:
+        value = reading.value(symptom)
+        last = previous.value(symptom) if previous else None
+        phrase = compare_phrase(symptom, value, last, "your last entry")
+        if baseline is not None:
+            vs_base = compare_phrase(
+                symptom, value, baseline.values[symptom], baseline_label(baseline)
+            )
+            phrase += ("; " if last is not None else " — ") + vs_base.split(" — ", 1)[1]
+        phrases.append(phrase)
+    return phrases
+
+
+@dataclass(frozen=True)
+class SymptomProgress:
+    """Where one symptom stands: baseline, recent mean and the change between them."""
+
+    symptom: str
+    baseline: float | None
+    recent: float | None
+    points: float | None
+    percent: float | None
+    band: Band | None
+    sentence: str
+
+    @property
+    def label(self) -> str:
+        return self.symptom.capitalize()
+
+
+def progress(baseline: Baseline | None, recent_means: dict) -> list[SymptomProgress]:
+    """Baseline, recent mean, change and band for each symptom."""
+    rows = []
+    for symptom in SYMPTOMS:
+        base = baseline.values[symptom] if baseline else None
+        recent = recent_means.get(symptom)
+        rows.append(
+            SymptomProgress(
+                symptom=symptom,
+                baseline=round1(base),
+                recent=round1(recent),
+                points=point_change(base, recent),
+                percent=percent_change(base, recent),
+                band=band_for(base, recent),
+                sentence=summary_sentence(symptom, base, recent),
+            )
+        )
+    return rows
