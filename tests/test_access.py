@@ -4,8 +4,8 @@ A guard test walks the URL resolver so a new URL cannot ship without a row here.
 """
 
 import pytest
-from django.utils import timezone
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from tracker import access
 from tracker.models import SymptomEntry
