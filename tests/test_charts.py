@@ -135,7 +135,7 @@ def test_baselines_and_rolling_means():
     assert pain.baseline_y == pytest.approx(middle, abs=0.1)
     assert pain.baseline_title == "Pain baseline 5.0"
     assert numbness.baseline_y is None
-    assert {item.kind for item in chart.legend} == {"series", "rolling", "baseline"}
+    assert {item.kind for item in chart.legend} == {"series", "baseline"}
 
 
 def test_all_coordinates_are_inside_the_plot_area():

@@ -311,9 +311,9 @@ def time_ticks(start: datetime, end: datetime, max_ticks: int = 12) -> list[tupl
 
 def _legend(width, left, has_rolling, has_baselines, has_sessions):
     """Legend items laid out left to right, wrapping to a new row when full."""
+    # The symptom samples show the 7-day average line with the entry marker, so
+    # the average needs no legend item of its own (the page explains it).
     entries = [("series", s, SYMPTOM_STYLES[s]) for s in SYMPTOMS]
-    if has_rolling:
-        entries.append(("rolling", "7-day average", None))
     if has_baselines:
         entries.append(("baseline", "Baseline", None))
     if has_sessions:

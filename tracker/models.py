@@ -1,3 +1,5 @@
+import hashlib
+import secrets
 import uuid
 from datetime import timedelta
 
@@ -80,6 +82,7 @@ class Patient(models.Model):
 
 
 class TreatmentSession(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey(Patient, models.CASCADE, related_name="sessions")
     practitioner = models.ForeignKey(Practitioner, models.PROTECT, related_name="sessions")
     when = models.DateTimeField()
@@ -94,6 +97,9 @@ class TreatmentSession(models.Model):
 
     def __str__(self):
         return f"Session for {self.patient} at {self.when:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self):
+        return reverse("tracker:edit_session", args=[self.public_id])
 
 
 class SymptomEntry(models.Model):
@@ -145,3 +151,55 @@ def readings_of(entries):
     """Entries (a queryset) as scores.Reading values, oldest first, in one query."""
     rows = entries.order_by("recorded_at").values_list("recorded_at", *SYMPTOMS)
     return [Reading(*row) for row in rows]
+
+
+class Invitation(models.Model):
+    """A single-use link that lets a new patient choose a password.
+
+    Only a hash of the token is stored: a copy of the database does not let
+    anyone sign up as the patient.
+    """
+
+    VALID_FOR = timedelta(days=7)
+
+    patient = models.ForeignKey(Patient, models.CASCADE, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(Practitioner, models.PROTECT, related_name="invitations")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    # Set when a newer invitation replaces this one.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Invitation for {self.patient}"
+
+    @staticmethod
+    def hash(token):
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, patient, practitioner, now):
+        """Revoke the patient's open invitations and make a new one. Returns (invitation, token)."""
+        cls.objects.filter(patient=patient, used_at=None, revoked_at=None).update(revoked_at=now)
+        token = secrets.token_urlsafe(32)
+        invitation = cls.objects.create(
+            patient=patient,
+            token_hash=cls.hash(token),
+            created_by=practitioner,
+            expires_at=now + cls.VALID_FOR,
+        )
+        return invitation, token
+
+    def state(self, now):
+        """'used', 'revoked', 'expired' or 'valid'."""
+        if self.used_at:
+            return "used"
+        if self.revoked_at:
+            return "revoked"
+        if now >= self.expires_at:
+            return "expired"
+        return "valid"

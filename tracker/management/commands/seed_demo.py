@@ -7,6 +7,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from tracker.models import (
@@ -167,6 +168,8 @@ class Command(BaseCommand):
                     practitioner, password, now, entries, sessions
                 )
         SymptomEntry.objects.bulk_create(entries, batch_size=1000)
+        # Demo entries were "saved" when they were felt, so old ones are read-only.
+        SymptomEntry.objects.update(created_at=F("recorded_at"))
         TreatmentSession.objects.bulk_create(sessions)
 
     def create_patient(self, username, name, kind, practitioner, password):

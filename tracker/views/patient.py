@@ -1,19 +1,15 @@
-from datetime import timedelta
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from tracker import access, charts, learn, scores
-from tracker.access import patient_required, practitioner_required
+from tracker import access, learn, scores
+from tracker.access import patient_required
 from tracker.forms import SymptomEntryForm
+from tracker.views.common import CHART_RANGES, chart_range, trend_chart
 
-# Chart ranges offered above every trend chart: key -> (label, days or None for all).
-CHART_RANGES = {"4w": ("4 weeks", 28), "12w": ("12 weeks", 84), "all": ("All", None)}
 ENTRIES_PER_PAGE = 20
 
 
@@ -29,37 +25,6 @@ def home(request):
     if request.user.is_authenticated:
         return render(request, "tracker/no_role.html", status=403)
     return redirect("login")
-
-
-def trend_chart(readings, session_times, range_key, now):
-    """Chart geometry for readings and sessions over one of CHART_RANGES."""
-    days = CHART_RANGES[range_key][1]
-    local = timezone.localtime
-    start = local(now - timedelta(days=days)) if days else None
-    if start is None:
-        start = local(readings[0].at) if readings else local(now)
-    series = {s: [(local(r.at), r.value(s)) for r in readings] for s in scores.SYMPTOMS}
-    rolling = {
-        s: [(local(at), value) for at, value in scores.rolling_means(readings, s)]
-        for s in scores.SYMPTOMS
-    }
-    first_session = session_times[0] if session_times else None
-    baseline = scores.baseline_for(readings, first_session)
-    sessions = [(local(at), number) for number, at in enumerate(session_times, 1)]
-    return charts.trend_chart(
-        series,
-        sessions,
-        start,
-        local(now),
-        baselines=baseline.values if baseline else None,
-        rolling=rolling,
-        tz_label=timezone.get_current_timezone_name(),
-    )
-
-
-def chart_range(request):
-    key = request.GET.get("range", "12w")
-    return key if key in CHART_RANGES else "12w"
 
 
 @patient_required
@@ -166,33 +131,3 @@ def delete_entry(request, public_id):
         messages.success(request, "Your entry was deleted.")
         return redirect("tracker:history")
     return render(request, "tracker/entry_delete.html", {"entry": entry})
-
-
-@practitioner_required
-def worklist(request):
-    patients = access.patients_visible_to(request.user)
-    return render(request, "tracker/worklist.html", {"patients": patients})
-
-
-@practitioner_required
-def patient_detail(request, public_id):
-    patient = access.get_patient_or_404(request.user, public_id)
-    ctx = {
-        "patient": patient,
-        "entries": patient.entries.all()[:50],
-        "sessions": patient.sessions.all(),
-        "learn_pages": learn.pages_for(learn.PANEL_PRACTICE),
-    }
-    return render(request, "tracker/patient_detail.html", ctx)
-
-
-def learn_index(request):
-    return render(request, "tracker/learn_index.html", {"pages": learn.all_pages()})
-
-
-def learn_page(request, slug):
-    page = learn.get_page(slug)
-    if page is None:
-        raise Http404("No such page.")
-    related = [p for p in map(learn.get_page, page.related) if p]
-    return render(request, "tracker/learn_page.html", {"page": page, "related": related})
