@@ -8,7 +8,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from tracker import access
-from tracker.models import SymptomEntry
+from tracker.models import SymptomEntry, TreatmentSession
 
 LOGIN = "/accounts/login/"
 
@@ -73,6 +73,72 @@ LADDER = {
         "yara": 404,
         "staff": 404,
     },
+    "tracker:add_patient": {
+        "anon": 302,
+        "alice": 404,
+        "bob": 404,
+        "xavier": 200,
+        "yara": 200,
+        "staff": 404,
+    },
+    # POST only; the patient is looked up after the method check.
+    "tracker:resend_invitation": {
+        "anon": 302,
+        "alice": 404,
+        "bob": 404,
+        "xavier": 405,
+        "yara": 405,
+        "staff": 404,
+    },
+    "tracker:add_session": {
+        "anon": 302,
+        "alice": 404,
+        "bob": 404,
+        "xavier": 200,
+        "yara": 404,
+        "staff": 404,
+    },
+    "tracker:edit_session": {
+        "anon": 302,
+        "alice": 404,
+        "bob": 404,
+        "xavier": 200,
+        "yara": 404,
+        "staff": 404,
+    },
+    "tracker:delete_session": {
+        "anon": 302,
+        "alice": 404,
+        "bob": 404,
+        "xavier": 200,
+        "yara": 404,
+        "staff": 404,
+    },
+    "tracker:export_csv": {
+        "anon": 302,
+        "alice": 404,
+        "bob": 404,
+        "xavier": 200,
+        "yara": 404,
+        "staff": 404,
+    },
+    "tracker:report": {
+        "anon": 302,
+        "alice": 404,
+        "bob": 404,
+        "xavier": 200,
+        "yara": 404,
+        "staff": 404,
+    },
+    # An unknown token: everyone gets the page that explains the link is not valid.
+    "tracker:accept_invitation": {
+        "anon": 200,
+        "alice": 200,
+        "bob": 200,
+        "xavier": 200,
+        "yara": 200,
+        "staff": 200,
+    },
     "tracker:learn_index": {
         "anon": 200,
         "alice": 200,
@@ -96,10 +162,17 @@ LADDER = {
 ACTORS = ["anon", "alice", "bob", "xavier", "yara", "staff"]
 
 
-def url_for(name, alice, entry):
+def url_for(name, alice, entry, session):
     kwargs = {
         "tracker:patient_detail": {"public_id": alice.public_id},
         "tracker:edit_entry": {"public_id": entry.public_id},
+        "tracker:resend_invitation": {"public_id": alice.public_id},
+        "tracker:add_session": {"public_id": alice.public_id},
+        "tracker:edit_session": {"public_id": session.public_id},
+        "tracker:delete_session": {"public_id": session.public_id},
+        "tracker:export_csv": {"public_id": alice.public_id},
+        "tracker:report": {"public_id": alice.public_id},
+        "tracker:accept_invitation": {"token": "not-a-real-token"},
         "tracker:delete_entry": {"public_id": entry.public_id},
         "tracker:learn_page": {"slug": "tracking-your-symptoms"},
     }.get(name, {})
@@ -124,7 +197,10 @@ def test_access_ladder(clients, alice, name, actor):
     entry = SymptomEntry.objects.create(
         patient=alice, recorded_at=timezone.now(), pain=3, numbness=4, tingling=5
     )
-    url = url_for(name, alice, entry)
+    session = TreatmentSession.objects.create(
+        patient=alice, practitioner=alice.practitioner, when=timezone.now()
+    )
+    url = url_for(name, alice, entry, session)
     response = clients[actor].get(url)
     expected = LADDER[name][actor]
     assert response.status_code == expected, f"{actor} GET {url}"

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from tracker.models import Patient
+from tracker.models import Patient, TreatmentSession
 
 PATIENT = "patient"
 PRACTITIONER = "practitioner"
@@ -61,3 +61,12 @@ def _role_required(role):
 
 patient_required = _role_required(PATIENT)
 practitioner_required = _role_required(PRACTITIONER)
+
+
+def get_session_or_404(user, public_id):
+    """A treatment session of one of the user's visible patients."""
+    return get_object_or_404(
+        TreatmentSession.objects.select_related("patient"),
+        patient__in=patients_visible_to(user),
+        public_id=public_id,
+    )

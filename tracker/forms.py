@@ -1,12 +1,20 @@
 import uuid
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout
 from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import SetPasswordForm
 from django.utils import timezone
 
-from tracker.models import NOTE_MAX_LENGTH, BodyLocation, SymptomEntry
+from tracker.models import (
+    NOTE_MAX_LENGTH,
+    BodyLocation,
+    NeuropathyKind,
+    SymptomEntry,
+    TreatmentSession,
+)
 
 # How far back a patient may date an entry: people remember a week well enough.
 BACKDATE_LIMIT = timedelta(days=7)
@@ -159,3 +167,150 @@ class SymptomEntryForm(forms.ModelForm):
         if not self.instance.pk:
             self.instance.public_id = self.cleaned_data["token"]
         return super().save(commit)
+
+
+# Invitations: a practitioner adds a patient; the invited patient chooses a password.
+
+
+class AddPatientForm(forms.Form):
+    """A new patient. The email address becomes their username (lower case)."""
+
+    display_name = forms.CharField(
+        label="Name",
+        max_length=100,
+        help_text="The name the patient goes by. They will see it on their pages.",
+        error_messages={"required": "Please give the patient\u2019s name."},
+    )
+    email = forms.EmailField(
+        label="Email address",
+        # It is also the username, which holds at most 150 characters.
+        max_length=150,
+        help_text="The invitation is sent here. It will also be the patient\u2019s username.",
+        error_messages={
+            "required": "Please give the patient\u2019s email address.",
+            "invalid": "That does not look like an email address. Please check it.",
+            "max_length": "That email address is too long (more than 150 characters).",
+        },
+    )
+    neuropathy_kind = forms.ChoiceField(
+        label="Kind of neuropathy",
+        choices=NeuropathyKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Please choose the kind of neuropathy. Choose \u2018Other\u2019 if unsure.",
+            "invalid_choice": "Please choose a kind of neuropathy from the list.",
+        },
+    )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].lower()
+        users = get_user_model().objects
+        if (
+            users.filter(username__iexact=email).exists()
+            or users.filter(email__iexact=email).exists()
+        ):
+            raise forms.ValidationError(
+                "Someone already has an account with this email address, so no patient was "
+                "added. If this is one of your patients, find them on your list. Otherwise "
+                "ask clinic staff.",
+                code="taken",
+            )
+        return email
+
+
+def password_rules():
+    """The rules from settings.AUTH_PASSWORD_VALIDATORS, as plain sentences."""
+    return " ".join(password_validation.password_validators_help_texts())
+
+
+class ChoosePasswordForm(SetPasswordForm):
+    """An invited patient's first password, checked by settings.AUTH_PASSWORD_VALIDATORS."""
+
+    error_messages = {
+        "password_mismatch": "The two passwords are not the same. Please type them again.",
+    }
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        first, second = self.fields["new_password1"], self.fields["new_password2"]
+        first.label = "Choose a password"
+        first.help_text = password_rules()
+        first.error_messages["required"] = "Please choose a password."
+        second.label = "Type the same password again"
+        second.help_text = "This checks for typing mistakes."
+        second.error_messages["required"] = "Please type your password a second time."
+
+    def clean(self):
+        # As SetPasswordForm, but a broken rule is shown under the first field, next to the rules.
+        self.validate_passwords("new_password1", "new_password2")
+        self.validate_password_for_user(self.user, "new_password1")
+        return forms.Form.clean(self)
+
+
+class TreatmentSessionForm(forms.ModelForm):
+    """A treatment session: past ones recorded, future ones booked."""
+
+    when = forms.DateTimeField(
+        label="Date and time",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={
+            "required": "Please give the date and time of the session.",
+            "invalid": "That is not a real date and time.",
+        },
+    )
+
+    class Meta:
+        model = TreatmentSession
+        fields = ["when", "points_used", "notes"]
+        labels = {"points_used": "Points used", "notes": "Notes (practitioners only)"}
+        help_texts = {
+            "points_used": "For example: ST36, SP6, LR3, Bafeng.",
+            "notes": "Never shown to the patient.",
+        }
+        widgets = {
+            "points_used": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        zone = timezone.get_current_timezone_name()
+        self.fields["when"].help_text = f"Clinic time ({zone}). Future sessions count as booked."
+
+    def clean_when(self):
+        when = self.cleaned_data["when"]
+        now = timezone.now()
+        if not now - timedelta(days=365 * 5) <= when <= now + timedelta(days=365):
+            raise forms.ValidationError("Please give a date within the last 5 years or next year.")
+        return when
+
+
+class DateRangeForm(forms.Form):
+    """An optional date range for exports and reports (both ends inclusive)."""
+
+    start = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and start > end:
+            self.add_error("end", "The end date is before the start date.")
+        return cleaned
+
+    def bounds(self):
+        """(start, end) as aware datetimes in clinic time; None for an open end."""
+        data = self.cleaned_data if self.is_valid() else {}
+        start, end = data.get("start"), data.get("end")
+        tz = timezone.get_current_timezone()
+        return (
+            datetime.combine(start, time.min, tzinfo=tz) if start else None,
+            datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz) if end else None,
+        )

@@ -5,12 +5,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Length
+from django.db.models import Avg, Count, ExpressionWrapper, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Greatest, Length
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 
-from tracker.scores import SYMPTOMS, Reading
+from tracker.scores import BASELINE_WINDOW_DAYS, RECENT_DAYS, SYMPTOMS, Reading, choose_baseline
 
 
 class NeuropathyKind(models.TextChoices):
@@ -51,6 +51,61 @@ class Practitioner(models.Model):
         return self.display_name
 
 
+class PatientQuerySet(models.QuerySet):
+    def with_summary(self, now, recent_days=RECENT_DAYS):
+        """Annotate each patient with what the worklist needs, in one query.
+
+        Every figure is a correlated subquery over a bounded slice of the
+        patient's entries (the last 7 days, the baseline window), each served
+        by the (patient, recorded_at) index, so the cost does not grow with
+        years of history.
+        """
+        entries = SymptomEntry.objects.filter(patient=OuterRef("pk")).order_by()
+        sessions = TreatmentSession.objects.filter(patient=OuterRef("pk")).order_by()
+        first_session = sessions.order_by("when").values("when")[:1]
+        latest = entries.order_by("-recorded_at")
+        # Inside the entry subqueries, OuterRef("patient") is the entry's own patient.
+        entry_first_session = TreatmentSession.objects.filter(patient=OuterRef("patient"))
+        entry_first_entry = SymptomEntry.objects.filter(patient=OuterRef("patient"))
+        windows = {
+            "recent": entries.filter(
+                recorded_at__gt=now - timedelta(days=recent_days), recorded_at__lte=now
+            ),
+            "before": entries.filter(
+                recorded_at__lt=Subquery(entry_first_session.order_by("when").values("when")[:1])
+            ),
+            "week": entries.filter(
+                recorded_at__lt=ExpressionWrapper(
+                    Subquery(entry_first_entry.order_by("recorded_at").values("recorded_at")[:1])
+                    + timedelta(days=BASELINE_WINDOW_DAYS),
+                    output_field=models.DateTimeField(),
+                )
+            ),
+        }
+
+        def aggregate(window, expression):
+            per_patient = window.values("patient").annotate(value=expression).values("value")
+            return Subquery(per_patient)
+
+        annotations = {
+            "first_session_at": Subquery(first_session),
+            "next_session_at": Subquery(
+                sessions.filter(when__gt=now).order_by("when").values("when")[:1]
+            ),
+            "last_entry_at": Subquery(latest.values("recorded_at")[:1]),
+            "recent_max": aggregate(
+                windows["recent"], Max(Greatest("pain", "numbness", "tingling"))
+            ),
+            "before_count": aggregate(windows["before"], Count("pk")),
+            "week_count": aggregate(windows["week"], Count("pk")),
+        }
+        for symptom in SYMPTOMS:
+            annotations[f"latest_{symptom}"] = Subquery(latest.values(symptom)[:1])
+            for name, window in windows.items():
+                annotations[f"{name}_{symptom}"] = aggregate(window, Avg(symptom))
+        return self.annotate(**annotations)
+
+
 class Patient(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, models.CASCADE, related_name="patient")
     # The only identifier that ever appears in a URL: not guessable, not a count.
@@ -62,6 +117,8 @@ class Patient(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = PatientQuerySet.as_manager()
+
     class Meta:
         ordering = ["display_name"]
         indexes = [models.Index(fields=["practitioner", "display_name"])]
@@ -71,6 +128,19 @@ class Patient(models.Model):
 
     def get_absolute_url(self):
         return reverse("tracker:patient_detail", args=[self.public_id])
+
+    def summary_means(self, prefix):
+        """{symptom: mean} from with_summary() annotations, e.g. prefix "recent"."""
+        return {s: getattr(self, f"{prefix}_{s}") for s in SYMPTOMS}
+
+    def summary_baseline(self):
+        """The baseline from with_summary() annotations (the rule is scores.choose_baseline)."""
+        return choose_baseline(
+            self.summary_means("before") if self.before_count else None,
+            self.before_count,
+            self.summary_means("week") if self.week_count else None,
+            self.week_count,
+        )
 
     def readings(self):
         """All entries as scores.Reading values, oldest first (one query)."""

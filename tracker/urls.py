@@ -6,12 +6,28 @@ app_name = "tracker"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Patients
     path("log/", views.log_entry, name="log"),
     path("history/", views.history, name="history"),
     path("history/entries/<uuid:public_id>/edit/", views.edit_entry, name="edit_entry"),
     path("history/entries/<uuid:public_id>/delete/", views.delete_entry, name="delete_entry"),
+    # Practitioners
     path("practice/", views.worklist, name="worklist"),
+    path("practice/patients/new/", views.add_patient, name="add_patient"),
     path("practice/patients/<uuid:public_id>/", views.patient_detail, name="patient_detail"),
+    path(
+        "practice/patients/<uuid:public_id>/invite/",
+        views.resend_invitation,
+        name="resend_invitation",
+    ),
+    path("practice/patients/<uuid:public_id>/sessions/new/", views.add_session, name="add_session"),
+    path("practice/sessions/<uuid:public_id>/edit/", views.edit_session, name="edit_session"),
+    path("practice/sessions/<uuid:public_id>/delete/", views.delete_session, name="delete_session"),
+    path("practice/patients/<uuid:public_id>/export.csv", views.export_csv, name="export_csv"),
+    path("practice/patients/<uuid:public_id>/report/", views.report, name="report"),
+    # Invitations: opened by a new patient who has no password yet.
+    path("invite/<str:token>/", views.accept_invitation, name="accept_invitation"),
+    # Learn pages, open to everyone.
     path("learn/", views.learn_index, name="learn_index"),
     path("learn/<slug:slug>/", views.learn_page, name="learn_page"),
 ]

@@ -1,17 +1,34 @@
 """Views, one module per part of the product. urls.py imports them from here."""
 
+from tracker.views.invitations import accept_invitation, add_patient, resend_invitation
 from tracker.views.learn import learn_index, learn_page
 from tracker.views.patient import delete_entry, edit_entry, history, home, log_entry
-from tracker.views.practice import patient_detail, worklist
+from tracker.views.practice import (
+    add_session,
+    delete_session,
+    edit_session,
+    export_csv,
+    patient_detail,
+    report,
+    worklist,
+)
 
 __all__ = [
+    "accept_invitation",
+    "add_patient",
+    "add_session",
     "delete_entry",
+    "delete_session",
     "edit_entry",
+    "edit_session",
+    "export_csv",
     "history",
     "home",
     "learn_index",
     "learn_page",
     "log_entry",
     "patient_detail",
+    "report",
+    "resend_invitation",
     "worklist",
 ]

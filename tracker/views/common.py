@@ -10,26 +10,31 @@ from tracker import charts, scores
 CHART_RANGES = {"4w": ("4 weeks", 28), "12w": ("12 weeks", 84), "all": ("All", None)}
 
 
-def trend_chart(readings, session_times, range_key, now):
-    """Chart geometry for readings and sessions over one of CHART_RANGES."""
+def range_start(readings, range_key, now):
+    """Where a chart over one of CHART_RANGES starts: never before the first entry."""
     days = CHART_RANGES[range_key][1]
-    local = timezone.localtime
-    # Start where the data starts when that is later than the range's start.
     first = readings[0].at if readings else now
-    start = local(max(now - timedelta(days=days), first) if days else first)
+    return max(now - timedelta(days=days), first) if days else first
+
+
+def trend_chart(readings, session_times, start, end, baseline):
+    """Chart geometry: all readings (for the rolling means), drawn from start to end.
+
+    The baseline is passed in because it depends on the whole course, not on
+    what is visible.
+    """
+    local = timezone.localtime
     series = {s: [(local(r.at), r.value(s)) for r in readings] for s in scores.SYMPTOMS}
     rolling = {
         s: [(local(at), value) for at, value in scores.rolling_means(readings, s)]
         for s in scores.SYMPTOMS
     }
-    first_session = session_times[0] if session_times else None
-    baseline = scores.baseline_for(readings, first_session)
     sessions = [(local(at), number) for number, at in enumerate(session_times, 1)]
     return charts.trend_chart(
         series,
         sessions,
-        start,
-        local(now),
+        local(start),
+        local(end),
         baselines=baseline.values if baseline else None,
         rolling=rolling,
         tz_label=timezone.get_current_timezone_name(),

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 from tracker import access, learn, scores
 from tracker.access import patient_required
 from tracker.forms import SymptomEntryForm
-from tracker.views.common import CHART_RANGES, chart_range, trend_chart
+from tracker.views.common import CHART_RANGES, chart_range, range_start, trend_chart
 
 ENTRIES_PER_PAGE = 20
 
@@ -82,7 +82,9 @@ def history(request):
     past_sessions = [at for at in session_times if at <= now]
     ctx = {
         "patient": patient,
-        "chart": trend_chart(readings, session_times, range_key, now),
+        "chart": trend_chart(
+            readings, session_times, range_start(readings, range_key, now), now, baseline
+        ),
         "ranges": CHART_RANGES,
         "range_key": range_key,
         "baseline": baseline,

@@ -1,22 +1,216 @@
-from django.shortcuts import render
+import csv
 
-from tracker import access, learn
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from tracker import access, learn, scores
+from tracker import worklist as worklists
 from tracker.access import practitioner_required
+from tracker.forms import DateRangeForm, TreatmentSessionForm
+from tracker.views.common import CHART_RANGES, chart_range, range_start, trend_chart
+from tracker.views.invitations import pop_invitation_link
+
+PATIENTS_PER_PAGE = 50
+ENTRIES_PER_PAGE = 25
 
 
 @practitioner_required
 def worklist(request):
-    patients = access.patients_visible_to(request.user)
-    return render(request, "tracker/worklist.html", {"patients": patients})
+    now = timezone.now()
+    missed_days = settings.REVIEW_MISSED_DAYS
+    rows = worklists.rows_for(access.patients_visible_to(request.user), now, missed_days)
+    counts = worklists.flag_counts(rows)
+    query = request.GET.get("q", "").strip()[:100]
+    if query:
+        rows = [r for r in rows if query.casefold() in r.patient.display_name.casefold()]
+    flag = request.GET.get("flag", "")
+    if flag in worklists.FLAG_HELP:
+        rows = [r for r in rows if getattr(r.flags, flag)]
+    sort = request.GET.get("sort", "name")
+    sort = sort if sort in worklists.SORTS else "name"
+    page = Paginator(worklists.sort_rows(rows, sort), PATIENTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    worklists.add_sparklines(page.object_list, now)
+    flag_help = {name: text.format(days=missed_days) for name, text in worklists.FLAG_HELP.items()}
+    ctx = {
+        "page": page,
+        "counts": counts,
+        "shown": len(rows),
+        "query": query,
+        "flag": flag if flag in worklists.FLAG_HELP else "",
+        "sort": sort,
+        "sorts": worklists.SORTS,
+        "flag_help": flag_help,
+        "now": now,
+        "learn_pages": learn.pages_for(learn.PANEL_PRACTICE),
+    }
+    return render(request, "tracker/worklist.html", ctx)
+
+
+def course_of(patient, now, range_key="all", start=None, end=None):
+    """Everything the detail page and the report show about one patient's course.
+
+    The chart is drawn from start (default: the start of range_key) to end (default: now);
+    the baseline, progress and interval table always use the whole course.
+    """
+    readings = patient.readings()
+    sessions = list(patient.sessions.order_by("when"))
+    for number, session in enumerate(sessions, 1):
+        session.number = number
+    session_times = [s.when for s in sessions]
+    past_times = [at for at in session_times if at <= now]
+    baseline = scores.baseline_for(readings, session_times[0] if session_times else None)
+    start = start or range_start(readings, range_key, now)
+    return {
+        "chart": trend_chart(readings, session_times, start, end or now, baseline),
+        "baseline": baseline,
+        "progress": scores.progress(baseline, scores.recent_mean(readings, now)),
+        "intervals": scores.intervals(readings, past_times) if readings else [],
+        "sessions": sessions[::-1],
+        "next_session": next((s for s in sessions if s.when > now), None),
+        "entry_count": len(readings),
+    }
 
 
 @practitioner_required
 def patient_detail(request, public_id):
     patient = access.get_patient_or_404(request.user, public_id)
+    now = timezone.now()
+    range_key = chart_range(request)
+    entries = Paginator(patient.entries.order_by("-recorded_at"), ENTRIES_PER_PAGE)
     ctx = {
         "patient": patient,
-        "entries": patient.entries.all()[:50],
-        "sessions": patient.sessions.all(),
+        **course_of(patient, now, range_key),
+        "ranges": CHART_RANGES,
+        "range_key": range_key,
+        "page": entries.get_page(request.GET.get("page")),
+        "now": now,
+        "invitation_link": pop_invitation_link(request, patient),
         "learn_pages": learn.pages_for(learn.PANEL_PRACTICE),
     }
     return render(request, "tracker/patient_detail.html", ctx)
+
+
+@practitioner_required
+@require_http_methods(["GET", "POST"])
+def add_session(request, public_id):
+    patient = access.get_patient_or_404(request.user, public_id)
+    form = TreatmentSessionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        session = form.save(commit=False)
+        session.patient = patient
+        session.practitioner = request.user.practitioner
+        session.save()
+        messages.success(
+            request, f"Session on {timezone.localtime(session.when):%-d %b %H:%M} saved."
+        )
+        return redirect(patient)
+    ctx = {"form": form, "patient": patient, "title": "Record a session"}
+    return render(request, "tracker/session_form.html", ctx)
+
+
+@practitioner_required
+@require_http_methods(["GET", "POST"])
+def edit_session(request, public_id):
+    session = access.get_session_or_404(request.user, public_id)
+    form = TreatmentSessionForm(request.POST or None, instance=session)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Session updated.")
+        return redirect(session.patient)
+    ctx = {"form": form, "patient": session.patient, "session": session, "title": "Edit session"}
+    return render(request, "tracker/session_form.html", ctx)
+
+
+@practitioner_required
+@require_http_methods(["GET", "POST"])
+def delete_session(request, public_id):
+    session = access.get_session_or_404(request.user, public_id)
+    if request.method == "POST":
+        session.delete()
+        messages.success(request, "Session deleted.")
+        return redirect(session.patient)
+    return render(request, "tracker/session_delete.html", {"session": session})
+
+
+# Spreadsheets run cells that start with these as formulas (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+@practitioner_required
+def export_csv(request, public_id):
+    patient = access.get_patient_or_404(request.user, public_id)
+    start, end = DateRangeForm(request.GET).bounds()
+    entries = patient.entries.order_by("recorded_at")
+    sessions = patient.sessions.order_by("when")
+    if start:
+        entries, sessions = entries.filter(recorded_at__gte=start), sessions.filter(when__gte=start)
+    if end:
+        entries, sessions = entries.filter(recorded_at__lt=end), sessions.filter(when__lt=end)
+
+    rows = [
+        (
+            e.recorded_at,
+            "entry",
+            e.pain,
+            e.numbness,
+            e.tingling,
+            ", ".join(e.location_labels()),
+            e.note,
+            "",
+            "",
+        )
+        for e in entries
+    ] + [(s.when, "session", "", "", "", "", "", s.points_used, s.notes) for s in sessions]
+    rows.sort(key=lambda row: row[0])
+
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"relief-tracker-{patient.public_id}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "patient",
+            "when",
+            "record",
+            "pain",
+            "numbness",
+            "tingling",
+            "locations",
+            "note",
+            "points_used",
+            "session_notes",
+        ]
+    )
+    for when, *cells in rows:
+        local = timezone.localtime(when).isoformat(timespec="minutes")
+        writer.writerow([safe_cell(patient.display_name), local, *map(safe_cell, cells)])
+    return response
+
+
+@practitioner_required
+def report(request, public_id):
+    patient = access.get_patient_or_404(request.user, public_id)
+    now = timezone.now()
+    form = DateRangeForm(request.GET or None)
+    start, end = form.bounds()
+    ctx = {
+        "patient": patient,
+        "form": form,
+        **course_of(patient, now, start=start, end=min(end, now) if end else None),
+        "now": now,
+        "start": start,
+        "end": end,
+    }
+    return render(request, "tracker/report.html", ctx)

@@ -1,0 +1,182 @@
+"""Adding patients and inviting them: there is no open sign-up.
+
+A practitioner adds a patient, who gets a single-use link (by email, and shown
+once to the practitioner to copy). The link lets the patient choose a password.
+"""
+
+import logging
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tracker import access
+from tracker.access import practitioner_required
+from tracker.forms import AddPatientForm, ChoosePasswordForm
+from tracker.models import Invitation, Patient
+
+logger = logging.getLogger(__name__)
+
+# The session key that carries a new link to the patient page, which shows it once.
+SESSION_KEY = "invitation_link"
+
+# What the invalid-link page says for each state of an invitation.
+INVALID_REASONS = {
+    "used": "This link has already been used. If you set your password, sign in. "
+    "If not, ask the clinic for a new link.",
+    "expired": "This link has expired. Links work for 7 days. Ask the clinic for a new one.",
+    "revoked": "A newer link was sent; use the newest one, or ask the clinic.",
+    "unknown": "This link is not valid.",
+}
+
+
+@practitioner_required
+@require_http_methods(["GET", "POST"])
+def add_patient(request):
+    practitioner = request.user.practitioner
+    form = AddPatientForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        try:
+            with transaction.atomic():
+                user = get_user_model()(username=email, email=email)
+                user.set_unusable_password()
+                user.save()
+                patient = Patient.objects.create(
+                    user=user,
+                    display_name=form.cleaned_data["display_name"],
+                    neuropathy_kind=form.cleaned_data["neuropathy_kind"],
+                    practitioner=practitioner,
+                )
+                invitation, token = Invitation.issue(patient, practitioner, timezone.now())
+        except IntegrityError:
+            # The same address was added a moment ago (a double submit or a colleague).
+            form.add_error("email", "Someone already has an account with this email address.")
+        else:
+            send_invitation(request, invitation, token)
+            messages.success(request, f"{patient.display_name} was added.")
+            return redirect(patient)
+    return render(request, "tracker/patient_add.html", {"form": form})
+
+
+@practitioner_required
+@require_POST
+def resend_invitation(request, public_id):
+    patient = access.get_patient_or_404(request.user, public_id)
+    if patient.user.has_usable_password():
+        messages.info(
+            request,
+            f"{patient.display_name} already has an account, so no new link was sent. "
+            "If they forgot their password, ask clinic staff.",
+        )
+        return redirect(patient)
+    invitation, token = Invitation.issue(patient, request.user.practitioner, timezone.now())
+    send_invitation(request, invitation, token)
+    messages.success(request, "A new link was sent. Earlier links no longer work.")
+    return redirect(patient)
+
+
+def send_invitation(request, invitation, token):
+    """Email the link and keep it in the session for the patient page to show once."""
+    patient = invitation.patient
+    link = request.build_absolute_uri(reverse("tracker:accept_invitation", args=[token]))
+    ctx = {
+        "patient": patient,
+        "practitioner": invitation.created_by,
+        "link": link,
+        "expires_at": invitation.expires_at,
+        "username": patient.user.email,
+    }
+    try:
+        send_mail(
+            "Your Relief Tracker invitation",
+            render_to_string("tracker/email/invitation.txt", ctx),
+            settings.DEFAULT_FROM_EMAIL,
+            [patient.user.email],
+        )
+    except OSError:  # smtplib.SMTPException is an OSError too
+        logger.exception("Could not send the invitation email for patient %s", patient.public_id)
+        messages.warning(
+            request,
+            "The email could not be sent. Copy the link below and give it to the patient.",
+        )
+    request.session[SESSION_KEY] = {
+        "patient": str(patient.public_id),
+        "url": link,
+        "email": patient.user.email,
+        "expires_at": invitation.expires_at.isoformat(),
+    }
+
+
+def pop_invitation_link(request, patient):
+    """The link just made for this patient, once; None otherwise.
+
+    Returns a dict with url, email and expires_at (a datetime) for
+    tracker/invitation_sent.html. The link leaves the session either way, and a
+    link made for another patient is never returned, so it cannot be shown on
+    the wrong patient's page.
+    """
+    saved = request.session.pop(SESSION_KEY, None)
+    if not saved or saved.get("patient") != str(patient.public_id):
+        return None
+    return {
+        "url": saved["url"],
+        "email": saved["email"],
+        "expires_at": datetime.fromisoformat(saved["expires_at"]),
+    }
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def accept_invitation(request, token):
+    """Open to anyone with the link. Every invalid link gets the same plain page."""
+    invitation = (
+        Invitation.objects.select_related("patient__user").filter(token_hash=Invitation.hash(token))
+    ).first()
+    if invitation is None or not invitation.patient.user.is_active:
+        return invalid(request, "unknown")
+    state = invitation.state(timezone.now())
+    if state != "valid":
+        return invalid(request, state)
+    user = invitation.patient.user
+    ctx = {"username": user.get_username()}
+    if request.user.is_authenticated and request.user != user:
+        # Do not sign anyone out on a GET; let them choose to.
+        ctx["signed_in_as"] = request.user.get_username()
+        return render(request, "tracker/invitation_accept.html", ctx)
+
+    form = ChoosePasswordForm(user, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            # Lock the row and look again: of two submits, only the first sets a password.
+            locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+            now = timezone.now()
+            state = locked.state(now)
+            if state == "valid":
+                form.save()
+                locked.used_at = now
+                locked.save(update_fields=["used_at"])
+        if state != "valid":
+            return invalid(request, state)
+        login(request, user)
+        messages.success(
+            request,
+            f"Welcome, {invitation.patient.display_name}. Your password is set. "
+            f"Next time, sign in with {user.get_username()}.",
+        )
+        return redirect("tracker:log")
+    ctx["form"] = form
+    return render(request, "tracker/invitation_accept.html", ctx)
+
+
+def invalid(request, reason):
+    return render(request, "tracker/invitation_invalid.html", {"reason": INVALID_REASONS[reason]})
