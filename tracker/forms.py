@@ -51,6 +51,17 @@ class ScoreField(forms.TypedChoiceField):
         )
 
 
+class NoteField(forms.CharField):
+    """Free text whose line breaks count as one character, as the page counts them.
+
+    Browsers send a textarea's line breaks as CRLF; stored as LF they match
+    the counter the patient saw.
+    """
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n")
+
+
 class SymptomEntryForm(forms.ModelForm):
     """The check-in. `now` is the moment the form is checked against.
 
@@ -81,7 +92,7 @@ class SymptomEntryForm(forms.ModelForm):
         label="Where do you feel it? (optional)",
         error_messages={"invalid_choice": "Please choose places from the list."},
     )
-    note = forms.CharField(
+    note = NoteField(
         required=False,
         max_length=NOTE_MAX_LENGTH,
         label="Anything else? (optional)",
@@ -113,7 +124,11 @@ class SymptomEntryForm(forms.ModelForm):
             self.earliest = self.now - BACKDATE_LIMIT
             self.initial.setdefault("token", uuid.uuid4())
         limits = self.fields["recorded_at"].widget.attrs
-        limits["min"] = timezone.localtime(self.earliest).strftime("%Y-%m-%dT%H:%M")
+        # The picker works in whole minutes: offer the first minute inside the window.
+        first_minute = self.earliest.replace(second=0, microsecond=0)
+        if first_minute < self.earliest:
+            first_minute += timedelta(minutes=1)
+        limits["min"] = timezone.localtime(first_minute).strftime("%Y-%m-%dT%H:%M")
         limits["max"] = timezone.localtime(self.now).strftime("%Y-%m-%dT%H:%M")
         self.fields[
             "recorded_at"

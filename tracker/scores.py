@@ -472,6 +472,14 @@ class SymptomProgress:
     def label(self) -> str:
         return self.symptom.capitalize()
 
+    @property
+    def percent_text(self) -> str:
+        """The % change as a whole number cut towards zero, so it never contradicts the band."""
+        if self.percent is None:
+            return ""
+        whole = math.trunc(self.percent)
+        return f"+{whole}%" if whole > 0 else f"{whole}%"
+
 
 def progress(baseline: Baseline | None, recent_means: dict) -> list[SymptomProgress]:
     """Baseline, recent mean, change and band for each symptom."""

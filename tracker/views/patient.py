@@ -1,3 +1,5 @@
+import uuid
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
@@ -31,7 +33,7 @@ def home(request):
 @require_http_methods(["GET", "POST"])
 def log_entry(request):
     patient = request.user.patient
-    form = SymptomEntryForm(request.POST or None)
+    form = SymptomEntryForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"]
         if patient.entries.filter(public_id=token).exists():
@@ -45,7 +47,10 @@ def log_entry(request):
             # The same token raced in from a double tap: the first one won.
             if patient.entries.filter(public_id=token).exists():
                 return already_saved(request)
-            form.add_error(None, "This form was already used. Please fill it in again.")
+            form.add_error(None, "This form was already used. Please check it and save again.")
+            # A fresh token, so that saving the re-shown form works.
+            form.data = form.data.copy()
+            form.data["token"] = str(uuid.uuid4())
         else:
             messages.success(request, checkin_message(patient, entry))
             return redirect("tracker:history")
@@ -114,7 +119,7 @@ def edit_entry(request, public_id):
     entry = own_entry_or_404(request, public_id)
     if entry is None:
         return redirect("tracker:history")
-    form = SymptomEntryForm(request.POST or None, instance=entry)
+    form = SymptomEntryForm(request.POST if request.method == "POST" else None, instance=entry)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Your entry was updated.")

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from tracker import access, learn, scores
@@ -79,6 +80,7 @@ def course_of(patient, now, range_key="all", start=None, end=None):
 
 
 @practitioner_required
+@never_cache  # the page may hold a fresh invitation link
 def patient_detail(request, public_id):
     patient = access.get_patient_or_404(request.user, public_id)
     now = timezone.now()
@@ -101,7 +103,7 @@ def patient_detail(request, public_id):
 @require_http_methods(["GET", "POST"])
 def add_session(request, public_id):
     patient = access.get_patient_or_404(request.user, public_id)
-    form = TreatmentSessionForm(request.POST or None)
+    form = TreatmentSessionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         session = form.save(commit=False)
         session.patient = patient
@@ -119,7 +121,9 @@ def add_session(request, public_id):
 @require_http_methods(["GET", "POST"])
 def edit_session(request, public_id):
     session = access.get_session_or_404(request.user, public_id)
-    form = TreatmentSessionForm(request.POST or None, instance=session)
+    form = TreatmentSessionForm(
+        request.POST if request.method == "POST" else None, instance=session
+    )
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Session updated.")

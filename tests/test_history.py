@@ -1,0 +1,407 @@
+"""The patient's history page (/history/): chart, progress, entries, sessions.
+
+Time is frozen at NOW (a Tuesday in March, clinic time equal to UTC) so dates
+on the page can be asserted exactly.
+"""
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tracker.models import SymptomEntry, TreatmentSession
+
+LONDON = ZoneInfo("Europe/London")
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=LONDON)
+
+HISTORY = "/history/"
+SESSION_NOTE = "Practitioner only: seemed anxious about results"
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield NOW
+
+
+def make_entry(patient, recorded_at, created_at=None, pain=5, numbness=4, tingling=3, note=""):
+    entry = SymptomEntry.objects.create(
+        patient=patient,
+        recorded_at=recorded_at,
+        pain=pain,
+        numbness=numbness,
+        tingling=tingling,
+        note=note,
+    )
+    if created_at is not None:
+        SymptomEntry.objects.filter(pk=entry.pk).update(created_at=created_at)
+    return entry
+
+
+def make_entries(patient, count, last, every=timedelta(hours=12)):
+    """count entries, the newest at `last`, one every 12 hours; newest first."""
+    return SymptomEntry.objects.bulk_create(
+        SymptomEntry(
+            patient=patient,
+            recorded_at=last - every * i,
+            pain=i % 11,
+            numbness=3,
+            tingling=2,
+        )
+        for i in range(count)
+    )
+
+
+def make_session(patient, when, notes=SESSION_NOTE):
+    return TreatmentSession.objects.create(
+        patient=patient, practitioner=patient.practitioner, when=when, notes=notes
+    )
+
+
+def html(response):
+    return response.content.decode()
+
+
+def entry_ids_on(response):
+    """public_ids of the entries listed, in page order."""
+    return re.findall(r'id="entry-([0-9a-f-]{36})"', html(response))
+
+
+# --- Empty state -----------------------------------------------------------------
+
+
+def test_a_new_patient_sees_a_first_check_in_call_to_action(alice_client, frozen):
+    response = alice_client.get(HISTORY)
+
+    assert response.status_code == 200
+    assert "Make my first check-in" in html(response)
+    assert 'href="/log/"' in html(response)
+    assert "<svg" not in html(response)
+    assert "My entries" not in html(response)
+
+
+# --- Chart, sessions and progress -------------------------------------------------
+
+
+def test_it_shows_the_chart(alice_client, alice, frozen):
+    make_entries(alice, 5, NOW - timedelta(hours=1))
+
+    response = alice_client.get(HISTORY)
+
+    assert response.status_code == 200
+    assert '<svg class="chart"' in html(response)
+    assert "Make my first check-in" not in html(response)
+
+
+def test_it_marks_sessions_on_the_chart(alice_client, alice, frozen):
+    make_entries(alice, 40, NOW - timedelta(hours=1))
+    make_session(alice, NOW - timedelta(days=14))
+    make_session(alice, NOW - timedelta(days=7))
+
+    response = alice_client.get(HISTORY)
+
+    assert re.search(r">S1</text>", html(response))
+    assert re.search(r">S2</text>", html(response))
+    assert "Treatment sessions marked: 2." in html(response)
+
+
+def test_without_sessions_there_are_no_session_markers(alice_client, alice, frozen):
+    make_entries(alice, 10, NOW - timedelta(hours=1))
+
+    response = alice_client.get(HISTORY)
+
+    assert ">S1</text>" not in html(response)
+    assert "Treatment sessions marked: 0." in html(response)
+
+
+def test_it_says_how_each_symptom_compares_with_the_baseline(alice_client, alice, frozen):
+    first = NOW - timedelta(days=30)
+    for day in range(3):
+        make_entry(alice, first + timedelta(days=day), pain=6, numbness=4, tingling=2)
+    for days in (1, 2):
+        make_entry(alice, NOW - timedelta(days=days), pain=3, numbness=4, tingling=4)
+
+    response = alice_client.get(HISTORY)
+
+    page = html(response)
+    assert "your average of the first week of logging (3 entries)" in page
+    assert (
+        "Pain: 3.0 on average over the last 7 days, 3.0 points lower (50% less) "
+        "than your baseline of 6.0 — a substantial improvement." in page
+    )
+    assert (
+        "Numbness: 4.0 on average over the last 7 days, the same as your baseline "
+        "of 4.0 — no important change." in page
+    )
+    assert (
+        "Tingling: 4.0 on average over the last 7 days, 2.0 points higher (100% more) "
+        "than your baseline of 2.0 — a clear worsening." in page
+    )
+
+
+def test_without_a_baseline_it_asks_for_more_entries(alice_client, alice, frozen):
+    make_entry(alice, NOW - timedelta(days=1), pain=4)
+
+    response = alice_client.get(HISTORY)
+
+    assert "We need at least 3 entries in your first week" in html(response)
+    assert (
+        "Pain: 4.0 on average over the last 7 days. Not enough entries yet to set a baseline."
+        in html(response)
+    )
+
+
+def test_it_shows_the_next_booked_session(alice_client, alice, frozen):
+    make_entry(alice, NOW - timedelta(days=1))
+    make_session(alice, NOW - timedelta(days=7))
+    make_session(alice, datetime(2026, 3, 17, 14, 0, tzinfo=LONDON))
+
+    response = alice_client.get(HISTORY)
+
+    assert (
+        "Your next session: <strong>Tuesday 17 March at 14:00</strong>. Sessions so far: 1."
+        in html(response)
+    )
+
+
+def test_with_no_session_booked_it_says_so(alice_client, alice, frozen):
+    make_entry(alice, NOW - timedelta(days=1))
+    make_session(alice, NOW - timedelta(days=7))
+
+    response = alice_client.get(HISTORY)
+
+    assert "Your next session" not in html(response)
+    assert "Sessions so far: 1. No next session is booked yet." in html(response)
+
+
+def test_it_shows_the_learn_panel(alice_client, alice, frozen):
+    make_entry(alice, NOW - timedelta(days=1))
+
+    response = alice_client.get(HISTORY)
+
+    assert 'class="learn-panel' in html(response)
+    assert 'href="/learn/tracking-your-symptoms/"' in html(response)
+
+
+def test_a_new_patient_also_sees_the_learn_panel(alice_client, frozen):
+    response = alice_client.get(HISTORY)
+
+    assert 'class="learn-panel' in html(response)
+
+
+@pytest.mark.parametrize("query", ["", "?range=4w", "?range=12w", "?range=all", "?page=2"])
+def test_the_patient_never_sees_session_notes(alice_client, alice, frozen, query):
+    make_entries(alice, 30, NOW - timedelta(hours=1))
+    make_session(alice, NOW - timedelta(days=10))
+    make_session(alice, NOW - timedelta(days=3))
+    make_session(alice, NOW + timedelta(days=4))
+
+    response = alice_client.get(HISTORY + query)
+
+    assert response.status_code == 200
+    assert "seemed anxious" not in html(response)
+
+
+# --- Chart ranges -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "active", "title"),
+    [
+        ("?range=4w", "4 weeks", "Symptom scores, 10 Feb 2026 to 10 Mar 2026"),
+        ("?range=12w", "12 weeks", "Symptom scores, 16 Dec 2025 to 10 Mar 2026"),
+        ("?range=all", "All", "Symptom scores, 30 Nov 2025 to 10 Mar 2026"),
+        ("", "12 weeks", "Symptom scores, 16 Dec 2025 to 10 Mar 2026"),
+        ("?range=bogus", "12 weeks", "Symptom scores, 16 Dec 2025 to 10 Mar 2026"),
+        ("?range=", "12 weeks", "Symptom scores, 16 Dec 2025 to 10 Mar 2026"),
+    ],
+)
+def test_the_chart_range_links_change_the_period(alice_client, alice, frozen, query, active, title):
+    make_entry(alice, NOW - timedelta(days=100))
+    make_entries(alice, 30, NOW - timedelta(hours=1))
+
+    response = alice_client.get(HISTORY + query)
+
+    assert response.status_code == 200
+    assert f'<title id="history-chart-title">{title}</title>' in html(response)
+    assert re.search(rf'aria-current="page">{active}</a>', html(response))
+
+
+def test_a_range_with_no_entries_offers_all_entries(alice_client, alice, frozen):
+    make_entry(alice, NOW - timedelta(days=60))
+
+    response = alice_client.get(HISTORY + "?range=4w")
+
+    assert response.status_code == 200
+    assert "No entries in this period." in html(response)
+    assert 'href="?range=all"' in html(response)
+
+
+# --- The list of entries ---------------------------------------------------------------
+
+
+def test_entries_are_listed_newest_first(alice_client, alice, frozen):
+    middle = make_entry(alice, NOW - timedelta(days=2))
+    newest = make_entry(alice, NOW - timedelta(days=1))
+    oldest = make_entry(alice, NOW - timedelta(days=3))
+
+    response = alice_client.get(HISTORY)
+
+    assert entry_ids_on(response) == [str(e.public_id) for e in (newest, middle, oldest)]
+
+
+def test_entries_are_shown_20_to_a_page(alice_client, alice, frozen):
+    entries = make_entries(alice, 45, NOW - timedelta(hours=1))
+
+    response = alice_client.get(HISTORY)
+
+    assert entry_ids_on(response) == [str(e.public_id) for e in entries[:20]]
+    assert "Page 1 of 3" in html(response)
+    assert 'href="?page=2"' in html(response)
+
+
+def test_page_2_shows_the_next_20_entries(alice_client, alice, frozen):
+    entries = make_entries(alice, 45, NOW - timedelta(hours=1))
+
+    response = alice_client.get(HISTORY + "?page=2")
+
+    assert response.status_code == 200
+    assert entry_ids_on(response) == [str(e.public_id) for e in entries[20:40]]
+    assert "Page 2 of 3" in html(response)
+
+
+def test_the_last_page_holds_the_oldest_entries(alice_client, alice, frozen):
+    entries = make_entries(alice, 45, NOW - timedelta(hours=1))
+
+    response = alice_client.get(HISTORY + "?page=3")
+
+    assert entry_ids_on(response) == [str(e.public_id) for e in entries[40:]]
+
+
+@pytest.mark.parametrize(("page", "shown"), [("abc", "Page 1 of 3"), ("999", "Page 3 of 3")])
+def test_a_bogus_page_number_shows_a_real_page(alice_client, alice, frozen, page, shown):
+    make_entries(alice, 45, NOW - timedelta(hours=1))
+
+    response = alice_client.get(HISTORY + f"?page={page}")
+
+    assert response.status_code == 200
+    assert shown in html(response)
+
+
+def test_an_entry_shows_its_scores_places_and_note(alice_client, alice, frozen):
+    entry = make_entry(alice, NOW - timedelta(hours=3), pain=7, numbness=2, tingling=0)
+    SymptomEntry.objects.filter(pk=entry.pk).update(
+        locations=["feet_left", "hands_right"], note="Cramp in the night"
+    )
+
+    response = alice_client.get(HISTORY)
+
+    page = html(response)
+    assert (
+        "Pain <strong>7</strong> · Numbness <strong>2</strong> · Tingling <strong>0</strong>"
+        in page
+    )
+    assert "Where: Left foot, Right hand" in page
+    assert "Cramp in the night" in page
+
+
+def test_a_note_with_script_is_stored_verbatim_and_shown_escaped(alice_client, alice, frozen):
+    note = "<script>alert(1)</script> 😀"
+    alice_client.post(
+        "/log/", {"pain": "1", "numbness": "1", "tingling": "1", "when": "now", "note": note}
+    )
+
+    response = alice_client.get(HISTORY)
+
+    assert alice.entries.get().note == note
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; 😀" in html(response)
+    assert "<script>alert(1)" not in html(response)
+
+
+def test_a_fresh_entry_offers_change_and_delete(alice_client, alice, frozen):
+    entry = make_entry(alice, NOW - timedelta(hours=3), created_at=NOW - timedelta(hours=23))
+
+    response = alice_client.get(HISTORY)
+
+    assert f'href="/history/entries/{entry.public_id}/edit/"' in html(response)
+    assert f'href="/history/entries/{entry.public_id}/delete/"' in html(response)
+
+
+def test_an_entry_saved_24_hours_ago_is_read_only(alice_client, alice, frozen):
+    entry = make_entry(alice, NOW - timedelta(days=2), created_at=NOW - timedelta(hours=24))
+
+    response = alice_client.get(HISTORY)
+
+    assert str(entry.public_id) in entry_ids_on(response)
+    assert f"/history/entries/{entry.public_id}/edit/" not in html(response)
+    assert f"/history/entries/{entry.public_id}/delete/" not in html(response)
+
+
+# --- Only one's own entries --------------------------------------------------------------
+
+
+def test_a_patient_sees_only_their_own_entries(alice_client, alice, bob, frozen):
+    mine = make_entry(alice, NOW - timedelta(days=1), note="Alice's note")
+    theirs = make_entry(bob, NOW - timedelta(days=1), note="Bob's private note")
+
+    response = alice_client.get(HISTORY)
+
+    assert entry_ids_on(response) == [str(mine.public_id)]
+    assert "Bob" not in html(response)
+    assert str(theirs.public_id) not in html(response)
+
+
+def test_the_history_page_needs_a_signed_in_patient(client, xavier_client, staff_client, db):
+    response = client.get(HISTORY)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    assert xavier_client.get(HISTORY).status_code == 404
+    assert staff_client.get(HISTORY).status_code == 404
+
+
+# --- Query budget ---------------------------------------------------------------------------
+
+
+def add_history(patient, count):
+    """count entries spread over two years, and three sessions (one still to come)."""
+    span = timedelta(days=730)
+    SymptomEntry.objects.bulk_create(
+        SymptomEntry(
+            patient=patient,
+            recorded_at=NOW - span + span * (i + 1) / count,
+            pain=i % 11,
+            numbness=(i * 3) % 11,
+            tingling=(i * 7) % 11,
+            note=f"Entry {i}",
+        )
+        for i in range(count)
+    )
+    for days in (-60, -20, 5):
+        make_session(patient, NOW + timedelta(days=days))
+
+
+def queries_for(client, url):
+    client.get(url)  # the first request may warm caches; count the second
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("query", ["", "?range=all", "?page=2"])
+def test_history_runs_the_same_queries_for_5_and_700_entries(
+    alice_client, alice, bob_client, bob, frozen, django_assert_max_num_queries, query
+):
+    add_history(alice, 5)
+    add_history(bob, 700)
+
+    few = queries_for(alice_client, HISTORY + query)
+    many = queries_for(bob_client, HISTORY + query)
+
+    assert few == many
+    with django_assert_max_num_queries(8):
+        bob_client.get(HISTORY + query)
