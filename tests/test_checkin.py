@@ -363,7 +363,9 @@ def test_a_token_already_used_by_another_patient_saves_nothing(alice_client, ali
     response = alice_client.post(LOG, answers(token=str(bobs.public_id)))
 
     assert response.status_code == 200
-    assert "This form was already used. Please check it and save again." in response.content.decode()
+    assert (
+        "This form was already used. Please check it and save again." in response.content.decode()
+    )
     assert alice.entries.count() == 0
     assert bob.entries.get().pain == 7
 

@@ -65,7 +65,10 @@ class PatientQuerySet(models.QuerySet):
         first_session = sessions.order_by("when").values("when")[:1]
         latest = entries.order_by("-recorded_at")
         # Inside the entry subqueries, OuterRef("patient") is the entry's own patient.
-        entry_first_session = TreatmentSession.objects.filter(patient=OuterRef("patient"))
+        # The baseline ends at the first session that has happened, not a booked one.
+        entry_first_session = TreatmentSession.objects.filter(
+            patient=OuterRef("patient"), when__lte=now
+        )
         entry_first_entry = SymptomEntry.objects.filter(patient=OuterRef("patient"))
         windows = {
             "recent": entries.filter(

@@ -116,6 +116,11 @@ def choose_baseline(
     return Baseline({s: float(values[s]) for s in SYMPTOMS}, int(count), method)
 
 
+def first_treatment(session_times, now):
+    """The first session that has taken place; a booked one has treated nobody yet."""
+    return next((at for at in sorted(session_times) if at <= now), None)
+
+
 def baseline_for(readings, first_session_at=None, min_entries=BASELINE_MIN_ENTRIES):
     """Baseline from raw readings; the decision itself is choose_baseline's.
 

@@ -66,7 +66,8 @@ def checkin_message(patient, entry):
     readings = patient.readings()
     new = scores.Reading.from_entry(entry)
     earlier = [r for r in readings if r.at < entry.recorded_at]
-    baseline = scores.baseline_for(readings, next(iter(patient.session_times()), None))
+    first = scores.first_treatment(patient.session_times(), entry.created_at)
+    baseline = scores.baseline_for(readings, first)
     phrases = scores.checkin_phrases(new, earlier[-1] if earlier else None, baseline)
     return "Saved. " + ". ".join(phrases) + "."
 
@@ -77,7 +78,7 @@ def history(request):
     now = timezone.now()
     readings = patient.readings()
     session_times = patient.session_times()
-    baseline = scores.baseline_for(readings, session_times[0] if session_times else None)
+    baseline = scores.baseline_for(readings, scores.first_treatment(session_times, now))
     range_key = chart_range(request)
     page = Paginator(patient.entries.order_by("-recorded_at"), ENTRIES_PER_PAGE).get_page(
         request.GET.get("page")

@@ -1,9 +1,10 @@
 import csv
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -66,10 +67,14 @@ def course_of(patient, now, range_key="all", start=None, end=None):
         session.number = number
     session_times = [s.when for s in sessions]
     past_times = [at for at in session_times if at <= now]
-    baseline = scores.baseline_for(readings, session_times[0] if session_times else None)
+    baseline = scores.baseline_for(readings, scores.first_treatment(session_times, now))
     start = start or range_start(readings, range_key, now)
+    end = end or now
+    if start >= end:
+        # A period that ends before the first entry shows nothing, not a swapped range.
+        start = end - timedelta(days=1)
     return {
-        "chart": trend_chart(readings, session_times, start, end or now, baseline),
+        "chart": trend_chart(readings, session_times, start, end, baseline),
         "baseline": baseline,
         "progress": scores.progress(baseline, scores.recent_mean(readings, now)),
         "intervals": scores.intervals(readings, past_times) if readings else [],
@@ -144,7 +149,7 @@ def delete_session(request, public_id):
 
 
 # Spreadsheets run cells that start with these as formulas (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 
 def safe_cell(value):
@@ -155,7 +160,13 @@ def safe_cell(value):
 @practitioner_required
 def export_csv(request, public_id):
     patient = access.get_patient_or_404(request.user, public_id)
-    start, end = DateRangeForm(request.GET).bounds()
+    form = DateRangeForm(request.GET)
+    if not form.is_valid():
+        errors = " ".join(e for errs in form.errors.values() for e in errs)
+        return HttpResponseBadRequest(
+            f"Please check the dates: {errors}", content_type="text/plain"
+        )
+    start, end = form.bounds()
     entries = patient.entries.order_by("recorded_at")
     sessions = patient.sessions.order_by("when")
     if start:
@@ -209,12 +220,19 @@ def report(request, public_id):
     now = timezone.now()
     form = DateRangeForm(request.GET or None)
     start, end = form.bounds()
+    course = course_of(patient, now, start=start, end=min(end, now) if end else None)
+    course["sessions"] = [
+        s
+        for s in course["sessions"]
+        if (not start or s.when >= start) and (not end or s.when < end)
+    ]
+    chosen = form.cleaned_data if form.is_bound and form.is_valid() else {}
     ctx = {
         "patient": patient,
         "form": form,
-        **course_of(patient, now, start=start, end=min(end, now) if end else None),
+        **course,
         "now": now,
-        "start": start,
-        "end": end,
+        "start_date": chosen.get("start"),
+        "end_date": chosen.get("end"),
     }
     return render(request, "tracker/report.html", ctx)

@@ -1,0 +1,328 @@
+"""What leaves the app: the CSV export and the printable report of one patient.
+
+Time is frozen at NOW, a Tuesday in June: clinic time (Europe/London) is UTC+1, so
+the date range's day boundaries are tested at local midnight, not UTC midnight.
+"""
+
+import csv
+import html
+import io
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from tracker.models import Patient, SymptomEntry, TreatmentSession
+
+LONDON = ZoneInfo("Europe/London")
+NOW = datetime(2026, 6, 16, 12, 0, tzinfo=LONDON)
+HEADER = [
+    "patient",
+    "when",
+    "record",
+    "pain",
+    "numbness",
+    "tingling",
+    "locations",
+    "note",
+    "points_used",
+    "session_notes",
+]
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def at(day, hour=12, minute=0):
+    """A moment in June 2026, clinic time."""
+    return datetime(2026, 6, day, hour, minute, tzinfo=LONDON)
+
+
+def log(patient, when, pain=4, numbness=3, tingling=2, **extra):
+    return SymptomEntry.objects.create(
+        patient=patient, recorded_at=when, pain=pain, numbness=numbness, tingling=tingling, **extra
+    )
+
+
+def session(patient, when, notes="", points_used=""):
+    return TreatmentSession.objects.create(
+        patient=patient,
+        practitioner=patient.practitioner,
+        when=when,
+        notes=notes,
+        points_used=points_used,
+    )
+
+
+def csv_url(patient):
+    return f"/practice/patients/{patient.public_id}/export.csv"
+
+
+def report_url(patient):
+    return f"/practice/patients/{patient.public_id}/report/"
+
+
+def export(client, patient, **params):
+    response = client.get(csv_url(patient), params)
+    assert response.status_code == 200
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8"), newline="")))
+
+
+def data_rows(client, patient, **params):
+    header, *rows = export(client, patient, **params)
+    assert header == HEADER
+    return rows
+
+
+def body(response):
+    return response.content.decode()
+
+
+def text(fragment):
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+# --- CSV: the file ----------------------------------------------------------------
+
+
+def test_the_export_is_a_csv_attachment(xavier_client, alice):
+    response = xavier_client.get(csv_url(alice))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="relief-tracker-{alice.public_id}.csv"'
+    )
+
+
+def test_an_empty_record_exports_only_the_header(xavier_client, alice):
+    assert export(xavier_client, alice) == [HEADER]
+
+
+def test_entries_and_sessions_come_in_time_order(xavier_client, alice, bob):
+    log(alice, at(15, 8), pain=6, locations=["feet_left", "hands_right"], note="after")
+    session(alice, at(14, 10, 30), notes="calm", points_used="ST36")
+    log(alice, at(13), pain=4, note="before")
+    log(bob, at(14), note="Bob's, not Alice's")
+
+    rows = data_rows(xavier_client, alice)
+
+    assert rows == [
+        ["Alice Archer", "2026-06-13T12:00+01:00", "entry", "4", "3", "2", "", "before", "", ""],
+        ["Alice Archer", "2026-06-14T10:30+01:00", "session", "", "", "", "", "", "ST36", "calm"],
+        [
+            "Alice Archer",
+            "2026-06-15T08:00+01:00",
+            "entry",
+            "6",
+            "3",
+            "2",
+            "Left foot, Right hand",
+            "after",
+            "",
+            "",
+        ],
+    ]
+
+
+def test_the_date_range_keeps_whole_local_days_at_both_ends(xavier_client, alice):
+    log(alice, at(9, 23, 59), note="day before start")
+    log(alice, at(10, 0, 0), note="start of first day")
+    session(alice, at(11, 9), notes="session inside")
+    log(alice, at(12, 23, 59), note="end of last day")
+    log(alice, at(13, 0, 0), note="day after end")
+    session(alice, at(14, 9), notes="session after")
+
+    rows = data_rows(xavier_client, alice, start="2026-06-10", end="2026-06-12")
+
+    assert [row[7] or row[9] for row in rows] == [
+        "start of first day",
+        "session inside",
+        "end of last day",
+    ]
+
+
+def test_an_open_ended_range_filters_one_side(xavier_client, alice):
+    log(alice, at(9), note="old")
+    log(alice, at(12), note="new")
+
+    assert [r[7] for r in data_rows(xavier_client, alice, start="2026-06-10")] == ["new"]
+    assert [r[7] for r in data_rows(xavier_client, alice, end="2026-06-10")] == ["old"]
+
+
+# --- CSV: formula injection and text that must survive ----------------------------
+
+
+FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]
+
+
+@pytest.mark.parametrize("start", FORMULA_STARTS)
+def test_a_note_that_starts_like_a_formula_is_defused(xavier_client, alice, start):
+    log(alice, at(15), note=f'{start}HYPERLINK("http://evil","x")')
+
+    [row] = data_rows(xavier_client, alice)
+
+    assert row[7] == f'\'{start}HYPERLINK("http://evil","x")'
+
+
+@pytest.mark.parametrize("start", FORMULA_STARTS)
+def test_a_name_that_starts_like_a_formula_is_defused(xavier_client, alice, start):
+    Patient.objects.filter(pk=alice.pk).update(display_name=f"{start}cmd|' /C calc'!A0")
+    log(alice, at(15))
+
+    [row] = data_rows(xavier_client, alice)
+
+    assert row[0] == f"'{start}cmd|' /C calc'!A0"
+
+
+@pytest.mark.parametrize("start", FORMULA_STARTS)
+def test_session_points_and_notes_that_start_like_a_formula_are_defused(
+    xavier_client, alice, start
+):
+    session(alice, at(15), points_used=f"{start}SUM(A1:A9)", notes=f"{start}1+1")
+
+    [row] = data_rows(xavier_client, alice)
+
+    assert row[8:] == [f"'{start}SUM(A1:A9)", f"'{start}1+1"]
+
+
+def test_ordinary_text_is_left_as_it_is(xavier_client, alice):
+    log(alice, at(15), note="Feet 3-4 at night; dose = 2 tablets @ 8pm")
+    session(alice, at(14), points_used="ST36 + SP6", notes="'quoted' already")
+
+    rows = data_rows(xavier_client, alice)
+
+    assert rows[0][0] == "Alice Archer"
+    assert rows[0][8:] == ["ST36 + SP6", "'quoted' already"]
+    assert rows[1][7] == "Feet 3-4 at night; dose = 2 tablets @ 8pm"
+
+
+def test_a_note_with_commas_quotes_and_newlines_round_trips(xavier_client, alice):
+    note = 'Said "sharp, stabbing", then:\nworse at night,\r\nbetter by "morning"'
+    log(alice, at(15), note=note)
+
+    [row] = data_rows(xavier_client, alice)
+
+    assert row[7] == note
+    assert len(row) == len(HEADER)
+
+
+def test_a_non_ascii_name_survives(xavier_client, alice):
+    Patient.objects.filter(pk=alice.pk).update(display_name="Zoë Ødegård 李")
+    log(alice, at(15), note="Brûlure — 灼热")
+
+    [row] = data_rows(xavier_client, alice)
+
+    assert row[0] == "Zoë Ødegård 李"
+    assert row[7] == "Brûlure — 灼热"
+
+
+def test_another_practitioner_cannot_export(yara_client, alice):
+    log(alice, at(15), note="secret")
+
+    response = yara_client.get(csv_url(alice))
+
+    assert response.status_code == 404
+    assert "secret" not in body(response)
+
+
+# --- Report -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def course(alice):
+    """Baseline of 6 / 4 / 2 before the first session; pain halves afterwards."""
+    for day in (1, 2, 3):
+        log(alice, at(day), pain=6, numbness=4, tingling=2)
+    session(alice, at(5, 9), notes="First needling", points_used="ST36")
+    session(alice, at(12, 9), notes="Second needling", points_used="SP6")
+    for day in (13, 14, 15):
+        log(alice, at(day), pain=3, numbness=4, tingling=4)
+    return alice
+
+
+def test_the_report_shows_the_whole_picture(xavier_client, course):
+    response = xavier_client.get(report_url(course))
+
+    assert response.status_code == 200
+    page = body(response)
+    assert "Symptom report: Alice Archer" in page
+    assert "practitioner Dr Xavier" in page
+    progress = text(page.split('class="table progress-table')[1].split("</table>")[0])
+    assert "Pain 6.0 3.0 -3.0 (-50%) Substantial improvement" in progress
+    assert "Numbness 4.0 4.0 0.0 (0%) No important change" in progress
+    assert "Tingling 2.0 4.0 +2.0 (+100%) Worse" in progress
+    intervals = text(page.split('class="table table-sm interval-table"')[1].split("</table>")[0])
+    assert "Before session 1 3 6.0 4.0 2.0" in intervals
+    assert "After session 1 from 5 Jun 0" in intervals
+    assert "After session 2 from 12 Jun 3 3.0 4.0 4.0" in intervals
+    assert "S2 12 Jun 2026, 09:00 SP6 Second needling" in text(page)
+    assert "S1 5 Jun 2026, 09:00 ST36 First needling" in text(page)
+    assert '<svg class="chart"' in page
+    assert ">S1</text>" in page
+
+
+def test_the_report_period_narrows_the_chart(xavier_client, course):
+    whole = xavier_client.get(report_url(course))
+    part = xavier_client.get(report_url(course), {"start": "2026-06-13", "end": "2026-06-14"})
+
+    assert part.status_code == 200
+    assert "Entries shown: 6 pain" in body(whole)
+    assert "Entries shown: 2 pain" in body(part)
+    assert "Period: 13 Jun 2026 to" in text(body(part))
+    # Baseline, change and intervals always describe the whole course.
+    assert part.context["progress"] == whole.context["progress"]
+    assert part.context["intervals"] == whole.context["intervals"]
+
+
+def test_the_report_period_shows_the_chosen_end_date(xavier_client, course):
+    response = xavier_client.get(report_url(course), {"start": "2026-06-13", "end": "2026-06-14"})
+
+    assert "Period: 13 Jun 2026 to 14 Jun 2026" in text(body(response))
+
+
+def test_a_period_before_the_first_entry_draws_no_entries(xavier_client, course):
+    response = xavier_client.get(report_url(course), {"end": "2026-05-20"})
+
+    assert response.status_code == 200
+    assert "No entries in this period." in body(response)
+    assert '<svg class="chart"' not in body(response)
+
+
+def test_an_end_before_the_start_is_explained(xavier_client, course):
+    response = xavier_client.get(report_url(course), {"start": "2026-06-14", "end": "2026-06-13"})
+
+    assert response.status_code == 200
+    assert "The end date is before the start date." in body(response)
+    assert "Symptom report: Alice Archer" in body(response)
+
+
+def test_a_report_with_no_entries_says_so(xavier_client, alice):
+    response = xavier_client.get(report_url(alice))
+
+    assert response.status_code == 200
+    page = body(response)
+    assert "No baseline yet" in page
+    assert "No entries in this period." in page
+    assert "No sessions." in page
+
+
+def test_an_invalid_range_is_refused_not_ignored(xavier_client, alice):
+    log(alice, at(10))
+    response = xavier_client.get(csv_url(alice), {"start": "2026-06-12", "end": "2026-06-01"})
+    assert response.status_code == 400
+    assert "end date is before the start date" in body(response)
+
+
+def test_the_report_lists_only_the_sessions_in_the_period(xavier_client, alice):
+    log(alice, at(1))
+    session(alice, at(3), notes="early session")
+    session(alice, at(12), notes="late session")
+    response = xavier_client.get(report_url(alice), {"start": "2026-06-10"})
+    assert "late session" in body(response)
+    assert "early session" not in body(response)
