@@ -1,7 +1,7 @@
 from io import StringIO
 
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
 from tracker.models import Patient, Practitioner, SymptomEntry, TreatmentSession
@@ -27,9 +27,10 @@ def snapshot():
 @pytest.mark.django_db
 def test_seed_demo_creates_the_demo_logins():
     seed()
-    practitioner = authenticate(username="demo.practitioner", password="neuropathy-demo")
-    patient = authenticate(username="demo.patient", password="neuropathy-demo")
-    assert practitioner is not None and patient is not None
+    practitioner = User.objects.get(username="demo.practitioner")
+    patient = User.objects.get(username="demo.patient")
+    assert practitioner.check_password("neuropathy-demo")
+    assert patient.check_password("neuropathy-demo")
     assert patient.patient.practitioner == practitioner.practitioner
     assert Practitioner.objects.count() == 2
     assert Patient.objects.count() >= 12

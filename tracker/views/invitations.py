@@ -167,7 +167,7 @@ def accept_invitation(request, token):
                 locked.save(update_fields=["used_at"])
         if state != "valid":
             return invalid(request, state)
-        login(request, user)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
             request,
             f"Welcome, {invitation.patient.display_name}. Your password is set. "
