@@ -28,6 +28,8 @@ test: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit --quiet --recursive clinic tracker --severity-level high
+	scripts/audit-dependencies
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
