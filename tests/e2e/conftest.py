@@ -1,0 +1,111 @@
+"""Browser tests: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+Without Chromium the suite skips with one line saying how to install it, except
+where RELIEF_E2E_REQUIRED=1 (CI), where a missing browser is a failure.
+"""
+
+import os
+import re
+import shutil
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM calls
+# from the test body are still synchronous and safe.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = os.environ.get("RELIEF_CHROMIUM", "/usr/bin/chromium")
+HAVE_CHROMIUM = shutil.which(CHROMIUM) is not None
+REQUIRED = os.environ.get("RELIEF_E2E_REQUIRED") == "1"
+INSTALL_HINT = (
+    "Chromium not found: install it with `sudo apt-get install -y chromium` to run tests/e2e"
+)
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+PASSWORD = "neuropathy-demo"
+
+
+def pytest_collection_modifyitems(config, items):
+    e2e = [item for item in items if "tests/e2e/" in str(item.fspath)]
+    if HAVE_CHROMIUM or not e2e:
+        return
+    if REQUIRED:
+        raise pytest.UsageError(f"RELIEF_E2E_REQUIRED=1 but {INSTALL_HINT}")
+    for item in e2e:
+        item.add_marker(pytest.mark.skip(reason=INSTALL_HINT))
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture
+def demo(transactional_db):
+    """The demo clinic, as `make run` shows it."""
+    call_command("seed_demo", force=True, stdout=StringIO())
+
+
+@pytest.fixture
+def watch_factory(live_server):
+    """A page that records console errors, failed requests and requests to other origins."""
+
+    def watch(context):
+        page = context.new_page()
+        problems = []
+
+        def on_console(message):
+            # A page that is itself a 404 logs "Failed to load resource"; failed
+            # sub-resources are caught below from their responses instead.
+            if message.type == "error" and not message.text.startswith("Failed to load resource"):
+                problems.append(f"console: {message.text}")
+
+        def on_response(response):
+            if response.status >= 400 and response.request.resource_type != "document":
+                problems.append(f"{response.status}: {response.url}")
+
+        page.on("console", on_console)
+        page.on("response", on_response)
+        page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} {r.failure}"))
+
+        def check_origin(request):
+            if not request.url.startswith((live_server.url, "data:")):
+                problems.append(f"other origin: {request.url}")
+
+        page.on("request", check_origin)
+        return page, problems
+
+    return watch
+
+
+def shot(page, name):
+    """Save a screenshot for review (git-ignored)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    width = page.viewport_size["width"]
+    page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=True)
+
+
+def sign_in(page, live_server, username, password=PASSWORD):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.locator("main").get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def slug(url):
+    return re.sub(r"[^a-z0-9]+", "-", url.lower()).strip("-") or "home"
