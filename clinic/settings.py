@@ -70,7 +70,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Practitioners, staff and anyone with a device must pass the second factor first.
+    "tracker.security.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle and absolute session limits by role (after messages: it leaves one).
+    "tracker.security.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: it turns a lockout into its own response.
@@ -182,6 +186,15 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Session lifetimes are set per role by tracker.security.SessionLimitsMiddleware:
+# practitioners and staff 30 minutes idle and 12 hours at most, patients 14 days idle.
+# This is the lifetime of a session before sign-in (e.g. the CSRF-protected login form).
+SESSION_COOKIE_AGE = 14 * 24 * 60 * 60
+
+# Two-step sign-in (django-otp): the name authenticator apps show next to the code.
+OTP_TOTP_ISSUER = "Relief Tracker"
+# Staff may remove a lost device in the admin, but never read a secret or a backup code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Lockout (django-axes): 10 failures for one username from one address, then
 # a 15-minute cool-off. Not a permanent lock: that would let anyone lock out a patient.
@@ -190,7 +203,14 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = envint("DJANGO_PROXY_COUNT", "0")
+# The client's address (for lockouts and the audit trail). Only trust
+# X-Forwarded-For when the operator says how many proxies sit in front.
+PROXY_COUNT = envint("DJANGO_PROXY_COUNT", "0")
+if PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 
 # A strict Content-Security-Policy: everything from our own origin, no inline
 # script or style, nobody may frame us, forms post only to us.

@@ -3,11 +3,17 @@
 - Dr Xavier (practitioner) looks after Alice and Bob.
 - Dr Yara (practitioner) looks after Carol.
 - Sam is clinic staff. Anonymous is nobody.
+
+Practitioners and staff must pass a second factor: their clients are signed in
+with a confirmed authenticator (TOTP) device and already verified. Patients
+have no device, so their clients need no second step.
 """
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tracker.models import NeuropathyKind, Patient, Practitioner
 
@@ -67,6 +73,16 @@ def client_for(user):
     return client
 
 
+def verified_client_for(user):
+    """Signed in and past the second factor, as after typing the app's code."""
+    device = TOTPDevice.objects.create(user=user, name="test phone", confirmed=True)
+    client = client_for(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
 @pytest.fixture
 def alice_client(alice):
     return client_for(alice.user)
@@ -84,14 +100,14 @@ def carol_client(carol):
 
 @pytest.fixture
 def xavier_client(xavier):
-    return client_for(xavier.user)
+    return verified_client_for(xavier.user)
 
 
 @pytest.fixture
 def yara_client(yara):
-    return client_for(yara.user)
+    return verified_client_for(yara.user)
 
 
 @pytest.fixture
 def staff_client(staff):
-    return client_for(staff)
+    return verified_client_for(staff)

@@ -131,6 +131,15 @@ LADDER = {
         "staff": 404,
     },
     # An unknown token: everyone gets the page that explains the link is not valid.
+    # The benchmark's trivial signed-in page.
+    "tracker:ping": {
+        "anon": 302,
+        "alice": 200,
+        "bob": 200,
+        "xavier": 200,
+        "yara": 200,
+        "staff": 200,
+    },
     "tracker:accept_invitation": {
         "anon": 200,
         "alice": 200,
@@ -158,6 +167,44 @@ LADDER = {
     "login": {"anon": 200, "alice": 302, "bob": 302, "xavier": 302, "yara": 302, "staff": 302},
     # Logging out is POST only; a GET must not sign anyone out.
     "logout": {"anon": 405, "alice": 405, "bob": 405, "xavier": 405, "yara": 405, "staff": 405},
+    # The second step: everyone here is past it, or has no device, so it sends them on.
+    "two_factor_verify": {
+        "anon": 302,
+        "alice": 302,
+        "bob": 302,
+        "xavier": 302,
+        "yara": 302,
+        "staff": 302,
+    },
+    # Patients may turn it on; practitioners and staff already have a device.
+    "two_factor_setup": {
+        "anon": 302,
+        "alice": 200,
+        "bob": 200,
+        "xavier": 302,
+        "yara": 302,
+        "staff": 302,
+    },
+    # Only with an authenticator; patients without one are sent to set it up.
+    "backup_codes": {
+        "anon": 302,
+        "alice": 302,
+        "bob": 302,
+        "xavier": 200,
+        "yara": 200,
+        "staff": 200,
+    },
+    "password_change": {
+        "anon": 302,
+        "alice": 200,
+        "bob": 200,
+        "xavier": 200,
+        "yara": 200,
+        "staff": 200,
+    },
+    "account": {"anon": 302, "alice": 200, "bob": 200, "xavier": 200, "yara": 200, "staff": 200},
+    # A patient's own data: each patient gets their own; nobody else has any.
+    "my_data": {"anon": 302, "alice": 200, "bob": 200, "xavier": 404, "yara": 404, "staff": 404},
 }
 ACTORS = ["anon", "alice", "bob", "xavier", "yara", "staff"]
 

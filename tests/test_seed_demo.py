@@ -3,7 +3,9 @@ from io import StringIO
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tracker.management.commands.seed_demo import DEMO_TOTP_KEY, DEMO_TOTP_SECRET
 from tracker.models import Patient, Practitioner, SymptomEntry, TreatmentSession
 
 
@@ -69,3 +71,35 @@ def test_seed_demo_refuses_with_debug_off():
 def test_if_empty_leaves_a_clinic_with_data_alone(alice):
     seed(if_empty=True)
     assert Patient.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_seed_demo_gives_the_demo_practitioners_a_published_authenticator():
+    out = StringIO()
+    call_command("seed_demo", force=True, stdout=out)
+    for username in ("demo.practitioner", "demo.practitioner2"):
+        device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        assert device.key == DEMO_TOTP_KEY
+    assert f"secret for an authenticator app: {DEMO_TOTP_SECRET}" in out.getvalue()
+    assert "otpauth://totp/" in out.getvalue()
+    seed()
+    assert TOTPDevice.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_demo_otp_code_prints_a_code_that_signs_the_demo_practitioner_in(settings):
+    seed()
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("demo_otp_code", stdout=out, stderr=StringIO())
+    code = out.getvalue().strip()
+    assert len(code) == 6 and code.isdigit()
+    device = TOTPDevice.objects.get(user__username="demo.practitioner")
+    assert device.verify_token(code)
+
+
+@pytest.mark.django_db
+def test_demo_otp_code_refuses_with_debug_off():
+    seed()
+    with pytest.raises(CommandError, match="Debug is off"):
+        call_command("demo_otp_code", stdout=StringIO())

@@ -2,15 +2,16 @@
 
 A patient sees only themself. A practitioner sees only the patients assigned
 to them. Clinic staff manage accounts in the admin and see no patient pages.
-Everything outside that is a 404, so nobody learns that a record exists.
+Everything outside that is a 404, so nobody learns that a record exists,
+and every such refusal is written to the audit trail as "denied".
 """
 
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 
+from tracker import audit
 from tracker.models import Patient, TreatmentSession
 
 PATIENT = "patient"
@@ -41,8 +42,22 @@ def patients_visible_to(user):
     return Patient.objects.none()
 
 
-def get_patient_or_404(user, public_id):
-    return get_object_or_404(patients_visible_to(user), public_id=public_id)
+def deny(request, object_type, object_id=""):
+    """Record the refusal; return the 404 to raise, as if the record did not exist.
+
+    The row names the requested id but no patient, so the trail itself does
+    not link the id to anyone.
+    """
+    audit.record(request, audit.DENIED, object_type=object_type, object_id=object_id)
+    return Http404("No such page.")
+
+
+def get_patient_or_404(request, public_id):
+    """One of the patients request.user may see; anything else is a recorded 404."""
+    try:
+        return patients_visible_to(request.user).get(public_id=public_id)
+    except Patient.DoesNotExist:
+        raise deny(request, "patient", public_id) from None
 
 
 def _role_required(role):
@@ -51,7 +66,7 @@ def _role_required(role):
         @login_required
         def wrapper(request, *args, **kwargs):
             if role_of(request.user) != role:
-                raise Http404("No such page.")
+                raise deny(request, "page", kwargs.get("public_id", ""))
             return view(request, *args, **kwargs)
 
         return wrapper
@@ -63,10 +78,11 @@ patient_required = _role_required(PATIENT)
 practitioner_required = _role_required(PRACTITIONER)
 
 
-def get_session_or_404(user, public_id):
-    """A treatment session of one of the user's visible patients."""
-    return get_object_or_404(
-        TreatmentSession.objects.select_related("patient"),
-        patient__in=patients_visible_to(user),
-        public_id=public_id,
-    )
+def get_session_or_404(request, public_id):
+    """A treatment session of one of request.user's visible patients; else a recorded 404."""
+    try:
+        return TreatmentSession.objects.select_related("patient").get(
+            patient__in=patients_visible_to(request.user), public_id=public_id
+        )
+    except TreatmentSession.DoesNotExist:
+        raise deny(request, "session", public_id) from None

@@ -1,6 +1,65 @@
 from django.contrib import admin
+from django.db import transaction
 
-from tracker.models import Patient, Practitioner, SymptomEntry, TreatmentSession
+from tracker import audit
+from tracker.models import AuditEvent, Patient, Practitioner, SymptomEntry, TreatmentSession
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """An admin for patient data that writes to the audit trail like the app's own pages.
+
+    Saves and deletes record inside the admin's transaction; a list records one
+    row per object shown (one INSERT), a form or delete page one row.
+    """
+
+    audit_type = ""
+    # Loaded with a bulk delete's objects, for patient_of().
+    audit_related = ("patient",)
+
+    def patient_of(self, obj):
+        return obj.patient
+
+    def audit(self, request, action, objects):
+        rows = [
+            audit.event(request, action, self.patient_of(obj), self.audit_type, obj.public_id)
+            for obj in objects
+        ]
+        AuditEvent.objects.bulk_create(rows)
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            self.audit(request, audit.VIEW, changelist.result_list)
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        shown = getattr(response, "context_data", {}).get("original")
+        if shown is not None:
+            self.audit(request, audit.VIEW, [shown])
+        return response
+
+    def delete_view(self, request, object_id, extra_context=None):
+        response = super().delete_view(request, object_id, extra_context)
+        shown = getattr(response, "context_data", {}).get("object")
+        if shown is not None:
+            self.audit(request, audit.VIEW, [shown])
+        return response
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self.audit(request, audit.UPDATE if change else audit.CREATE, [obj])
+
+    def delete_model(self, request, obj):
+        self.audit(request, audit.DELETE, [obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        objects = queryset.select_related(*self.audit_related) if self.audit_related else queryset
+        with transaction.atomic():
+            self.audit(request, audit.DELETE, objects)
+            super().delete_queryset(request, queryset)
 
 
 @admin.register(Practitioner)
@@ -10,16 +69,22 @@ class PractitionerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(AuditedAdmin):
+    audit_type = "patient"
+    audit_related = ()
     list_display = ["display_name", "practitioner", "neuropathy_kind", "created_at"]
     list_filter = ["practitioner", "neuropathy_kind"]
     search_fields = ["display_name", "user__username", "user__email"]
     readonly_fields = ["public_id", "created_at"]
     autocomplete_fields = ["user"]
 
+    def patient_of(self, obj):
+        return obj
+
 
 @admin.register(TreatmentSession)
-class TreatmentSessionAdmin(admin.ModelAdmin):
+class TreatmentSessionAdmin(AuditedAdmin):
+    audit_type = "session"
     list_display = ["patient", "practitioner", "when"]
     list_filter = ["practitioner"]
     date_hierarchy = "when"
@@ -27,9 +92,43 @@ class TreatmentSessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(SymptomEntry)
-class SymptomEntryAdmin(admin.ModelAdmin):
+class SymptomEntryAdmin(AuditedAdmin):
+    audit_type = "entry"
     list_display = ["patient", "recorded_at", "pain", "numbness", "tingling"]
     list_filter = ["patient__practitioner"]
     date_hierarchy = "recorded_at"
     autocomplete_fields = ["patient"]
     readonly_fields = ["created_at", "public_id"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit trail, read-only: staff with the view permission browse and filter it."""
+
+    list_display = [
+        "at",
+        "actor",
+        "actor_role",
+        "action",
+        "object_type",
+        "patient_public_id",
+        "object_id",
+        "path",
+        "ip",
+    ]
+    list_filter = ["action", "actor_role", "object_type"]
+    date_hierarchy = "at"
+    search_fields = ["actor", "patient_public_id", "object_id", "path", "detail"]
+    readonly_fields = [field.name for field in AuditEvent._meta.fields]
+    list_per_page = 100
+    # The changelist counts rows once per page, not twice, on a table that only grows.
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -276,3 +276,91 @@ class Invitation(models.Model):
         if now >= self.expires_at:
             return "expired"
         return "valid"
+
+
+class AuditAction(models.TextChoices):
+    VIEW = "view", "Viewed"
+    CREATE = "create", "Created"
+    UPDATE = "update", "Updated"
+    DELETE = "delete", "Deleted"
+    EXPORT = "export", "Exported"
+    LOGIN = "login", "Signed in"
+    LOGIN_FAILED = "login_failed", "Failed sign-in"
+    LOGOUT = "logout", "Signed out"
+    DENIED = "denied", "Denied"
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or remove an audit event."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Audit events cannot be changed.")
+
+    def delete(self):
+        raise AppendOnlyError("Audit events cannot be deleted.")
+
+
+class AuditEvent(models.Model):
+    """One read or write of a patient's health data, or a sign-in: who, when, from where, what.
+
+    A small model rather than django-auditlog: our events are domain actions
+    ("viewed the worklist", "exported the CSV", "denied"), not field-by-field
+    diffs of saved models; each row must be written inside the transaction of
+    the change it records (tracker/audit.py); and on PostgreSQL a trigger
+    (migration 0003) refuses UPDATE and DELETE on the table, so the record is
+    append-only below the ORM as well as in it.
+
+    Nothing here is a foreign key: a row keeps the username and the patient's
+    public id as they were, and stays unchanged when a user or patient is removed.
+    """
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.CharField(max_length=150, help_text='Username, or "anonymous".')
+    actor_role = models.CharField(max_length=20, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    action = models.CharField(max_length=20, choices=AuditAction.choices)
+    patient_public_id = models.UUIDField(null=True, blank=True)
+    object_type = models.CharField(max_length=20, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    # The path only: query strings can hold search terms such as a patient's name.
+    path = models.CharField(max_length=255, blank=True)
+    detail = models.CharField(max_length=255, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["patient_public_id", "at"]),
+            models.Index(fields=["action", "at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Audit events cannot be changed.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit events cannot be deleted.")
+
+
+class UserSession(models.Model):
+    """One signed-in session of a user, so that all of them can be ended at once.
+
+    Django's session table cannot be searched by user. A row is written at
+    sign-in (and again when the session key changes); signing out, a password
+    change and deactivation end every session listed here (tracker/security.py).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Session of user {self.user_id} since {self.created_at:%Y-%m-%d %H:%M}"

@@ -6,6 +6,7 @@ app_name = "tracker"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("ping/", views.ping, name="ping"),
     # Patients
     path("log/", views.log_entry, name="log"),
     path("history/", views.history, name="history"),

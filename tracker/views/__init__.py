@@ -2,7 +2,7 @@
 
 from tracker.views.invitations import accept_invitation, add_patient, resend_invitation
 from tracker.views.learn import learn_index, learn_page
-from tracker.views.patient import delete_entry, edit_entry, history, home, log_entry
+from tracker.views.patient import delete_entry, edit_entry, history, home, log_entry, ping
 from tracker.views.practice import (
     add_session,
     delete_session,
@@ -28,6 +28,7 @@ __all__ = [
     "learn_page",
     "log_entry",
     "patient_detail",
+    "ping",
     "report",
     "resend_invitation",
     "worklist",

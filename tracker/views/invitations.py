@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tracker import access
+from tracker import access, audit
 from tracker.access import practitioner_required
 from tracker.forms import AddPatientForm, ChoosePasswordForm
 from tracker.models import Invitation, Patient
@@ -58,6 +58,7 @@ def add_patient(request):
                     practitioner=practitioner,
                 )
                 invitation, token = Invitation.issue(patient, practitioner, timezone.now())
+                audit.record(request, audit.CREATE, patient, "patient", patient.public_id)
         except IntegrityError:
             # The same address was added a moment ago (a double submit or a colleague).
             form.add_error("email", "Someone already has an account with this email address.")
@@ -71,7 +72,7 @@ def add_patient(request):
 @practitioner_required
 @require_POST
 def resend_invitation(request, public_id):
-    patient = access.get_patient_or_404(request.user, public_id)
+    patient = access.get_patient_or_404(request, public_id)
     if patient.user.has_usable_password():
         messages.info(
             request,
@@ -79,7 +80,9 @@ def resend_invitation(request, public_id):
             "If they forgot their password, ask clinic staff.",
         )
         return redirect(patient)
-    invitation, token = Invitation.issue(patient, request.user.practitioner, timezone.now())
+    with transaction.atomic():
+        invitation, token = Invitation.issue(patient, request.user.practitioner, timezone.now())
+        audit.record(request, audit.CREATE, patient, "invitation", detail="earlier links revoked")
     send_invitation(request, invitation, token)
     messages.success(request, "A new link was sent. Earlier links no longer work.")
     return redirect(patient)
@@ -165,6 +168,14 @@ def accept_invitation(request, token):
                 form.save()
                 locked.used_at = now
                 locked.save(update_fields=["used_at"])
+                audit.record(
+                    request,
+                    audit.UPDATE,
+                    invitation.patient,
+                    "account",
+                    detail="password set from an invitation",
+                    user=user,
+                )
         if state != "valid":
             return invalid(request, state)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")

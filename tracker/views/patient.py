@@ -1,18 +1,27 @@
 import uuid
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from tracker import access, learn, scores
+from tracker import access, audit, learn, scores
 from tracker.access import patient_required
 from tracker.forms import SymptomEntryForm
+from tracker.models import SymptomEntry
 from tracker.views.common import CHART_RANGES, chart_range, range_start, trend_chart
 
 ENTRIES_PER_PAGE = 20
+
+
+@login_required
+def ping(request):
+    """A near-empty signed-in page: the ceiling that benchmarks compare pages with."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 def home(request):
@@ -43,6 +52,7 @@ def log_entry(request):
                 entry = form.save(commit=False)
                 entry.patient = patient
                 entry.save()
+                audit.record(request, audit.CREATE, patient, "entry", entry.public_id)
         except IntegrityError:
             # The same token raced in from a double tap: the first one won.
             if patient.entries.filter(public_id=token).exists():
@@ -102,12 +112,16 @@ def history(request):
         "now": now,
         "learn_pages": learn.pages_for(learn.PANEL_HISTORY),
     }
+    audit.record(request, audit.VIEW, patient, "history")
     return render(request, "tracker/history.html", ctx)
 
 
 def own_entry_or_404(request, public_id):
     """The patient's own entry, still inside its edit window."""
-    entry = get_object_or_404(request.user.patient.entries, public_id=public_id)
+    try:
+        entry = request.user.patient.entries.get(public_id=public_id)
+    except SymptomEntry.DoesNotExist:
+        raise access.deny(request, "entry", public_id) from None
     if not entry.is_editable(timezone.now()):
         messages.info(request, "Entries can be changed for 24 hours after saving.")
         return None
@@ -122,9 +136,12 @@ def edit_entry(request, public_id):
         return redirect("tracker:history")
     form = SymptomEntryForm(request.POST if request.method == "POST" else None, instance=entry)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():
+            form.save()
+            audit.record(request, audit.UPDATE, entry.patient, "entry", entry.public_id)
         messages.success(request, "Your entry was updated.")
         return redirect("tracker:history")
+    audit.record(request, audit.VIEW, entry.patient, "entry", entry.public_id)
     return render(request, "tracker/entry_edit.html", {"form": form, "entry": entry})
 
 
@@ -135,7 +152,10 @@ def delete_entry(request, public_id):
     if entry is None:
         return redirect("tracker:history")
     if request.method == "POST":
-        entry.delete()
+        with transaction.atomic():
+            audit.record(request, audit.DELETE, entry.patient, "entry", entry.public_id)
+            entry.delete()
         messages.success(request, "Your entry was deleted.")
         return redirect("tracker:history")
+    audit.record(request, audit.VIEW, entry.patient, "entry", entry.public_id)
     return render(request, "tracker/entry_delete.html", {"entry": entry})

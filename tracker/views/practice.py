@@ -4,13 +4,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from tracker import access, learn, scores
+from tracker import access, audit, learn, scores
 from tracker import worklist as worklists
 from tracker.access import practitioner_required
 from tracker.forms import DateRangeForm, TreatmentSessionForm
@@ -39,6 +40,7 @@ def worklist(request):
         request.GET.get("page")
     )
     worklists.add_sparklines(page.object_list, now)
+    audit.record_many(request, audit.VIEW, [r.patient for r in page.object_list], "worklist")
     flag_help = {name: text.format(days=missed_days) for name, text in worklists.FLAG_HELP.items()}
     ctx = {
         "page": page,
@@ -87,7 +89,7 @@ def course_of(patient, now, range_key="all", start=None, end=None):
 @practitioner_required
 @never_cache  # the page may hold a fresh invitation link
 def patient_detail(request, public_id):
-    patient = access.get_patient_or_404(request.user, public_id)
+    patient = access.get_patient_or_404(request, public_id)
     now = timezone.now()
     range_key = chart_range(request)
     entries = Paginator(patient.entries.order_by("-recorded_at"), ENTRIES_PER_PAGE)
@@ -101,19 +103,22 @@ def patient_detail(request, public_id):
         "invitation_link": pop_invitation_link(request, patient),
         "learn_pages": learn.pages_for(learn.PANEL_PRACTICE),
     }
+    audit.record(request, audit.VIEW, patient, "patient")
     return render(request, "tracker/patient_detail.html", ctx)
 
 
 @practitioner_required
 @require_http_methods(["GET", "POST"])
 def add_session(request, public_id):
-    patient = access.get_patient_or_404(request.user, public_id)
+    patient = access.get_patient_or_404(request, public_id)
     form = TreatmentSessionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         session = form.save(commit=False)
         session.patient = patient
         session.practitioner = request.user.practitioner
-        session.save()
+        with transaction.atomic():
+            session.save()
+            audit.record(request, audit.CREATE, patient, "session", session.public_id)
         messages.success(
             request, f"Session on {timezone.localtime(session.when):%-d %b %H:%M} saved."
         )
@@ -125,14 +130,17 @@ def add_session(request, public_id):
 @practitioner_required
 @require_http_methods(["GET", "POST"])
 def edit_session(request, public_id):
-    session = access.get_session_or_404(request.user, public_id)
+    session = access.get_session_or_404(request, public_id)
     form = TreatmentSessionForm(
         request.POST if request.method == "POST" else None, instance=session
     )
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():
+            form.save()
+            audit.record(request, audit.UPDATE, session.patient, "session", session.public_id)
         messages.success(request, "Session updated.")
         return redirect(session.patient)
+    audit.record(request, audit.VIEW, session.patient, "session", session.public_id)
     ctx = {"form": form, "patient": session.patient, "session": session, "title": "Edit session"}
     return render(request, "tracker/session_form.html", ctx)
 
@@ -140,11 +148,14 @@ def edit_session(request, public_id):
 @practitioner_required
 @require_http_methods(["GET", "POST"])
 def delete_session(request, public_id):
-    session = access.get_session_or_404(request.user, public_id)
+    session = access.get_session_or_404(request, public_id)
     if request.method == "POST":
-        session.delete()
+        with transaction.atomic():
+            audit.record(request, audit.DELETE, session.patient, "session", session.public_id)
+            session.delete()
         messages.success(request, "Session deleted.")
         return redirect(session.patient)
+    audit.record(request, audit.VIEW, session.patient, "session", session.public_id)
     return render(request, "tracker/session_delete.html", {"session": session})
 
 
@@ -159,7 +170,7 @@ def safe_cell(value):
 
 @practitioner_required
 def export_csv(request, public_id):
-    patient = access.get_patient_or_404(request.user, public_id)
+    patient = access.get_patient_or_404(request, public_id)
     form = DateRangeForm(request.GET)
     if not form.is_valid():
         errors = " ".join(e for errs in form.errors.values() for e in errs)
@@ -167,6 +178,8 @@ def export_csv(request, public_id):
             f"Please check the dates: {errors}", content_type="text/plain"
         )
     start, end = form.bounds()
+    period = " to ".join(str(form.cleaned_data.get(k) or "any") for k in ("start", "end"))
+    audit.record(request, audit.EXPORT, patient, "csv", detail=f"period: {period}")
     entries = patient.entries.order_by("recorded_at")
     sessions = patient.sessions.order_by("when")
     if start:
@@ -216,7 +229,7 @@ def export_csv(request, public_id):
 
 @practitioner_required
 def report(request, public_id):
-    patient = access.get_patient_or_404(request.user, public_id)
+    patient = access.get_patient_or_404(request, public_id)
     now = timezone.now()
     form = DateRangeForm(request.GET or None)
     start, end = form.bounds()
@@ -235,4 +248,5 @@ def report(request, public_id):
         "start_date": chosen.get("start"),
         "end_date": chosen.get("end"),
     }
+    audit.record(request, audit.VIEW, patient, "report")
     return render(request, "tracker/report.html", ctx)

@@ -1,4 +1,5 @@
 import random
+from base64 import b32encode
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -9,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tracker.models import (
     BodyLocation,
@@ -21,6 +23,11 @@ from tracker.models import (
 
 DEMO_PASSWORD = "neuropathy-demo"
 SEED = 20261121
+# The demo practitioners' authenticator secret (hex, as django-otp stores it).
+# Published on purpose, like the password: add it to an authenticator app, or
+# print the current code with `manage.py demo_otp_code`.
+DEMO_TOTP_KEY = "ae92887b072ffcf3c379cf6acc207796908abb5b"
+DEMO_TOTP_SECRET = b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()  # V2JIQ6YH...
 
 
 @dataclass(frozen=True)
@@ -140,11 +147,28 @@ class Command(BaseCommand):
             with transaction.atomic():
                 self.create_clinic(timezone.localtime())
             self.stdout.write(self.style.SUCCESS("Created the demo clinic."))
+        device = self.add_demo_devices()
         self.stdout.write(
             f"\nDemo logins (password for both: {DEMO_PASSWORD}):\n"
-            "  practitioner  demo.practitioner\n"
+            "  practitioner  demo.practitioner   (then a 6-digit code: see below)\n"
             "  patient       demo.patient\n"
+            "\nTwo-step sign-in for demo.practitioner and demo.practitioner2:\n"
+            f"  secret for an authenticator app: {DEMO_TOTP_SECRET}\n"
+            f"  otpauth URL: {device.config_url}\n"
+            "  or print the current code: DJANGO_DEBUG=1 .venv/bin/python manage.py demo_otp_code\n"
         )
+
+    def add_demo_devices(self):
+        """A confirmed authenticator with the published secret for each demo practitioner."""
+        devices = []
+        for username in COURSES:
+            device, _ = TOTPDevice.objects.get_or_create(
+                user=User.objects.get(username=username),
+                name="demo",
+                defaults={"key": DEMO_TOTP_KEY, "confirmed": True},
+            )
+            devices.append(device)
+        return devices[0]
 
     def create_clinic(self, now):
         # One hash for every demo user: hashing is deliberately slow.

@@ -1,0 +1,90 @@
+"""SQL queries per request for the benchmarked pages, on whatever DATABASE_URL points at.
+
+Run by scripts/bench.py, once on the big bench clinic and once on a small one, to show
+that the counts do not grow with the data. Each page is requested once to warm up
+(first-request work such as the idle-timer touch is not steady state), then once
+inside CaptureQueriesContext. Prints JSON on stdout.
+
+    DATABASE_URL=postgres://... .venv/bin/python scripts/bench_queries.py
+"""
+
+import json
+import os
+import sys
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth.models import User  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+from tracker.models import Patient, SymptomEntry  # noqa: E402
+
+PRACTITIONER = "bench.practitioner00"
+PATIENT = "bench.patient0000"
+
+
+def signed_in(username, device=False):
+    client = Client(SERVER_NAME="127.0.0.1")
+    user = User.objects.get(username=username)
+    client.force_login(user)
+    if device:
+        # As after the second step: the session names the verified device.
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user).persistent_id
+        session.save()
+    return client
+
+
+def checkin_data():
+    return {"pain": 3, "numbness": 4, "tingling": 2, "when": "now", "token": str(uuid.uuid4())}
+
+
+def count(client, method, path, expect, data=None):
+    send = client.post if method == "POST" else client.get
+    send(path, checkin_data() if data else None)  # warm-up
+    with CaptureQueriesContext(connection) as queries:
+        response = send(path, checkin_data() if data else None)
+    if response.status_code != expect:
+        raise SystemExit(f"{method} {path}: {response.status_code}, expected {expect}")
+    return {"queries": len(queries), "sql": [q["sql"][:160] for q in queries]}
+
+
+def main():
+    practitioner = signed_in(PRACTITIONER, device=True)
+    patient = signed_in(PATIENT)
+    subject = Patient.objects.get(user__username=PATIENT)
+    before = set(subject.entries.values_list("pk", flat=True))
+    pages = {
+        "ping_practitioner": count(practitioner, "GET", "/ping/", 200),
+        "ping_patient": count(patient, "GET", "/ping/", 200),
+        "worklist": count(practitioner, "GET", "/practice/", 200),
+        "patient_detail": count(practitioner, "GET", subject.get_absolute_url(), 200),
+        "history": count(patient, "GET", "/history/", 200),
+        "checkin_form": count(patient, "GET", "/log/", 200),
+        "checkin_post": count(patient, "POST", "/log/", 302, data=True),
+    }
+    # The two check-ins made here are removed again: the bench data stays as seeded.
+    SymptomEntry.objects.filter(patient=subject).exclude(pk__in=before).delete()
+    practitioner_patients = Patient.objects.filter(practitioner__user__username=PRACTITIONER)
+    data = {
+        "database": connection.settings_dict["NAME"],
+        "practitioner_patients": practitioner_patients.count(),
+        "patient_entries": subject.entries.count(),
+        "pages": pages,
+    }
+    print(json.dumps(data))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+-- make bench: one signed-in page, as fast as the server answers.
+--
+-- BENCH_USERS names a file with one signed-in user per line:
+--   <Cookie header value> TAB <csrfmiddlewaretoken from their form>
+-- Requests take the users in turn. BENCH_MODE is "get" (a GET of the URL's path,
+-- success = BENCH_EXPECT, default 200) or "checkin" (the check-in form POSTed to
+-- the URL's path with a new one-time token each time; success = 302 to /history/).
+-- done() prints one line "WRK_JSON {...}" for scripts/bench.py.
+
+local mode = os.getenv("BENCH_MODE") or "get"
+local expect = tonumber(os.getenv("BENCH_EXPECT") or "200")
+local run_id = os.getenv("BENCH_RUN") or "00000000"
+local users = {}
+for line in io.lines(os.getenv("BENCH_USERS")) do
+  local cookie, csrf = line:match("^([^\t]*)\t?(.*)$")
+  users[#users + 1] = { cookie = cookie, csrf = csrf }
+end
+
+local threads = {}
+
+function setup(thread)
+  threads[#threads + 1] = thread
+  thread:set("thread_no", #threads) -- a global of that thread's own Lua state
+end
+
+ok, bad, other = 0, 0, {}
+local turn, count = 0, 0
+
+function init(args)
+  math.randomseed(os.time() * 1000 + (thread_no or 0))
+end
+
+local function origin()
+  return wrk.scheme .. "://" .. wrk.host .. ":" .. wrk.port
+end
+
+function request()
+  turn = turn % #users + 1
+  local user = users[turn]
+  local headers = { Cookie = user.cookie }
+  if mode == "checkin" then
+    count = count + 1
+    -- A version-4-shaped UUID, unique per run, thread and request.
+    local token = string.format("%s-%04x-4%03x-8%03x-%012x", run_id, thread_no or 0,
+      math.random(0, 4095), math.random(0, 4095), count)
+    local pain, numbness, tingling = math.random(0, 10), math.random(0, 10), math.random(0, 10)
+    local body = "csrfmiddlewaretoken=" .. user.csrf .. "&pain=" .. pain .. "&numbness=" ..
+      numbness .. "&tingling=" .. tingling .. "&when=now&note=&token=" .. token
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    headers["Origin"] = origin()
+    headers["Referer"] = origin() .. wrk.path
+    return wrk.format("POST", wrk.path, headers, body)
+  end
+  return wrk.format("GET", wrk.path, headers)
+end
+
+function response(status, headers, body)
+  local good
+  if mode == "checkin" then
+    good = status == 302 and headers["Location"] == "/history/"
+  else
+    good = status == expect
+  end
+  if good then
+    ok = ok + 1
+  else
+    bad = bad + 1
+    local key = tostring(status) .. " " .. (headers["Location"] or "")
+    other[key] = (other[key] or 0) + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local good, wrong, kinds = 0, 0, {}
+  for _, thread in ipairs(threads) do
+    good = good + thread:get("ok")
+    wrong = wrong + thread:get("bad")
+    for key, n in pairs(thread:get("other")) do
+      kinds[#kinds + 1] = string.format("%q:%d", key, n)
+    end
+  end
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_JSON {"requests":%d,"duration_us":%d,"ok":%d,"unexpected":%d,"unexpected_kinds":{%s},' ..
+    '"socket_errors":{"connect":%d,"read":%d,"write":%d,"timeout":%d},' ..
+    '"latency_us":{"mean":%.1f,"p50":%d,"p90":%d,"p95":%d,"p99":%d,"max":%d}}\n',
+    summary.requests, summary.duration, good, wrong, table.concat(kinds, ","),
+    e.connect, e.read, e.write, e.timeout,
+    latency.mean, latency:percentile(50), latency:percentile(90), latency:percentile(95),
+    latency:percentile(99), latency.max))
+end

@@ -1,0 +1,88 @@
+"""The audit trail: one AuditEvent row per read or write of a patient's data.
+
+Views call record() (or record_many() for a list of patients) after access is
+decided. A write records inside the same transaction.atomic() block as the
+change, so a change whose audit row fails is rolled back with it. A read records
+before the page is rendered, so a read that cannot be recorded is not shown.
+Sign-ins, failed sign-ins and sign-outs come from Django's auth signals.
+"""
+
+import ipaddress
+
+from axes.helpers import get_client_ip_address
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+
+from tracker import access
+from tracker.models import AuditAction, AuditEvent
+
+VIEW = AuditAction.VIEW
+CREATE = AuditAction.CREATE
+UPDATE = AuditAction.UPDATE
+DELETE = AuditAction.DELETE
+EXPORT = AuditAction.EXPORT
+DENIED = AuditAction.DENIED
+
+ANONYMOUS = "anonymous"
+
+
+def client_ip(request):
+    """The client's address as django-axes sees it (its proxy settings apply), or None."""
+    if request is None:
+        return None
+    address = get_client_ip_address(request)
+    try:
+        return str(ipaddress.ip_address(address)) if address else None
+    except ValueError:
+        return None
+
+
+def event(request, action, patient=None, object_type="", object_id="", detail="", user=None):
+    """An unsaved AuditEvent; user defaults to request.user."""
+    if user is None:
+        user = getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
+    return AuditEvent(
+        actor=user.get_username() if signed_in else ANONYMOUS,
+        actor_role=(access.role_of(user) or "") if signed_in else "",
+        ip=client_ip(request),
+        action=action,
+        patient_public_id=patient.public_id if patient is not None else None,
+        object_type=object_type,
+        object_id=str(object_id or "")[:64],
+        path=(request.path if request is not None else "")[:255],
+        detail=detail[:255],
+    )
+
+
+def record(request, action, patient=None, object_type="", object_id="", detail="", user=None):
+    """Write one audit row (one INSERT)."""
+    row = event(request, action, patient, object_type, object_id, detail, user)
+    row.save()
+    return row
+
+
+def record_many(request, action, patients, object_type, detail=""):
+    """One row per patient, written with one INSERT whatever the number of patients."""
+    rows = [event(request, action, patient, object_type, detail=detail) for patient in patients]
+    return AuditEvent.objects.bulk_create(rows)
+
+
+def on_login(sender, request, user, **kwargs):
+    record(request, AuditAction.LOGIN, object_type="account", user=user)
+
+
+def on_login_failed(sender, credentials, request=None, **kwargs):
+    # Django has already masked the password; keep only the name that was tried.
+    username = str(credentials.get("username", ""))[:150]
+    record(request, AuditAction.LOGIN_FAILED, object_type="account", detail=f"username: {username}")
+
+
+def on_logout(sender, request, user, **kwargs):
+    record(request, AuditAction.LOGOUT, object_type="account", user=user)
+
+
+def connect_signals():
+    """Called once from TrackerConfig.ready()."""
+    user_logged_in.connect(on_login, dispatch_uid="tracker.audit.login")
+    user_login_failed.connect(on_login_failed, dispatch_uid="tracker.audit.login_failed")
+    user_logged_out.connect(on_logout, dispatch_uid="tracker.audit.logout")

@@ -1,0 +1,319 @@
+"""Second factor, session limits and ending a user's sessions.
+
+- Practitioners and staff must pass a second factor (TOTP, or a backup code);
+  so must anyone who has turned one on, whatever way they signed in (the login
+  page, an invitation link, a future password reset). SecondFactorMiddleware
+  sends them to the verify page (or to enrol, on a first sign-in) before any
+  other page.
+- Practitioners and staff are signed out after 30 minutes idle and 12 hours
+  after signing in, however active; patients after 14 days idle
+  (SessionLimitsMiddleware).
+- Signing out, a password change and deactivation end every session of the
+  user, on every device (UserSession rows, kept by the signal handlers below).
+"""
+
+import logging
+import secrets
+import time
+from importlib import import_module
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model, logout
+from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
+from django.db.models.signals import post_save, pre_save
+from django.dispatch import receiver
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django_otp import user_has_device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tracker import access
+from tracker.models import UserSession
+
+logger = logging.getLogger(__name__)
+
+STRICT_IDLE_SECONDS = 30 * 60
+STRICT_ABSOLUTE_SECONDS = 12 * 60 * 60
+PATIENT_IDLE_SECONDS = 14 * 24 * 60 * 60
+# The idle timer is pushed forward at most once a minute: a session write per
+# request would cost every page a database UPDATE for no real gain.
+TOUCH_EVERY_SECONDS = 60
+
+LOGIN_AT = "relief_login_at"
+SEEN_AT = "relief_seen_at"
+TRACKED_KEY = "relief_tracked_key"
+HAS_DEVICE = "relief_has_device"
+
+BACKUP_DEVICE_NAME = "backup"
+BACKUP_CODE_COUNT = 10
+
+
+# Who needs a second factor
+
+
+def strict_limits(user):
+    """Everyone but patients gets the short session limits."""
+    return access.role_of(user) != access.PATIENT
+
+
+def has_confirmed_device(user):
+    return user_has_device(user, confirmed=True)
+
+
+def has_authenticator(user):
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def normalise_code(code):
+    return "".join(code.split()).replace("-", "").lower()
+
+
+def verify_code(user, code):
+    """The confirmed device that accepts this code, or None.
+
+    Six digits are tried against the authenticator app, anything else against
+    the backup codes (each works once). Each device throttles its own failures
+    (1, 2, 4, 8... seconds between tries), so guessing is slow.
+    """
+    code = normalise_code(code)
+    model = TOTPDevice if code.isdigit() and len(code) == 6 else StaticDevice
+    with transaction.atomic():
+        devices = model.objects.devices_for_user(user, confirmed=True).select_for_update()
+        for device in devices:
+            if device.verify_token(code):
+                return device
+    logger.warning("Wrong second-factor code for user %s", user.pk)
+    return None
+
+
+def is_throttled(user):
+    """True while any of the user's devices refuses tries after recent failures."""
+    return any(
+        not device.verify_is_allowed()[0]
+        for model in (TOTPDevice, StaticDevice)
+        for device in model.objects.devices_for_user(user, confirmed=True)
+    )
+
+
+def new_backup_codes(user):
+    """Replace the user's backup codes with BACKUP_CODE_COUNT new ones; returns them.
+
+    Ten digits each (shown as 12345-67890), not django-otp's letters: the code
+    box brings up a phone's number pad, which has no letters.
+    """
+    with transaction.atomic():
+        device, _ = StaticDevice.objects.get_or_create(
+            user=user, name=BACKUP_DEVICE_NAME, defaults={"confirmed": True}
+        )
+        device.token_set.all().delete()
+        codes = [f"{secrets.randbelow(10**10):010d}" for _ in range(BACKUP_CODE_COUNT)]
+        StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
+    return [f"{code[:5]}-{code[5:]}" for code in codes]
+
+
+def backup_codes_left(user):
+    return StaticToken.objects.filter(
+        device__user=user, device__confirmed=True, device__name=BACKUP_DEVICE_NAME
+    ).count()
+
+
+class SecondFactorMiddleware:
+    """Keeps a signed-in user who must pass a second factor, and has not, on the way to it.
+
+    Open to them: the verify page, the setup page (until they have a device),
+    signing out, the learn pages and static files. Everything else, the admin
+    included, redirects.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and not user.is_verified()
+            and not always_open(request.path)
+            and needs_second_factor(request.session, user)
+        ):
+            has_device = has_confirmed_device(user)
+            setup = reverse("two_factor_setup")
+            # Practitioners and staff without a device enrol on their first sign-in.
+            if has_device or not request.path.startswith(setup):
+                url = reverse("two_factor_verify") if has_device else setup
+                return ask_for_second_factor(request, url)
+        return self.get_response(request)
+
+
+def needs_second_factor(session, user):
+    """Practitioners and staff always; anyone else who has a confirmed device.
+
+    Whether someone has a device is looked up at sign-in, then again at most
+    once a minute (touch), and kept in the session: a patient's pages cost no
+    extra query.
+    """
+    if access.role_of(user) in (access.PRACTITIONER, access.STAFF):
+        return True
+    if session.get(HAS_DEVICE) is None:
+        session[HAS_DEVICE] = has_confirmed_device(user)
+    return session[HAS_DEVICE]
+
+
+def always_open(path):
+    open_paths = (
+        reverse("logout"),
+        reverse("two_factor_verify"),
+        reverse("tracker:learn_index"),
+        settings.STATIC_URL,
+        "/favicon",
+    )
+    return path.startswith(open_paths)
+
+
+def ask_for_second_factor(request, url):
+    if request.method == "GET":
+        url += "?" + urlencode({"next": request.get_full_path()})
+    if request.headers.get("HX-Request"):
+        # htmx would swap the whole page into a fragment: load it instead.
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+# Session limits
+
+
+class SessionLimitsMiddleware:
+    """Idle and absolute session limits by role. Must come after MessageMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated:
+            now = int(time.time())
+            login_at = request.session.get(LOGIN_AT)
+            if strict_limits(user) and (
+                login_at is None or now - login_at >= STRICT_ABSOLUTE_SECONDS
+            ):
+                return self.sign_out(request)
+            if now - request.session.get(SEEN_AT, 0) >= TOUCH_EVERY_SECONDS:
+                touch(request.session, user, now)
+            if request.session.get(TRACKED_KEY) != request.session.session_key:
+                # The key changed (password change, verification): follow it.
+                track_session(request, user)
+        return self.get_response(request)
+
+    @staticmethod
+    def sign_out(request):
+        # This session only: the user's other devices keep their own 12 hours.
+        request.end_this_session_only = True
+        logout(request)
+        messages.info(request, "You were signed out after 12 hours. Please sign in again.")
+        return redirect_to_login(request.get_full_path())
+
+
+def touch(session, user, now):
+    """Push the idle timer forward (the session row and the cookie both expire then)."""
+    strict = strict_limits(user)
+    session.set_expiry(STRICT_IDLE_SECONDS if strict else PATIENT_IDLE_SECONDS)
+    session[SEEN_AT] = now
+    # A device turned on in another session counts here within a minute.
+    session[HAS_DEVICE] = has_confirmed_device(user)
+
+
+# Ending sessions
+
+
+def session_store():
+    return import_module(settings.SESSION_ENGINE).SessionStore
+
+
+def track_session(request, user):
+    key = request.session.session_key
+    if key:
+        UserSession.objects.update_or_create(session_key=key, defaults={"user": user})
+        request.session[TRACKED_KEY] = key
+
+
+def end_sessions(user, keep=None):
+    """End every session of the user, except the one with key keep."""
+    store = session_store()
+    rows = UserSession.objects.filter(user=user)
+    if keep:
+        rows = rows.exclude(session_key=keep)
+    for key in list(rows.values_list("session_key", flat=True)):
+        store(session_key=key).delete()
+    rows.delete()
+
+
+def forget_dead_sessions(user, keep):
+    """Drop rows whose session has expired or gone, so that they do not pile up."""
+    store = session_store()
+    rows = UserSession.objects.filter(user=user).exclude(session_key=keep)
+    dead = []
+    for key in rows.values_list("session_key", flat=True):
+        # A signed-in session is never empty: empty means expired or deleted.
+        if not store(session_key=key).load():
+            store().delete(key)
+            dead.append(key)
+    UserSession.objects.filter(session_key__in=dead).delete()
+
+
+@receiver(user_logged_in, dispatch_uid="relief_session_start")
+def on_login(sender, request, user, **kwargs):
+    # login() has already given the session a new key (no session fixation).
+    now = int(time.time())
+    request.session[LOGIN_AT] = now
+    touch(request.session, user, now)
+    track_session(request, user)
+    forget_dead_sessions(user, keep=request.session.session_key)
+
+
+@receiver(user_logged_out, dispatch_uid="relief_session_end")
+def on_logout(sender, request, user, **kwargs):
+    if user is None:
+        return
+    # Someone who has the password but not the second factor must not be able
+    # to sign the real person out everywhere: they end only their own session.
+    # (Outside a request through OTPMiddleware, e.g. the test client's logout(), is_verified
+    # is missing: those callers are trusted code.)
+    is_verified = getattr(user, "is_verified", None)
+    unverified = (
+        is_verified is not None and not is_verified() and needs_second_factor(request.session, user)
+    )
+    if unverified or getattr(request, "end_this_session_only", False):
+        UserSession.objects.filter(session_key=request.session.session_key).delete()
+    else:
+        end_sessions(user)
+
+
+@receiver(pre_save, sender=get_user_model(), dispatch_uid="relief_user_change_check")
+def note_password_or_deactivation(sender, instance, update_fields=None, raw=False, **kwargs):
+    """Mark a user whose password changes or who is deactivated; post_save ends their sessions."""
+    watched = {"password", "is_active"}
+    if raw or instance.pk is None or (update_fields is not None and not watched & update_fields):
+        return
+    before = sender.objects.filter(pk=instance.pk).values("password", "is_active").first()
+    if before is None:
+        return
+    instance._relief_end_sessions = (
+        before["password"] != instance.password or not instance.is_active
+    )
+
+
+@receiver(post_save, sender=get_user_model(), dispatch_uid="relief_user_change_end_sessions")
+def end_sessions_after_change(sender, instance, **kwargs):
+    if getattr(instance, "_relief_end_sessions", False):
+        instance._relief_end_sessions = False
+        # A password change in our own view keeps its session: Django gives it
+        # a new key straight after (update_session_auth_hash).
+        end_sessions(instance)

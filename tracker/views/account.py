@@ -1,0 +1,225 @@
+"""The signed-in user's own account: second factor, password, and a patient's own data."""
+
+from base64 import b32encode
+
+import django_otp
+import segno
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tracker import access, audit, security
+from tracker.access import patient_required
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code",
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "autocapitalize": "off",
+                "spellcheck": "false",
+                "class": "form-control form-control-lg otp-input",
+            }
+        ),
+        error_messages={"required": "Please type the code."},
+    )
+
+
+def next_url(request):
+    """Where to go after the second factor: a safe ?next= on our site, or home."""
+    target = request.POST.get("next") or request.GET.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("tracker:home")
+
+
+def mark_verified(request, device):
+    django_otp.login(request, device)
+    request.session[security.HAS_DEVICE] = True
+    # More rights from here on: a new session key, as at sign-in.
+    request.session.cycle_key()
+    security.track_session(request, request.user)
+
+
+@never_cache
+@sensitive_post_parameters("code")
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_verify(request):
+    """The second step of signing in: a code from the authenticator app, or a backup code."""
+    user = request.user
+    if user.is_verified() or not security.has_confirmed_device(user):
+        return redirect(next_url(request))
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if security.is_throttled(user):
+            form.add_error("code", "Too many wrong codes. Wait a minute, then try the newest code.")
+        elif device := security.verify_code(user, form.cleaned_data["code"]):
+            mark_verified(request, device)
+            if device.name == security.BACKUP_DEVICE_NAME:
+                left = security.backup_codes_left(user)
+                messages.warning(
+                    request,
+                    f"You used a backup code; {left} left. Each works once. "
+                    "You can make new ones on your account page.",
+                )
+            return redirect(next_url(request))
+        else:
+            form.add_error(
+                "code",
+                "That code did not work. Use the newest code from your app, "
+                "or one of your backup codes.",
+            )
+    ctx = {"form": form, "next": next_url(request)}
+    return render(request, "tracker/two_factor_verify.html", ctx)
+
+
+def qr_svg(url, label):
+    """The otpauth URL as an inline SVG QR code, with no style attribute (CSP)."""
+    svg = segno.make(url, error="m").svg_inline(
+        scale=5, border=4, dark="#000", light="#fff", title=label, svgclass="qr-code"
+    )
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
+
+
+@never_cache
+@sensitive_post_parameters("code")
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_setup(request):
+    """Turn on two-step sign-in: scan the QR code, type a code to prove it works."""
+    user = request.user
+    if security.has_confirmed_device(user):
+        messages.info(request, "Two-step sign-in is already on for your account.")
+        return redirect("account")
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator app", confirmed=False)
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(security.normalise_code(form.cleaned_data["code"])):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+            mark_verified(request, device)
+            codes = security.new_backup_codes(user)
+            ctx = {"codes": codes, "first_time": True, "next": next_url(request)}
+            # Shown once, in this response: the codes are not kept in the session.
+            return render(request, "tracker/two_factor_backup_codes.html", ctx)
+        form.add_error(
+            "code", "That code did not work. Check the time on your phone and use the newest code."
+        )
+    secret = b32encode(device.bin_key).decode()
+    ctx = {
+        "form": form,
+        "qr": qr_svg(device.config_url, "QR code for your authenticator app"),
+        "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
+        "required": access.role_of(user) != access.PATIENT,
+        "next": next_url(request),
+    }
+    return render(request, "tracker/two_factor_setup.html", ctx)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def backup_codes(request):
+    """How many backup codes are left; a new set (shown once) on request."""
+    user = request.user
+    if not security.has_authenticator(user):
+        return redirect("two_factor_setup")
+    ctx = {"left": security.backup_codes_left(user), "next": reverse("account")}
+    if request.method == "POST":
+        ctx["codes"] = security.new_backup_codes(user)
+    return render(request, "tracker/two_factor_backup_codes.html", ctx)
+
+
+@login_required
+def account(request):
+    user = request.user
+    role = access.role_of(user)
+    ctx = {
+        "two_factor_on": security.has_authenticator(user),
+        "two_factor_required": role != access.PATIENT,
+        "backup_left": security.backup_codes_left(user),
+        "is_patient": role == access.PATIENT,
+    }
+    return render(request, "tracker/account.html", ctx)
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    """Django's view; saving the new password ends the user's other sessions (security.py)."""
+
+    template_name = "registration/password_change.html"
+    success_url = reverse_lazy("account")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # Django gave this session a new key; the old ones are gone.
+        security.track_session(self.request, self.request.user)
+        messages.success(
+            self.request, "Your password is changed. You were signed out everywhere else."
+        )
+        return response
+
+
+def iso(value):
+    return timezone.localtime(value).isoformat() if value else None
+
+
+@never_cache
+@patient_required
+def my_data(request):
+    """Everything we hold about the signed-in patient, as a JSON download.
+
+    The practitioner's clinical notes on sessions are theirs, not part of it.
+    """
+    patient = request.user.patient
+    audit.record(request, audit.EXPORT, patient, "json", detail="patient's own data")
+    data = {
+        "exported_at": iso(timezone.now()),
+        "profile": {
+            "username": request.user.get_username(),
+            "email": request.user.email,
+            "name": patient.display_name,
+            "neuropathy_kind": patient.get_neuropathy_kind_display(),
+            "practitioner": patient.practitioner.display_name,
+            "joined": iso(patient.created_at),
+        },
+        "entries": [
+            {
+                "recorded_at": iso(e.recorded_at),
+                "saved_at": iso(e.created_at),
+                "pain": e.pain,
+                "numbness": e.numbness,
+                "tingling": e.tingling,
+                "locations": e.location_labels(),
+                "note": e.note,
+            }
+            for e in patient.entries.order_by("recorded_at")
+        ],
+        "sessions": [
+            {"when": iso(s.when), "points_used": s.points_used}
+            for s in patient.sessions.order_by("when")
+        ],
+    }
+    response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    filename = f"relief-tracker-my-data-{timezone.localdate():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
