@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tracker import access, audit, security
@@ -151,6 +151,7 @@ def backup_codes(request):
 
 
 @login_required
+@require_safe
 def account(request):
     user = request.user
     role = access.role_of(user)
@@ -185,6 +186,7 @@ def iso(value):
 
 @never_cache
 @patient_required
+@require_safe
 def my_data(request):
     """Everything we hold about the signed-in patient, as a JSON download.
 

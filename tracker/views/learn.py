@@ -1,13 +1,16 @@
 from django.http import Http404
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from tracker import learn
 
 
+@require_safe
 def learn_index(request):
     return render(request, "tracker/learn_index.html", {"pages": learn.all_pages()})
 
 
+@require_safe
 def learn_page(request, slug):
     page = learn.get_page(slug)
     if page is None:

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from tracker import access, audit, learn, scores
 from tracker.access import patient_required
@@ -19,11 +19,13 @@ ENTRIES_PER_PAGE = 20
 
 
 @login_required
+@require_safe
 def ping(request):
     """A near-empty signed-in page: the ceiling that benchmarks compare pages with."""
     return HttpResponse("ok", content_type="text/plain")
 
 
+@require_safe
 def home(request):
     """Send each user to their own home page."""
     role = access.role_of(request.user)
@@ -83,6 +85,7 @@ def checkin_message(patient, entry):
 
 
 @patient_required
+@require_safe
 def history(request):
     patient = request.user.patient
     now = timezone.now()

@@ -9,7 +9,7 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from tracker import access, audit, learn, scores
 from tracker import worklist as worklists
@@ -23,6 +23,7 @@ ENTRIES_PER_PAGE = 25
 
 
 @practitioner_required
+@require_safe
 def worklist(request):
     now = timezone.now()
     missed_days = settings.REVIEW_MISSED_DAYS
@@ -88,6 +89,7 @@ def course_of(patient, now, range_key="all", start=None, end=None):
 
 @practitioner_required
 @never_cache  # the page may hold a fresh invitation link
+@require_safe
 def patient_detail(request, public_id):
     patient = access.get_patient_or_404(request, public_id)
     now = timezone.now()
@@ -169,6 +171,7 @@ def safe_cell(value):
 
 
 @practitioner_required
+@require_safe
 def export_csv(request, public_id):
     patient = access.get_patient_or_404(request, public_id)
     form = DateRangeForm(request.GET)
@@ -228,6 +231,7 @@ def export_csv(request, public_id):
 
 
 @practitioner_required
+@require_safe
 def report(request, public_id):
     patient = access.get_patient_or_404(request, public_id)
     now = timezone.now()
