@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls
 # from the test body are still synchronous and safe.
@@ -99,12 +101,24 @@ def shot(page, name):
     page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=True)
 
 
+def current_code(username):
+    """The TOTP code an authenticator app would show now for the user's device."""
+    device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
 def sign_in(page, live_server, username, password=PASSWORD):
+    """Sign in as a person would: password, then the code from their app if asked."""
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.locator("main").get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
+    if "/accounts/verify/" in page.url:
+        page.fill("input[name=code]", current_code(username))
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_load_state()
 
 
 def slug(url):

@@ -17,6 +17,12 @@ from tracker.models import Patient, SymptomEntry
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WIDTHS = (360, 1280)
+# Elements that stick out of the window: printed when a page scrolls sideways.
+WIDE_ELEMENTS = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+  .filter(e => !e.parentElement.closest('.table-responsive'))
+  .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + getComputedStyle(e).overflowX
+    + ' ' + e.getBoundingClientRect().right)"""
 
 
 def patient_pages():
@@ -26,10 +32,29 @@ def patient_pages():
     entry.public_id = uuid.uuid4()
     entry.save()
     return [
+        "/account/",
         "/log/",
         "/history/",
         f"/history/entries/{entry.public_id}/edit/",
         f"/history/entries/{entry.public_id}/delete/",
+    ]
+
+
+def practitioner_pages():
+    patient = Patient.objects.get(user__username="demo.patient")
+    session = patient.sessions.first()
+    base = f"/practice/patients/{patient.public_id}"
+    return [
+        "/practice/",
+        f"{base}/",
+        f"{base}/?range=all",
+        f"{base}/sessions/new/",
+        f"/practice/sessions/{session.public_id}/edit/",
+        f"/practice/sessions/{session.public_id}/delete/",
+        f"{base}/report/",
+        "/practice/patients/new/",
+        "/account/",
+        "/accounts/password/",
     ]
 
 
@@ -46,6 +71,7 @@ def public_pages():
 def check_page(page, url, axe, problems):
     response = page.goto(url)
     assert response is not None
+    shot(page, slug(url.split("//", 1)[-1].split("/", 1)[-1]))
     results = axe.run(page)
     violations = [
         f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:3]}"
@@ -53,8 +79,9 @@ def check_page(page, url, axe, problems):
     ]
     assert not violations, (url, violations)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    if overflow > 0:
+        print(page.evaluate(WIDE_ELEMENTS))
     assert overflow <= 0, (url, f"scrolls sideways by {overflow}px")
-    shot(page, slug(url.split("//", 1)[-1].split("/", 1)[-1]))
     assert not problems, problems
 
 
@@ -72,6 +99,15 @@ def test_patient_pages_are_accessible(demo, new_context, live_server, watch_fact
     page, problems = watch_factory(new_context(viewport={"width": width, "height": 800}))
     sign_in(page, live_server, "demo.patient")
     for url in patient_pages():
+        check_page(page, live_server.url + url, axe, problems)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_practitioner_pages_are_accessible(demo, new_context, live_server, watch_factory, width):
+    axe = Axe()
+    page, problems = watch_factory(new_context(viewport={"width": width, "height": 800}))
+    sign_in(page, live_server, "demo.practitioner")
+    for url in practitioner_pages():
         check_page(page, live_server.url + url, axe, problems)
 
 
