@@ -111,3 +111,16 @@ def yara_client(yara):
 @pytest.fixture
 def staff_client(staff):
     return verified_client_for(staff)
+
+
+@pytest.fixture
+def clients(client, alice_client, bob_client, xavier_client, yara_client, staff_client, carol):
+    """A signed-in client per named user; "anon" is signed out."""
+    return {
+        "anon": client,
+        "alice": alice_client,
+        "bob": bob_client,
+        "xavier": xavier_client,
+        "yara": yara_client,
+        "staff": staff_client,
+    }

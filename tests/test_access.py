@@ -226,18 +226,6 @@ def url_for(name, alice, entry, session):
     return reverse(name, kwargs=kwargs)
 
 
-@pytest.fixture
-def clients(client, alice_client, bob_client, xavier_client, yara_client, staff_client, carol):
-    return {
-        "anon": client,
-        "alice": alice_client,
-        "bob": bob_client,
-        "xavier": xavier_client,
-        "yara": yara_client,
-        "staff": staff_client,
-    }
-
-
 @pytest.mark.parametrize("name", LADDER)
 @pytest.mark.parametrize("actor", ACTORS)
 def test_access_ladder(clients, alice, name, actor):

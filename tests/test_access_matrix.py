@@ -65,9 +65,7 @@ MAY_SEE = {
 
 
 @pytest.fixture
-def world(
-    alice, bob, carol, alice_client, bob_client, xavier_client, yara_client, staff_client, client
-):
+def world(alice, bob, carol, clients):
     now = timezone.now()
     entry = SymptomEntry.objects.create(
         patient=alice, recorded_at=now, pain=4, numbness=5, tingling=6, note="alice-note-7f3"
@@ -81,14 +79,6 @@ def world(
     session = TreatmentSession.objects.create(
         patient=alice, practitioner=alice.practitioner, when=now, notes="alice-session-note-1a"
     )
-    clients = {
-        "anon": client,
-        "alice": alice_client,
-        "bob": bob_client,
-        "xavier": xavier_client,
-        "yara": yara_client,
-        "staff": staff_client,
-    }
     return alice, entry, session, clients
 
 

@@ -143,7 +143,13 @@ class SymptomEntryForm(forms.ModelForm):
             Field("tingling", template="tracker/fields/score_scale.html"),
             Div(
                 *(
-                    [Field("when", template="tracker/fields/when.html")]
+                    [
+                        Field(
+                            "when",
+                            template="tracker/fields/choice_tiles.html",
+                            wrapper_class="choice-tiles-2",
+                        )
+                    ]
                     if "when" in self.fields
                     else []
                 ),
