@@ -122,4 +122,6 @@ def sign_in(page, live_server, username, password=PASSWORD):
 
 
 def slug(url):
-    return re.sub(r"[^a-z0-9]+", "-", url.lower()).strip("-") or "home"
+    """A stable file name for a page: ids become "id", so reruns overwrite."""
+    url = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "id", url.lower())
+    return re.sub(r"[^a-z0-9]+", "-", url).strip("-") or "home"
