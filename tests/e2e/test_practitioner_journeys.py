@@ -4,6 +4,7 @@ import csv
 import io
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 from tests.e2e.conftest import shot, sign_in
 from tracker.models import Patient, TreatmentSession
@@ -11,6 +12,11 @@ from tracker.models import Patient, TreatmentSession
 pytestmark = pytest.mark.django_db(transaction=True)
 
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+
+
+def assert_accessible(page):
+    violations = Axe().run(page).response["violations"]
+    assert not violations, [(v["id"], v["impact"], v["help"]) for v in violations]
 
 
 def demo_patient():
@@ -68,6 +74,7 @@ def test_an_invited_patient_sets_a_password_and_lands_on_check_in(demo, new_cont
     invited = new_context(viewport={"width": 360, "height": 740}).new_page()
     invited.goto(link)
     shot(invited, "invitation-accept")
+    assert_accessible(invited)
     passwords = invited.locator("input[type=password]")
     passwords.nth(0).fill("my own long passphrase 2026")
     passwords.nth(1).fill("my own long passphrase 2026")
@@ -115,6 +122,7 @@ def test_a_practitioner_without_the_second_factor_sees_no_patient_data(
     page.locator("main").get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/accounts/verify/**")
     shot(page, "two-factor-verify")
+    assert_accessible(page)
     page.goto(f"{live_server.url}/practice/patients/{demo_patient().public_id}/")
     assert "/accounts/verify/" in page.url
     assert "Alex Morgan" not in page.content()
