@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint migrate demo clean
+.PHONY: run test lint migrate demo clean bench load wrk
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,22 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/bandit --quiet --recursive clinic tracker --severity-level high
 	scripts/audit-dependencies
+
+# Throughput as ratios of a trivial page, query counts, page weight (scripts/bench.py), and
+# the load and fault drills (scripts/load.py). Both run gunicorn on 127.0.0.1 against a
+# database of their own (relief_bench), seeded on first use. Results: bench-results/.
+bench: $(VENV)/.runtime wrk
+	$(PY) scripts/bench.py $(ARGS)
+
+load: $(VENV)/.runtime wrk
+	$(PY) scripts/load.py $(ARGS)
+
+# The load tool, from Debian.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "wrk is not installed: running apt-get install -y wrk"; \
+	  { apt-get install -y wrk || { apt-get update && apt-get install -y wrk; }; } || { \
+	    echo "Could not install wrk. Install it with: sudo apt-get install -y wrk"; exit 1; }; }
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

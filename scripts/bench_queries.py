@@ -74,8 +74,11 @@ def main():
         "checkin_form": count(patient, "GET", "/log/", 200),
         "checkin_post": count(patient, "POST", "/log/", 302, data=True),
     }
-    # The two check-ins made here are removed again: the bench data stays as seeded.
+    # The check-ins made here are removed again, the sessions ended: the bench data
+    # stays as seeded.
     SymptomEntry.objects.filter(patient=subject).exclude(pk__in=before).delete()
+    practitioner.logout()
+    patient.logout()
     practitioner_patients = Patient.objects.filter(practitioner__user__username=PRACTITIONER)
     data = {
         "database": connection.settings_dict["NAME"],

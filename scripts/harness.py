@@ -13,6 +13,7 @@ Run with the project's virtualenv: `.venv/bin/python scripts/bench.py`.
 
 import http.client
 import json
+import math
 import os
 import re
 import secrets
@@ -123,7 +124,8 @@ def prepare_database(db=BENCH_DB, patients=PATIENTS, practitioners=20, days=DAYS
     ensure_database(db)
     manage("migrate", "--no-input", db=db, quiet=True)
     counts = sql(
-        "SELECT (SELECT count(*) FROM tracker_patient), (SELECT count(*) FROM tracker_practitioner),"
+        "SELECT (SELECT count(*) FROM tracker_patient),"
+        " (SELECT count(*) FROM tracker_practitioner),"
         " (SELECT max(recorded_at) > now() - interval '2 days' FROM tracker_symptomentry)",
         db=db,
     )[0]
@@ -183,9 +185,10 @@ def free_port():
 class Gunicorn:
     """One gunicorn instance as in production: 2 sync workers, --no-control-socket."""
 
-    def __init__(self, name, port=None, workers=2, db=BENCH_DB):
+    def __init__(self, name, port=None, workers=2, db=BENCH_DB, access_log=False):
         self.name, self.port, self.workers, self.db = name, port or free_port(), workers, db
         self.log_path = RESULTS / f"gunicorn-{name}.log"
+        self.access_log = RESULTS / f"gunicorn-{name}-access.log" if access_log else None
         self.process = None
 
     @property
@@ -194,6 +197,8 @@ class Gunicorn:
 
     def start(self):
         RESULTS.mkdir(exist_ok=True)
+        if self.access_log:
+            self.access_log.unlink(missing_ok=True)  # gunicorn appends
         log = open(self.log_path, "w")  # noqa: SIM115 (the child keeps it)
         self.process = subprocess.Popen(
             [
@@ -206,6 +211,7 @@ class Gunicorn:
                 "--no-control-socket",
                 "--timeout",
                 "60",
+                *(["--access-logfile", str(self.access_log)] if self.access_log else []),
             ],
             cwd=ROOT,
             env=app_env(self.db),
@@ -236,6 +242,15 @@ class Gunicorn:
             # Our own process group (start_new_session): the master and its workers.
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
+
+    def wait_idle(self):
+        """Return once requests queued before this one are served (bounded: 180 s)."""
+        conn = http.client.HTTPConnection(HOST, self.port, timeout=180)
+        try:
+            conn.request("GET", "/accounts/login/")
+            conn.getresponse().read()
+        finally:
+            conn.close()
 
     def log_tail(self, lines=30):
         try:
@@ -353,7 +368,9 @@ class Client:
             self.verify(username)
         response = self.get("/ping/")
         if response.status != 200:
-            raise RuntimeError(f"{username} is not signed in: {response.status} {response.location}")
+            raise RuntimeError(
+                f"{username} is not signed in: {response.status} {response.location}"
+            )
         return self
 
     def verify(self, username):
@@ -419,7 +436,7 @@ def percentile(values, p):
     if not values:
         return None
     ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
+    rank = max(1, min(len(ordered), math.ceil(p / 100 * len(ordered))))
     return ordered[rank - 1]
 
 

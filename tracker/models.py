@@ -64,12 +64,14 @@ class PatientQuerySet(models.QuerySet):
         sessions = TreatmentSession.objects.filter(patient=OuterRef("pk")).order_by()
         first_session = sessions.order_by("when").values("when")[:1]
         latest = entries.order_by("-recorded_at")
-        # Inside the entry subqueries, OuterRef("patient") is the entry's own patient.
+        # The window bounds refer to the patient row two levels up (not to each entry's
+        # patient): computed once per patient, they bound the index range scan. Per entry,
+        # they cost a subquery for every entry of the patient's whole history.
         # The baseline ends at the first session that has happened, not a booked one.
         entry_first_session = TreatmentSession.objects.filter(
-            patient=OuterRef("patient"), when__lte=now
+            patient=OuterRef(OuterRef("pk")), when__lte=now
         )
-        entry_first_entry = SymptomEntry.objects.filter(patient=OuterRef("patient"))
+        entry_first_entry = SymptomEntry.objects.filter(patient=OuterRef(OuterRef("pk")))
         windows = {
             "recent": entries.filter(
                 recorded_at__gt=now - timedelta(days=recent_days), recorded_at__lte=now
@@ -176,7 +178,10 @@ class TreatmentSession(models.Model):
 
 
 class SymptomEntry(models.Model):
-    patient = models.ForeignKey(Patient, models.CASCADE, related_name="entries")
+    # No index of its own: the (patient, recorded_at) index below serves lookups by
+    # patient, and a second, smaller one tempts PostgreSQL to scan a patient's whole
+    # history instead of the time range the worklist asks for.
+    patient = models.ForeignKey(Patient, models.CASCADE, related_name="entries", db_index=False)
     recorded_at = models.DateTimeField(help_text="When the patient felt it.")
     pain = models.PositiveSmallIntegerField()
     numbness = models.PositiveSmallIntegerField()

@@ -5,11 +5,14 @@
 -- Requests take the users in turn. BENCH_MODE is "get" (a GET of the URL's path,
 -- success = BENCH_EXPECT, default 200) or "checkin" (the check-in form POSTed to
 -- the URL's path with a new one-time token each time; success = 302 to /history/).
+-- BENCH_STOP_AT (Unix time, optional): the thread stops once an answer comes in after it,
+-- leaving nothing half-way (the harness's own test uses it).
 -- done() prints one line "WRK_JSON {...}" for scripts/bench.py.
 
 local mode = os.getenv("BENCH_MODE") or "get"
 local expect = tonumber(os.getenv("BENCH_EXPECT") or "200")
 local run_id = os.getenv("BENCH_RUN") or "00000000"
+local stop_at = tonumber(os.getenv("BENCH_STOP_AT") or "")
 local users = {}
 for line in io.lines(os.getenv("BENCH_USERS")) do
   local cookie, csrf = line:match("^([^\t]*)\t?(.*)$")
@@ -67,6 +70,9 @@ function response(status, headers, body)
     bad = bad + 1
     local key = tostring(status) .. " " .. (headers["Location"] or "")
     other[key] = (other[key] or 0) + 1
+  end
+  if stop_at and os.time() >= stop_at then
+    wrk.thread:stop()
   end
 end
 

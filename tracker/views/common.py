@@ -23,7 +23,13 @@ def trend_chart(readings, session_times, start, end, baseline):
     The baseline is passed in because it depends on the whole course, not on
     what is visible.
     """
-    local = timezone.localtime
+    # One time zone lookup for the whole chart: timezone.localtime() looks the zone up
+    # again on every call, and two years of readings make thousands of calls.
+    tz = timezone.get_current_timezone()
+
+    def local(value):
+        return value.astimezone(tz)
+
     series = {s: [(local(r.at), r.value(s)) for r in readings] for s in scores.SYMPTOMS}
     rolling = {
         s: [(local(at), value) for at, value in scores.rolling_means(readings, s)]

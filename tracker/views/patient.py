@@ -1,9 +1,12 @@
 import uuid
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
+from django.db.models import DateTimeField, ExpressionWrapper, Subquery, Value
+from django.db.models.functions import Greatest
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from tracker import access, audit, learn, scores
 from tracker.access import patient_required
 from tracker.forms import SymptomEntryForm
-from tracker.models import SymptomEntry
+from tracker.models import SymptomEntry, readings_of
 from tracker.views.common import CHART_RANGES, chart_range, range_start, trend_chart
 
 ENTRIES_PER_PAGE = 20
@@ -75,12 +78,36 @@ def already_saved(request):
 
 
 def checkin_message(patient, entry):
-    readings = patient.readings()
+    """ "Saved." and a phrase per symptom against the entry before and the baseline.
+
+    Reads only what the phrases need, however long the patient's history: the
+    entry before this one, and the readings that can be in the baseline (those
+    before the first session held by now, or in the first week of logging).
+    """
     new = scores.Reading.from_entry(entry)
-    earlier = [r for r in readings if r.at < entry.recorded_at]
-    first = scores.first_treatment(patient.session_times(), entry.created_at)
+    before = (
+        patient.entries.filter(recorded_at__lt=entry.recorded_at)
+        .order_by("-recorded_at", "-pk")
+        .values_list("recorded_at", *scores.SYMPTOMS)
+        .first()
+    )
+    first = (
+        patient.sessions.filter(when__lte=entry.created_at)
+        .order_by("when")
+        .values_list("when", flat=True)
+        .first()
+    )
+    first_entry = patient.entries.order_by("recorded_at").values("recorded_at")[:1]
+    window_end = ExpressionWrapper(
+        Subquery(first_entry) + timedelta(days=scores.BASELINE_WINDOW_DAYS),
+        output_field=DateTimeField(),
+    )
+    if first is not None:
+        window_end = Greatest(window_end, Value(first, output_field=DateTimeField()))
+    readings = readings_of(patient.entries.filter(recorded_at__lt=window_end))
     baseline = scores.baseline_for(readings, first)
-    phrases = scores.checkin_phrases(new, earlier[-1] if earlier else None, baseline)
+    previous = scores.Reading(*before) if before else None
+    phrases = scores.checkin_phrases(new, previous, baseline)
     return "Saved. " + ". ".join(phrases) + "."
 
 

@@ -41,7 +41,8 @@ def patient_course(rng, days):
     factor = rng.choice((0.4, 0.6, 0.8, 1.0, 1.0, 1.3))  # responders to getting worse
     gauss, randint, random_, bits = rng.gauss, rng.randint, rng.random, rng.getrandbits
     entries, gap = [], 0
-    for day in range(days):
+    # Entries stop yesterday, so that none is dated later than now.
+    for day in range(days - 1):
         if gap:
             gap -= 1
             continue
@@ -150,10 +151,15 @@ class Command(BaseCommand):
         start = datetime.combine(
             timezone.localdate() - timedelta(days=days - 1), datetime.min.time(), tzinfo=UTC
         )
+        # Nothing is "felt" after now: today's entries stop at the current minute.
+        last_minute = int((timezone.now() - start).total_seconds() // 60)
         courses = []
         for i, name in enumerate(patient_names):
-            course = patient_course(random.Random(SEED * 100_000 + i), days)
-            courses.append((patients[name], practitioner_ids[i % n_practitioners], *course))
+            entries, sessions = patient_course(random.Random(SEED * 100_000 + i), days)
+            entries = [entry for entry in entries if entry[0] <= last_minute]
+            courses.append(
+                (patients[name], practitioner_ids[i % n_practitioners], entries, sessions)
+            )
         if connection.vendor == "postgresql":
             self.copy(courses, start, days)
         else:
