@@ -9,13 +9,21 @@ with a confirmed authenticator (TOTP) device and already verified. Patients
 have no device, so their clients need no second step.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tracker.models import NeuropathyKind, Patient, Practitioner
+from tracker.models import (
+    NeuropathyKind,
+    Patient,
+    Practitioner,
+    SymptomEntry,
+    TreatmentSession,
+)
 
 PASSWORD = "correct horse battery staple"
 
@@ -124,3 +132,29 @@ def clients(client, alice_client, bob_client, xavier_client, yara_client, staff_
         "yara": yara_client,
         "staff": staff_client,
     }
+
+
+def add_history(patient, count, now, session_notes="Practitioner only"):
+    """count entries spread over two years before now, and three sessions (one still to come).
+
+    For query budgets: the same pages with a short and a long history.
+    """
+    span = timedelta(days=730)
+    SymptomEntry.objects.bulk_create(
+        SymptomEntry(
+            patient=patient,
+            recorded_at=now - span + span * (i + 1) / count,
+            pain=i % 11,
+            numbness=(i * 3) % 11,
+            tingling=(i * 7) % 11,
+            note=f"Entry {i}",
+        )
+        for i in range(count)
+    )
+    for days in (-60, -20, 5):
+        TreatmentSession.objects.create(
+            patient=patient,
+            practitioner=patient.practitioner,
+            when=now + timedelta(days=days),
+            notes=session_notes,
+        )

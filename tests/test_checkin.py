@@ -15,6 +15,7 @@ import time_machine
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from tests.conftest import add_history
 from tracker.forms import SymptomEntryForm
 from tracker.models import SymptomEntry, TreatmentSession
 from tracker.views import patient as patient_views
@@ -824,29 +825,6 @@ def test_the_check_in_page_needs_a_signed_in_patient(client, xavier_client, staf
 
 
 # --- Query budget -------------------------------------------------------------------------
-
-
-def add_history(patient, count, now):
-    """count entries spread over two years, and three sessions (one still to come)."""
-    span = timedelta(days=730)
-    SymptomEntry.objects.bulk_create(
-        SymptomEntry(
-            patient=patient,
-            recorded_at=now - span + span * (i + 1) / count,
-            pain=i % 11,
-            numbness=(i * 3) % 11,
-            tingling=(i * 7) % 11,
-            note=f"Entry {i}",
-        )
-        for i in range(count)
-    )
-    for days in (-60, -20, 5):
-        TreatmentSession.objects.create(
-            patient=patient,
-            practitioner=patient.practitioner,
-            when=now + timedelta(days=days),
-            notes="Practitioner only",
-        )
 
 
 def queries_for(client, url):

@@ -13,6 +13,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.conftest import add_history
 from tracker.models import SymptomEntry, TreatmentSession
 
 LONDON = ZoneInfo("Europe/London")
@@ -366,24 +367,6 @@ def test_the_history_page_needs_a_signed_in_patient(client, xavier_client, staff
 # --- Query budget ---------------------------------------------------------------------------
 
 
-def add_history(patient, count):
-    """count entries spread over two years, and three sessions (one still to come)."""
-    span = timedelta(days=730)
-    SymptomEntry.objects.bulk_create(
-        SymptomEntry(
-            patient=patient,
-            recorded_at=NOW - span + span * (i + 1) / count,
-            pain=i % 11,
-            numbness=(i * 3) % 11,
-            tingling=(i * 7) % 11,
-            note=f"Entry {i}",
-        )
-        for i in range(count)
-    )
-    for days in (-60, -20, 5):
-        make_session(patient, NOW + timedelta(days=days))
-
-
 def queries_for(client, url):
     client.get(url)  # the first request may warm caches; count the second
     with CaptureQueriesContext(connection) as queries:
@@ -396,8 +379,8 @@ def queries_for(client, url):
 def test_history_runs_the_same_queries_for_5_and_700_entries(
     alice_client, alice, bob_client, bob, frozen, django_assert_max_num_queries, query
 ):
-    add_history(alice, 5)
-    add_history(bob, 700)
+    add_history(alice, 5, NOW, SESSION_NOTE)
+    add_history(bob, 700, NOW, SESSION_NOTE)
 
     few = queries_for(alice_client, HISTORY + query)
     many = queries_for(bob_client, HISTORY + query)
