@@ -134,6 +134,22 @@ def clients(client, alice_client, bob_client, xavier_client, yara_client, staff_
     }
 
 
+def make_entry(patient, recorded_at, created_at=None, pain=5, numbness=4, tingling=3, note=""):
+    """An entry as the patient saved it; created_at moves its 24-hour edit window."""
+    entry = SymptomEntry.objects.create(
+        patient=patient,
+        recorded_at=recorded_at,
+        pain=pain,
+        numbness=numbness,
+        tingling=tingling,
+        note=note,
+    )
+    if created_at is not None:
+        SymptomEntry.objects.filter(pk=entry.pk).update(created_at=created_at)
+        entry.refresh_from_db()
+    return entry
+
+
 def add_history(patient, count, now, session_notes="Practitioner only"):
     """count entries spread over two years before now, and three sessions (one still to come).
 

@@ -15,7 +15,7 @@ import time_machine
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import add_history
+from tests.conftest import add_history, make_entry
 from tracker.forms import SymptomEntryForm
 from tracker.models import SymptomEntry, TreatmentSession
 from tracker.views import patient as patient_views
@@ -51,21 +51,6 @@ def answers(**changes):
     }
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}
-
-
-def make_entry(patient, recorded_at, created_at=None, pain=5, numbness=4, tingling=3, note=""):
-    entry = SymptomEntry.objects.create(
-        patient=patient,
-        recorded_at=recorded_at,
-        pain=pain,
-        numbness=numbness,
-        tingling=tingling,
-        note=note,
-    )
-    if created_at is not None:
-        SymptomEntry.objects.filter(pk=entry.pk).update(created_at=created_at)
-        entry.refresh_from_db()
-    return entry
 
 
 def field_errors(response, name):

@@ -13,7 +13,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import add_history
+from tests.conftest import add_history, make_entry
 from tracker.models import SymptomEntry, TreatmentSession
 
 LONDON = ZoneInfo("Europe/London")
@@ -27,20 +27,6 @@ SESSION_NOTE = "Practitioner only: seemed anxious about results"
 def frozen():
     with time_machine.travel(NOW, tick=False):
         yield NOW
-
-
-def make_entry(patient, recorded_at, created_at=None, pain=5, numbness=4, tingling=3, note=""):
-    entry = SymptomEntry.objects.create(
-        patient=patient,
-        recorded_at=recorded_at,
-        pain=pain,
-        numbness=numbness,
-        tingling=tingling,
-        note=note,
-    )
-    if created_at is not None:
-        SymptomEntry.objects.filter(pk=entry.pk).update(created_at=created_at)
-    return entry
 
 
 def make_entries(patient, count, last, every=timedelta(hours=12)):

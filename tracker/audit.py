@@ -62,8 +62,16 @@ def record(request, action, patient=None, object_type="", object_id="", detail="
 
 
 def record_many(request, action, patients, object_type, detail=""):
-    """One row per patient, written with one INSERT whatever the number of patients."""
-    rows = [event(request, action, patient, object_type, detail=detail) for patient in patients]
+    """One row per patient, written with one INSERT whatever the number of patients.
+
+    Who, from where and what are worked out once; only the patient differs per row.
+    """
+    base = event(request, action, object_type=object_type, detail=detail)
+    fields = {f.attname: getattr(base, f.attname) for f in AuditEvent._meta.concrete_fields}
+    fields.pop("id")
+    rows = [
+        AuditEvent(**{**fields, "patient_public_id": patient.public_id}) for patient in patients
+    ]
     return AuditEvent.objects.bulk_create(rows)
 
 

@@ -50,3 +50,33 @@ def trend_chart(readings, session_times, start, end, baseline):
 def chart_range(request):
     key = request.GET.get("range", "12w")
     return key if key in CHART_RANGES else "12w"
+
+
+def course_of(patient, now, range_key="all", start=None, end=None):
+    """Everything the patient's, the detail page and the report show about one course.
+
+    The chart is drawn from start (default: the start of range_key) to end (default: now);
+    the baseline, progress and interval table always use the whole course.
+    """
+    readings = patient.readings()
+    sessions = list(patient.sessions.order_by("when"))
+    for number, session in enumerate(sessions, 1):
+        session.number = number
+    session_times = [s.when for s in sessions]
+    past_times = [at for at in session_times if at <= now]
+    baseline = scores.baseline_for(readings, scores.first_treatment(session_times, now))
+    start = start or range_start(readings, range_key, now)
+    end = end or now
+    if start >= end:
+        # A period that ends before the first entry shows nothing, not a swapped range.
+        start = end - timedelta(days=1)
+    return {
+        "chart": trend_chart(readings, session_times, start, end, baseline),
+        "baseline": baseline,
+        "progress": scores.progress(baseline, scores.recent_mean(readings, now)),
+        "intervals": scores.intervals(readings, past_times) if readings else [],
+        "sessions": sessions[::-1],
+        "next_session": next((s for s in sessions if s.when > now), None),
+        "sessions_done": len(past_times),
+        "entry_count": len(readings),
+    }

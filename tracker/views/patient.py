@@ -16,7 +16,7 @@ from tracker import access, audit, learn, scores
 from tracker.access import patient_required
 from tracker.forms import SymptomEntryForm
 from tracker.models import SymptomEntry, readings_of
-from tracker.views.common import CHART_RANGES, chart_range, range_start, trend_chart
+from tracker.views.common import CHART_RANGES, chart_range, course_of
 
 ENTRIES_PER_PAGE = 20
 
@@ -116,29 +116,19 @@ def checkin_message(patient, entry):
 def history(request):
     patient = request.user.patient
     now = timezone.now()
-    readings = patient.readings()
-    session_times = patient.session_times()
-    baseline = scores.baseline_for(readings, scores.first_treatment(session_times, now))
-    range_key = chart_range(request)
     page = Paginator(patient.entries.order_by("-recorded_at"), ENTRIES_PER_PAGE).get_page(
         request.GET.get("page")
     )
     for entry in page:
         entry.is_editable_now = entry.is_editable(now)
-    past_sessions = [at for at in session_times if at <= now]
+    range_key = chart_range(request)
     ctx = {
         "patient": patient,
-        "chart": trend_chart(
-            readings, session_times, range_start(readings, range_key, now), now, baseline
-        ),
+        # The course includes sessions' notes; the patient's template never shows them.
+        **course_of(patient, now, range_key),
         "ranges": CHART_RANGES,
         "range_key": range_key,
-        "baseline": baseline,
-        "progress": scores.progress(baseline, scores.recent_mean(readings, now)),
-        "intervals": scores.intervals(readings, past_sessions) if readings else [],
         "page": page,
-        "next_session": next((at for at in session_times if at > now), None),
-        "sessions_done": len(past_sessions),
         "now": now,
         "learn_pages": learn.pages_for(learn.PANEL_HISTORY),
     }

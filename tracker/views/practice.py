@@ -1,5 +1,4 @@
 import csv
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,11 +10,11 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from tracker import access, audit, learn, scores
+from tracker import access, audit, learn
 from tracker import worklist as worklists
 from tracker.access import practitioner_required
 from tracker.forms import DateRangeForm, TreatmentSessionForm
-from tracker.views.common import CHART_RANGES, chart_range, range_start, trend_chart
+from tracker.views.common import CHART_RANGES, chart_range, course_of
 from tracker.views.invitations import pop_invitation_link
 
 PATIENTS_PER_PAGE = 50
@@ -56,35 +55,6 @@ def worklist(request):
         "learn_pages": learn.pages_for(learn.PANEL_PRACTICE),
     }
     return render(request, "tracker/worklist.html", ctx)
-
-
-def course_of(patient, now, range_key="all", start=None, end=None):
-    """Everything the detail page and the report show about one patient's course.
-
-    The chart is drawn from start (default: the start of range_key) to end (default: now);
-    the baseline, progress and interval table always use the whole course.
-    """
-    readings = patient.readings()
-    sessions = list(patient.sessions.order_by("when"))
-    for number, session in enumerate(sessions, 1):
-        session.number = number
-    session_times = [s.when for s in sessions]
-    past_times = [at for at in session_times if at <= now]
-    baseline = scores.baseline_for(readings, scores.first_treatment(session_times, now))
-    start = start or range_start(readings, range_key, now)
-    end = end or now
-    if start >= end:
-        # A period that ends before the first entry shows nothing, not a swapped range.
-        start = end - timedelta(days=1)
-    return {
-        "chart": trend_chart(readings, session_times, start, end, baseline),
-        "baseline": baseline,
-        "progress": scores.progress(baseline, scores.recent_mean(readings, now)),
-        "intervals": scores.intervals(readings, past_times) if readings else [],
-        "sessions": sessions[::-1],
-        "next_session": next((s for s in sessions if s.when > now), None),
-        "entry_count": len(readings),
-    }
 
 
 @practitioner_required
