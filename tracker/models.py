@@ -155,6 +155,23 @@ class Patient(models.Model):
         """The start of every treatment session, oldest first (one query)."""
         return list(self.sessions.order_by("when").values_list("when", flat=True))
 
+    def baseline_readings(self, first_session_at):
+        """The readings a baseline can draw on, however long the history (one query).
+
+        Those before the first session held, or in the first week of logging:
+        scores.baseline_for() gives the same baseline from these as from all readings.
+        """
+        first_entry = self.entries.order_by("recorded_at").values("recorded_at")[:1]
+        window_end = ExpressionWrapper(
+            Subquery(first_entry) + timedelta(days=BASELINE_WINDOW_DAYS),
+            output_field=models.DateTimeField(),
+        )
+        if first_session_at is not None:
+            window_end = Greatest(
+                window_end, models.Value(first_session_at, output_field=models.DateTimeField())
+            )
+        return readings_of(self.entries.filter(recorded_at__lt=window_end))
+
 
 class TreatmentSession(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -1,20 +1,35 @@
 """Pieces shared by the patient's and the practitioner's pages."""
 
+import bisect
 from datetime import timedelta
 
 from django.utils import timezone
 
 from tracker import charts, scores
+from tracker.models import readings_of
 
 # Chart ranges offered above every trend chart: key -> (label, days or None for all).
 CHART_RANGES = {"4w": ("4 weeks", 28), "12w": ("12 weeks", 84), "all": ("All", None)}
 
 
-def range_start(readings, range_key, now):
+def range_start(first_at, range_key, now):
     """Where a chart over one of CHART_RANGES starts: never before the first entry."""
     days = CHART_RANGES[range_key][1]
-    first = readings[0].at if readings else now
+    first = first_at or now
     return max(now - timedelta(days=days), first) if days else first
+
+
+def first_reading_needed(cut, past_times):
+    """The earliest reading a page cut at `cut` needs, or None for all of them.
+
+    The 7-day means at the chart's left edge need the week before the cut; the first
+    row of the interval table is compared with the interval before it, which starts
+    at the session before the one in progress at the cut.
+    """
+    held = bisect.bisect_right(past_times, cut)
+    if held < 2:
+        return None
+    return min(cut - timedelta(days=scores.RECENT_DAYS), past_times[held - 2])
 
 
 def trend_chart(readings, session_times, start, end, baseline):
@@ -30,6 +45,12 @@ def trend_chart(readings, session_times, start, end, baseline):
     def local(value):
         return value.astimezone(tz)
 
+    # Only what is drawn, plus the week before it that the first rolling means need:
+    # the cost then follows the period shown, not the length of the course.
+    first = bisect.bisect_right(
+        [r.at for r in readings], start - timedelta(days=scores.RECENT_DAYS)
+    )
+    readings = readings[first:]
     series = {s: [(local(r.at), r.value(s)) for r in readings] for s in scores.SYMPTOMS}
     rolling = {
         s: [(local(at), value) for at, value in scores.rolling_means(readings, s)]
@@ -52,31 +73,58 @@ def chart_range(request):
     return key if key in CHART_RANGES else "12w"
 
 
-def course_of(patient, now, range_key="all", start=None, end=None):
-    """Everything the patient's, the detail page and the report show about one course.
+def course_of(patient, now, range_key="all", start=None, end=None, whole=True):
+    """Everything the patient's page, the detail page and the report show about one course.
 
     The chart is drawn from start (default: the start of range_key) to end (default: now);
-    the baseline, progress and interval table always use the whole course.
+    the baseline and progress always come from the whole course. With whole=False, the
+    interval table and the session list are cut to range_key's period ("All" cuts
+    nothing) and only the readings that the period needs are read, so the cost follows
+    what is shown rather than the length of the course. Counts are of the whole course.
     """
-    readings = patient.readings()
     sessions = list(patient.sessions.order_by("when"))
     for number, session in enumerate(sessions, 1):
         session.number = number
     session_times = [s.when for s in sessions]
     past_times = [at for at in session_times if at <= now]
-    baseline = scores.baseline_for(readings, scores.first_treatment(session_times, now))
-    start = start or range_start(readings, range_key, now)
+    first_held = past_times[0] if past_times else None
+
+    days = None if whole else CHART_RANGES[range_key][1]
+    cut = now - timedelta(days=days) if days else None
+    since = first_reading_needed(cut, past_times) if cut else None
+    if since:
+        early = patient.baseline_readings(first_held)
+        readings = readings_of(patient.entries.filter(recorded_at__gte=since))
+        entry_count = patient.entries.count()
+    else:
+        readings = early = patient.readings()
+        entry_count = len(readings)
+    first_at = early[0].at if early else None
+
+    baseline = scores.baseline_for(early, first_held)
+    start = start or range_start(first_at, range_key, now)
     end = end or now
     if start >= end:
         # A period that ends before the first entry shows nothing, not a swapped range.
         start = end - timedelta(days=1)
+    intervals = scores.intervals(readings, past_times) if first_at else []
+    # intervals() gives one before the first session and one after each session held.
+    interval_count = len(past_times) + 1 if first_at else 0
+    newest_first = sessions[::-1]
+    if cut:
+        intervals = [i for i in intervals if i.end is None or i.end > cut]
+        # Booked sessions lie ahead of the cut, so they always stay.
+        newest_first = [s for s in newest_first if s.when >= cut]
     return {
         "chart": trend_chart(readings, session_times, start, end, baseline),
         "baseline": baseline,
         "progress": scores.progress(baseline, scores.recent_mean(readings, now)),
-        "intervals": scores.intervals(readings, past_times) if readings else [],
-        "sessions": sessions[::-1],
+        "intervals": intervals,
+        "interval_count": interval_count,
+        "sessions": newest_first,
+        "session_count": len(sessions),
+        "period_label": CHART_RANGES[range_key][0].lower(),
         "next_session": next((s for s in sessions if s.when > now), None),
         "sessions_done": len(past_times),
-        "entry_count": len(readings),
+        "entry_count": entry_count,
     }

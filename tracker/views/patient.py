@@ -125,7 +125,7 @@ def history(request):
     ctx = {
         "patient": patient,
         # The course includes sessions' notes; the patient's template never shows them.
-        **course_of(patient, now, range_key),
+        **course_of(patient, now, range_key, whole=False),
         "ranges": CHART_RANGES,
         "range_key": range_key,
         "page": page,

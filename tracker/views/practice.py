@@ -67,7 +67,7 @@ def patient_detail(request, public_id):
     entries = Paginator(patient.entries.order_by("-recorded_at"), ENTRIES_PER_PAGE)
     ctx = {
         "patient": patient,
-        **course_of(patient, now, range_key),
+        **course_of(patient, now, range_key, whole=False),
         "ranges": CHART_RANGES,
         "range_key": range_key,
         "page": entries.get_page(request.GET.get("page")),
