@@ -91,14 +91,15 @@ def course_of(patient, now, range_key="all", start=None, end=None, whole=True):
 
     days = None if whole else CHART_RANGES[range_key][1]
     cut = now - timedelta(days=days) if days else None
-    since = first_reading_needed(cut, past_times) if cut else None
-    if since:
+    if cut:
+        # The same queries however long the course: those a baseline can draw on, and
+        # those the period needs (all of them while the course is young).
         early = patient.baseline_readings(first_held)
-        readings = readings_of(patient.entries.filter(recorded_at__gte=since))
-        entry_count = patient.entries.count()
+        since = first_reading_needed(cut, past_times)
+        entries = patient.entries.filter(recorded_at__gte=since) if since else patient.entries
+        readings = readings_of(entries.all())
     else:
         readings = early = patient.readings()
-        entry_count = len(readings)
     first_at = early[0].at if early else None
 
     baseline = scores.baseline_for(early, first_held)
@@ -126,5 +127,4 @@ def course_of(patient, now, range_key="all", start=None, end=None, whole=True):
         "period_label": CHART_RANGES[range_key][0].lower(),
         "next_session": next((s for s in sessions if s.when > now), None),
         "sessions_done": len(past_times),
-        "entry_count": entry_count,
     }
