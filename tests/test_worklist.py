@@ -7,6 +7,7 @@ the first session (3 or more), else the first 7 days of logging (3 or more), els
 """
 
 import html
+import random
 import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -19,7 +20,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import make_patient
-from tracker import charts
+from tracker import charts, scores
 from tracker.models import Patient, SymptomEntry, TreatmentSession
 
 LONDON = ZoneInfo("Europe/London")
@@ -590,3 +591,110 @@ def test_a_booked_session_does_not_end_the_baseline(xavier_client, alice):
 
     assert row.baseline.values["pain"] == 4.0
     assert row.flags.worse
+
+
+# --- Figures from one query, as the pure-Python rules give them ---------------------
+
+
+@pytest.mark.parametrize("first_session_day", [None, 12, 40])
+def test_summary_figures_match_the_rules_in_scores(alice, first_session_day):
+    # Two months of uneven logging (a seeded, not a random, history), maybe a session
+    # given on day N and one booked ahead: what with_summary() adds up in SQL must
+    # be what scores.py computes from the raw readings.
+    rng = random.Random(first_session_day)
+    start = NOW - timedelta(days=60)
+    for day in range(60):
+        for _ in range(rng.choice([0, 1, 1, 2, 3])):
+            at = start + timedelta(days=day, minutes=rng.randrange(24 * 60))
+            log(alice, at, rng.randint(0, 10), rng.randint(0, 10), rng.randint(0, 10))
+    if first_session_day is not None:
+        session(alice, start + timedelta(days=first_session_day))
+    session(alice, NOW + timedelta(days=3))
+
+    patient = Patient.objects.with_summary(NOW).get(pk=alice.pk)
+
+    readings = alice.readings()
+    expected = scores.baseline_for(readings, scores.first_treatment(alice.session_times(), NOW))
+    baseline = patient.summary_baseline()
+    assert (baseline.method, baseline.count) == (expected.method, expected.count)
+    assert baseline.values == pytest.approx(expected.values)
+    assert patient.summary_means("recent") == pytest.approx(scores.recent_mean(readings, NOW))
+    assert patient.summary_recent_max == scores.recent_max(readings, NOW)
+    last = readings[-1]
+    assert patient.last_entry_at == last.at
+    assert patient.summary_means("latest") == {s: last.value(s) for s in scores.SYMPTOMS}
+    assert patient.next_session_at == NOW + timedelta(days=3)
+
+
+def test_summary_of_a_patient_without_entries_is_empty(alice):
+    patient = Patient.objects.with_summary(NOW).get(pk=alice.pk)
+
+    assert patient.last_entry_at is None
+    assert patient.summary_recent_max is None
+    for window in ("recent", "before", "week", "latest"):
+        assert patient.summary_means(window) == {"pain": None, "numbness": None, "tingling": None}
+    assert patient.summary_count("before") == patient.summary_count("week") == 0
+    assert patient.summary_baseline() is None
+
+
+# --- What each row prints -----------------------------------------------------------
+
+
+def test_each_flag_carries_its_own_help_for_hover_and_screen_readers(
+    xavier_client, alice, settings
+):
+    settings.REVIEW_MISSED_DAYS = 3
+    log(alice, NOW - timedelta(days=4), pain=8)  # severe, and silent for 4 days
+
+    response = xavier_client.get(WORKLIST)
+
+    row = row_html(response, "Alice Archer")
+    assert 'data-help="Severe: a score of 7 or more in the last 7 days."' in row
+    assert 'data-help="Review missed: no entry for 3 days or more."' in row
+    for name in ("severe", "missed"):
+        assert f'aria-describedby="flag-help-{name}"' in row
+        assert f'<li id="flag-help-{name}">' in response.content.decode()
+    assert "flag-worse" not in row
+
+
+def test_sparklines_and_changes_follow_a_new_entry(xavier_client, alice):
+    # The cells are kept from one request to the next; a new entry must still show.
+    set_baseline(alice, pain=4)
+    log(alice, NOW - timedelta(hours=1), pain=4)
+    before = xavier_client.get(WORKLIST)
+    assert "0.0 (0%) No important change" in text(row_html(before, "Alice Archer"))
+
+    log(alice, NOW - timedelta(minutes=30), pain=10)
+    after = xavier_client.get(WORKLIST)
+
+    assert re.search(r"\+3\.0 \(\+75%\) Worse", text(row_html(after, "Alice Archer")))
+    [old_pain, new_pain] = (row_for(r, alice).sparks[0]["spark"] for r in (before, after))
+    assert old_pain.points == charts.sparkline([4]).points
+    assert new_pain.points == charts.sparkline([7]).points
+    assert f'points="{new_pain.points}"' in row_html(after, "Alice Archer")
+
+
+def test_patients_with_the_same_figures_each_get_their_own_row(xavier_client, alice, bob):
+    for patient in (alice, bob):
+        set_baseline(patient, pain=5)
+        log_recent(patient, [6])
+
+    response = xavier_client.get(WORKLIST)
+
+    alice_row, bob_row = (row_html(response, n) for n in ("Alice Archer", "Bob Baker"))
+    assert alice_row.count('<svg class="sparkline"') == bob_row.count('<svg class="sparkline"') == 3
+    assert "+1.0 (+20%) No important change" in text(alice_row)
+    assert "+1.0 (+20%) No important change" in text(bob_row)
+
+
+def test_a_change_that_rounds_to_zero_shows_no_minus_sign(xavier_client, alice):
+    # Baseline 13/3 = 4.33, recent 4.3: -0.03 points, shown as 0.0 as on the detail page.
+    for days, pain in ((30, 4), (29, 4), (28, 5)):
+        log(alice, NOW - timedelta(days=days), pain=pain)
+    session(alice, NOW - timedelta(days=20))
+    log_recent(alice, [4, 4, 5, 4, 5, 4, 4, 5, 4, 4])
+
+    row = text(row_html(xavier_client.get(WORKLIST), "Alice Archer"))
+
+    assert re.search(r"Pain\s+0\.0 \(0%\) No important change", row)
+    assert "-0.0" not in row

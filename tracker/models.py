@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Avg, Count, ExpressionWrapper, Max, OuterRef, Q, Subquery
-from django.db.models.functions import Greatest, Length
+from django.db.models.functions import Greatest, JSONObject, Length
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 
@@ -55,14 +55,15 @@ class PatientQuerySet(models.QuerySet):
     def with_summary(self, now, recent_days=RECENT_DAYS):
         """Annotate each patient with what the worklist needs, in one query.
 
-        Every figure is a correlated subquery over a bounded slice of the
-        patient's entries (the last 7 days, the baseline window), each served
-        by the (patient, recorded_at) index, so the cost does not grow with
-        years of history.
+        Each window of entries (the last 7 days, before the first session, the
+        first week of logging) is one correlated subquery that returns all of its
+        figures together as a small JSON object: one read of the patient's index
+        range per window, instead of one per figure. The windows are bounded, and
+        served by the (patient, recorded_at) index, so the cost does not grow with
+        years of history. summary_means() and summary_baseline() read the result.
         """
         entries = SymptomEntry.objects.filter(patient=OuterRef("pk")).order_by()
         sessions = TreatmentSession.objects.filter(patient=OuterRef("pk")).order_by()
-        first_session = sessions.order_by("when").values("when")[:1]
         latest = entries.order_by("-recorded_at")
         # The window bounds refer to the patient row two levels up (not to each entry's
         # patient): computed once per patient, they bound the index range scan. Per entry,
@@ -72,43 +73,37 @@ class PatientQuerySet(models.QuerySet):
             patient=OuterRef(OuterRef("pk")), when__lte=now
         )
         entry_first_entry = SymptomEntry.objects.filter(patient=OuterRef(OuterRef("pk")))
-        windows = {
-            "recent": entries.filter(
-                recorded_at__gt=now - timedelta(days=recent_days), recorded_at__lte=now
-            ),
-            "before": entries.filter(
-                recorded_at__lt=Subquery(entry_first_session.order_by("when").values("when")[:1])
-            ),
-            "week": entries.filter(
-                recorded_at__lt=ExpressionWrapper(
-                    Subquery(entry_first_entry.order_by("recorded_at").values("recorded_at")[:1])
-                    + timedelta(days=BASELINE_WINDOW_DAYS),
-                    output_field=models.DateTimeField(),
-                )
-            ),
-        }
+        recent = entries.filter(
+            recorded_at__gt=now - timedelta(days=recent_days), recorded_at__lte=now
+        )
+        before = entries.filter(
+            recorded_at__lt=Subquery(entry_first_session.order_by("when").values("when")[:1])
+        )
+        week = entries.filter(
+            recorded_at__lt=ExpressionWrapper(
+                Subquery(entry_first_entry.order_by("recorded_at").values("recorded_at")[:1])
+                + timedelta(days=BASELINE_WINDOW_DAYS),
+                output_field=models.DateTimeField(),
+            )
+        )
 
-        def aggregate(window, expression):
-            per_patient = window.values("patient").annotate(value=expression).values("value")
-            return Subquery(per_patient)
+        def figures(window, **extra):
+            # Grouped by patient, so a window without entries gives no row: NULL, not
+            # a count of 0 beside empty means.
+            means = {s: Avg(s) for s in SYMPTOMS}
+            per_patient = window.values("patient").annotate(json=JSONObject(**means, **extra))
+            return Subquery(per_patient.values("json"))
 
-        annotations = {
-            "first_session_at": Subquery(first_session),
-            "next_session_at": Subquery(
+        return self.annotate(
+            next_session_at=Subquery(
                 sessions.filter(when__gt=now).order_by("when").values("when")[:1]
             ),
-            "last_entry_at": Subquery(latest.values("recorded_at")[:1]),
-            "recent_max": aggregate(
-                windows["recent"], Max(Greatest("pain", "numbness", "tingling"))
-            ),
-            "before_count": aggregate(windows["before"], Count("pk")),
-            "week_count": aggregate(windows["week"], Count("pk")),
-        }
-        for symptom in SYMPTOMS:
-            annotations[f"latest_{symptom}"] = Subquery(latest.values(symptom)[:1])
-            for name, window in windows.items():
-                annotations[f"{name}_{symptom}"] = aggregate(window, Avg(symptom))
-        return self.annotate(**annotations)
+            last_entry_at=Subquery(latest.values("recorded_at")[:1]),
+            summary_latest=Subquery(latest.values(json=JSONObject(**{s: s for s in SYMPTOMS}))[:1]),
+            summary_recent=figures(recent, max=Max(Greatest(*SYMPTOMS))),
+            summary_before=figures(before, count=Count("pk")),
+            summary_week=figures(week, count=Count("pk")),
+        )
 
 
 class Patient(models.Model):
@@ -134,17 +129,29 @@ class Patient(models.Model):
     def get_absolute_url(self):
         return reverse("tracker:patient_detail", args=[self.public_id])
 
-    def summary_means(self, prefix):
-        """{symptom: mean} from with_summary() annotations, e.g. prefix "recent"."""
-        return {s: getattr(self, f"{prefix}_{s}") for s in SYMPTOMS}
+    def summary_means(self, window):
+        """{symptom: mean} of one with_summary() window: "recent", "before", "week",
+        or "latest" (the scores of the last entry). None where the window is empty."""
+        figures = getattr(self, f"summary_{window}") or {}
+        return {s: figures.get(s) for s in SYMPTOMS}
+
+    def summary_count(self, window):
+        """How many entries a with_summary() baseline window ("before", "week") holds."""
+        return (getattr(self, f"summary_{window}") or {}).get("count", 0)
+
+    @property
+    def summary_recent_max(self):
+        """The highest score of any symptom in the recent window, or None."""
+        return (self.summary_recent or {}).get("max")
 
     def summary_baseline(self):
         """The baseline from with_summary() annotations (the rule is scores.choose_baseline)."""
+        before, week = self.summary_count("before"), self.summary_count("week")
         return choose_baseline(
-            self.summary_means("before") if self.before_count else None,
-            self.before_count,
-            self.summary_means("week") if self.week_count else None,
-            self.week_count,
+            self.summary_means("before") if before else None,
+            before,
+            self.summary_means("week") if week else None,
+            week,
         )
 
     def readings(self):
