@@ -269,6 +269,44 @@ def test_the_message_compares_with_before_the_first_session(alice_client, alice,
     )
 
 
+def test_too_few_entries_before_the_first_session_falls_back_to_the_first_week(
+    alice_client, alice, xavier, frozen
+):
+    first = NOW - timedelta(days=30)
+    # Two entries before the session (too few), a third inside the first week: 6, 7, 6.
+    make_entry(alice, first, numbness=6)
+    make_entry(alice, first + timedelta(days=1), numbness=7)
+    TreatmentSession.objects.create(
+        patient=alice, practitioner=xavier, when=first + timedelta(days=2)
+    )
+    make_entry(alice, first + timedelta(days=3), numbness=6)
+    make_entry(alice, NOW - timedelta(days=1), numbness=5)
+
+    response = alice_client.post(LOG, answers(numbness="4"), follow=True)
+
+    assert (
+        "Numbness 4 — 1 lower than your last entry; 2.3 lower than your first week"
+        in messages_of(response)[0]
+    )
+
+
+def test_a_booked_session_does_not_end_the_baseline(alice_client, alice, xavier, frozen):
+    # Only a session that has been held counts as the first session. The first week
+    # holds the new entry too: 6, 6, 6 and 4.
+    for day in (3, 2, 1):
+        make_entry(alice, NOW - timedelta(days=day), numbness=6)
+    TreatmentSession.objects.create(
+        patient=alice, practitioner=xavier, when=NOW + timedelta(days=2)
+    )
+
+    response = alice_client.post(LOG, answers(numbness="4"), follow=True)
+
+    assert (
+        "Numbness 4 — 2 lower than your last entry; 1.5 lower than your first week"
+        in messages_of(response)[0]
+    )
+
+
 def test_a_backdated_entry_compares_with_the_entry_before_it(alice_client, alice, frozen):
     make_entry(alice, NOW - timedelta(days=3), pain=2)
     make_entry(alice, NOW - timedelta(days=1), pain=9)
@@ -573,6 +611,15 @@ def test_it_rejects_future_dates(alice_client, alice, frozen):
     assert alice.entries.count() == 0
 
 
+def test_the_form_validates_without_queries(db, django_assert_num_queries):
+    # The fields hold the scores to 0-10 and the note to 1000 characters, as the
+    # model's check constraints do; the database enforces those on write.
+    form = SymptomEntryForm(answers(), now=NOW)
+
+    with django_assert_num_queries(0):
+        assert form.is_valid(), form.errors
+
+
 def test_the_form_window_edges_are_inclusive(db):
     at_limit = SymptomEntryForm(answers(when="earlier", recorded_at="2026-03-03T12:00"), now=NOW)
     at_now = SymptomEntryForm(answers(when="earlier", recorded_at="2026-03-10T12:00"), now=NOW)
@@ -832,3 +879,43 @@ def test_the_check_in_page_runs_the_same_queries_for_5_and_700_entries(
     assert few == many
     with django_assert_max_num_queries(5):
         bob_client.get(LOG)
+
+
+def queries_to_post(client):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(LOG, answers())
+    assert response.status_code == 302
+    return len(queries)
+
+
+def test_the_check_in_post_runs_the_same_queries_for_0_5_and_700_entries(
+    alice_client, alice, bob_client, bob, carol_client, frozen, django_assert_max_num_queries
+):
+    add_history(alice, 5, NOW)
+    add_history(bob, 700, NOW)
+
+    few = queries_to_post(alice_client)
+    many = queries_to_post(bob_client)
+    first = queries_to_post(carol_client)  # no entries, no session: the first week
+
+    assert few == many == first
+    # Session, user, patient; the entry and its audit row in one transaction (4); for
+    # the message the entry before, the first session held and the sums before it.
+    with django_assert_max_num_queries(10):
+        response = bob_client.post(LOG, answers())
+    assert response.status_code == 302
+
+
+def test_a_session_before_three_entries_costs_one_query_more(
+    alice_client, alice, xavier, frozen, django_assert_max_num_queries
+):
+    # Too few entries before the first session: the first week is summed as well.
+    TreatmentSession.objects.create(
+        patient=alice, practitioner=xavier, when=NOW - timedelta(days=3)
+    )
+    make_entry(alice, NOW - timedelta(days=2))
+
+    with django_assert_max_num_queries(11):
+        response = alice_client.post(LOG, answers())
+
+    assert response.status_code == 302

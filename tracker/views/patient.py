@@ -5,8 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import DateTimeField, ExpressionWrapper, Subquery, Value
-from django.db.models.functions import Greatest
+from django.db.models import Count, DateTimeField, ExpressionWrapper, Subquery, Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from tracker import access, audit, learn, scores
 from tracker.access import patient_required
 from tracker.forms import SymptomEntryForm
-from tracker.models import SymptomEntry, readings_of
+from tracker.models import SymptomEntry
 from tracker.views.common import CHART_RANGES, chart_range, course_of
 
 ENTRIES_PER_PAGE = 20
@@ -50,16 +49,16 @@ def log_entry(request):
     form = SymptomEntryForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"]
-        if patient.entries.filter(public_id=token).exists():
-            return already_saved(request)
         try:
+            # No look-up of the token first: the unique constraint refuses a second
+            # row with it, which costs a query only when a form is really sent twice.
             with transaction.atomic():
                 entry = form.save(commit=False)
                 entry.patient = patient
                 entry.save()
                 audit.record(request, audit.CREATE, patient, "entry", entry.public_id)
         except IntegrityError:
-            # The same token raced in from a double tap: the first one won.
+            # A resent form or a double tap: the first one won.
             if patient.entries.filter(public_id=token).exists():
                 return already_saved(request)
             form.add_error(None, "This form was already used. Please check it and save again.")
@@ -81,34 +80,49 @@ def checkin_message(patient, entry):
     """ "Saved." and a phrase per symptom against the entry before and the baseline.
 
     Reads only what the phrases need, however long the patient's history: the
-    entry before this one, and the readings that can be in the baseline (those
-    before the first session held by now, or in the first week of logging).
+    entry before this one, the first session held by now, and sums (not rows)
+    over the entries before it; the first week of logging only when fewer than
+    BASELINE_MIN_ENTRIES came before the first session.
     """
-    new = scores.Reading.from_entry(entry)
     before = (
         patient.entries.filter(recorded_at__lt=entry.recorded_at)
         .order_by("-recorded_at", "-pk")
         .values_list("recorded_at", *scores.SYMPTOMS)
         .first()
     )
-    first = (
+    first_session = (
         patient.sessions.filter(when__lte=entry.created_at)
         .order_by("when")
         .values_list("when", flat=True)
         .first()
     )
-    first_entry = patient.entries.order_by("recorded_at").values("recorded_at")[:1]
-    window_end = ExpressionWrapper(
-        Subquery(first_entry) + timedelta(days=scores.BASELINE_WINDOW_DAYS),
-        output_field=DateTimeField(),
-    )
-    if first is not None:
-        window_end = Greatest(window_end, Value(first, output_field=DateTimeField()))
-    readings = readings_of(patient.entries.filter(recorded_at__lt=window_end))
-    baseline = scores.baseline_for(readings, first)
+    held = week = (None, 0)
+    if first_session is not None:
+        held = means_and_count(patient.entries.filter(recorded_at__lt=first_session))
+    if held[1] < scores.BASELINE_MIN_ENTRIES:
+        first_entry = patient.entries.order_by("recorded_at").values("recorded_at")[:1]
+        week_end = ExpressionWrapper(
+            Subquery(first_entry) + timedelta(days=scores.BASELINE_WINDOW_DAYS),
+            output_field=DateTimeField(),
+        )
+        week = means_and_count(patient.entries.filter(recorded_at__lt=week_end))
+    baseline = scores.choose_baseline(*held, *week)
     previous = scores.Reading(*before) if before else None
-    phrases = scores.checkin_phrases(new, previous, baseline)
+    phrases = scores.checkin_phrases(scores.Reading.from_entry(entry), previous, baseline)
     return "Saved. " + ". ".join(phrases) + "."
+
+
+def means_and_count(entries):
+    """({symptom: mean}, count) of the entries, or (None, 0), from one row of sums.
+
+    Sums, not averages, from the database: divided here, the means are exactly
+    those scores.mean gives.
+    """
+    sums = entries.aggregate(count=Count("pk"), **{s: Sum(s) for s in scores.SYMPTOMS})
+    count = sums.pop("count")
+    if not count:
+        return None, 0
+    return {s: total / count for s, total in sums.items()}, count
 
 
 @patient_required
