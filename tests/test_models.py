@@ -1,6 +1,7 @@
 import uuid
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -31,6 +32,21 @@ def test_database_refuses_a_note_over_1000_characters(alice):
         make_entry(alice, note="x" * 1001)
     make_entry(alice, note="é" * 1000)
     assert SymptomEntry.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "change", [{"pain": 11}, {"numbness": -1}, {"tingling": 99}, {"note": "x" * 1001}]
+)
+def test_model_validation_refuses_what_the_constraints_refuse_without_asking_the_database(
+    alice, change, django_assert_num_queries
+):
+    # validate_constraints() leaves these constraints to the field validators.
+    entry = SymptomEntry(patient=alice, recorded_at=timezone.now(), pain=3, numbness=3, tingling=3)
+    for field, value in change.items():
+        setattr(entry, field, value)
+    with django_assert_num_queries(0), pytest.raises(ValidationError) as refused:
+        entry.full_clean(exclude=["patient"], validate_unique=False)  # as the form does
+    assert set(refused.value.message_dict) == set(change)
 
 
 def test_public_id_is_unique(alice):

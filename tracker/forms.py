@@ -15,7 +15,6 @@ from tracker.models import (
     SymptomEntry,
     TreatmentSession,
 )
-from tracker.scores import SYMPTOMS
 
 # How far back a patient may date an entry: people remember a week well enough.
 BACKDATE_LIMIT = timedelta(days=7)
@@ -161,12 +160,6 @@ class SymptomEntryForm(forms.ModelForm):
             Field("note", template="tracker/fields/note.html"),
             "token",
         )
-
-    def _get_validation_exclusions(self):
-        # The fields above already hold the scores to 0-10 and the note to
-        # NOTE_MAX_LENGTH, the model's check constraints. Left to the model, Django
-        # would run each constraint as a SELECT; the database enforces them on write.
-        return super()._get_validation_exclusions() | {*SYMPTOMS, "note"}
 
     def clean_token(self):
         return self.cleaned_data.get("token") or uuid.uuid4()

@@ -4,8 +4,9 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Avg, Count, ExpressionWrapper, Max, OuterRef, Q, Subquery
+from django.db.models import Avg, Count, ExpressionWrapper, Max, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Greatest, JSONObject, Length
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
@@ -162,22 +163,37 @@ class Patient(models.Model):
         """The start of every treatment session, oldest first (one query)."""
         return list(self.sessions.order_by("when").values_list("when", flat=True))
 
-    def baseline_readings(self, first_session_at):
-        """The readings a baseline can draw on, however long the history (one query).
+    def baseline(self, first_session_at):
+        """(baseline or None, when logging began or None), in one query however long
+        the history.
 
-        Those before the first session held, or in the first week of logging:
-        scores.baseline_for() gives the same baseline from these as from all readings.
+        scores.choose_baseline decides between the entries before the first session
+        held and the first week of logging; this reads their sums from the one index
+        range that holds both windows. Divided here, the means are exactly those
+        scores.baseline_for() gives from the readings themselves.
         """
         first_entry = self.entries.order_by("recorded_at").values("recorded_at")[:1]
-        window_end = ExpressionWrapper(
+        week_end = ExpressionWrapper(
             Subquery(first_entry) + timedelta(days=BASELINE_WINDOW_DAYS),
             output_field=models.DateTimeField(),
         )
+        windows = {"week": Q(recorded_at__lt=week_end)}
+        entries = self.entries.filter(recorded_at__lt=week_end)
         if first_session_at is not None:
-            window_end = Greatest(
-                window_end, models.Value(first_session_at, output_field=models.DateTimeField())
-            )
-        return readings_of(self.entries.filter(recorded_at__lt=window_end))
+            windows["before"] = Q(recorded_at__lt=first_session_at)
+            held = models.Value(first_session_at, output_field=models.DateTimeField())
+            entries = self.entries.filter(recorded_at__lt=Greatest(week_end, held))
+        sums = {"first": Min("recorded_at")}
+        for name, where in windows.items():
+            sums[f"{name}_count"] = Count("pk", filter=where)
+            sums.update({f"{name}_{s}": Sum(s, filter=where) for s in SYMPTOMS})
+        row = entries.aggregate(**sums)
+
+        def means(name):
+            count = row.get(f"{name}_count") or 0
+            return ({s: row[f"{name}_{s}"] / count for s in SYMPTOMS} if count else None), count
+
+        return choose_baseline(*means("before"), *means("week")), row["first"]
 
 
 class TreatmentSession(models.Model):
@@ -201,18 +217,25 @@ class TreatmentSession(models.Model):
         return reverse("tracker:edit_session", args=[self.public_id])
 
 
+SCORE_VALIDATORS = [MinValueValidator(0), MaxValueValidator(10)]
+
+
 class SymptomEntry(models.Model):
     # No index of its own: the (patient, recorded_at) index below serves lookups by
     # patient, and a second, smaller one tempts PostgreSQL to scan a patient's whole
     # history instead of the time range the worklist asks for.
     patient = models.ForeignKey(Patient, models.CASCADE, related_name="entries", db_index=False)
     recorded_at = models.DateTimeField(help_text="When the patient felt it.")
-    pain = models.PositiveSmallIntegerField()
-    numbness = models.PositiveSmallIntegerField()
-    tingling = models.PositiveSmallIntegerField()
+    # The validators check in Python what the check constraints below check in the
+    # database; see validate_constraints().
+    pain = models.PositiveSmallIntegerField(validators=SCORE_VALIDATORS)
+    numbness = models.PositiveSmallIntegerField(validators=SCORE_VALIDATORS)
+    tingling = models.PositiveSmallIntegerField(validators=SCORE_VALIDATORS)
     # A list of BodyLocation values; JSON keeps one row per entry and needs no join.
     locations = models.JSONField(default=list, blank=True)
-    note = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True)
+    note = models.TextField(
+        max_length=NOTE_MAX_LENGTH, blank=True, validators=[MaxLengthValidator(NOTE_MAX_LENGTH)]
+    )
     # Used in URLs instead of the integer key. The check-in form sends it as a
     # one-time token: a double tap or a resent form carries the same value, and
     # the unique constraint stops the second row.
@@ -239,6 +262,12 @@ class SymptomEntry(models.Model):
 
     def __str__(self):
         return f"{self.patient}: {self.recorded_at:%Y-%m-%d %H:%M}"
+
+    def validate_constraints(self, exclude=None):
+        # Django checks each check constraint with a SELECT of its own. The field
+        # validators have already checked the same ranges in Python, and the database
+        # enforces the constraints on every write, so only the others are checked here.
+        super().validate_constraints(exclude={*(exclude or ()), *SYMPTOMS, "note"})
 
     def is_editable(self, now):
         """Patients may fix their own entry for 24 hours after saving it."""

@@ -92,17 +92,16 @@ def course_of(patient, now, range_key="all", start=None, end=None, whole=True):
     days = None if whole else CHART_RANGES[range_key][1]
     cut = now - timedelta(days=days) if days else None
     if cut:
-        # The same queries however long the course: those a baseline can draw on, and
-        # those the period needs (all of them while the course is young).
-        early = patient.baseline_readings(first_held)
+        # The same queries however long the course: the baseline's sums, and the
+        # readings the period needs (all of them while the course is young).
+        baseline, first_at = patient.baseline(first_held)
         since = first_reading_needed(cut, past_times)
         entries = patient.entries.filter(recorded_at__gte=since) if since else patient.entries
         readings = readings_of(entries.all())
     else:
-        readings = early = patient.readings()
-    first_at = early[0].at if early else None
-
-    baseline = scores.baseline_for(early, first_held)
+        readings = patient.readings()
+        baseline = scores.baseline_for(readings, first_held)
+        first_at = readings[0].at if readings else None
     start = start or range_start(first_at, range_key, now)
     end = end or now
     if start >= end:

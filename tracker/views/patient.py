@@ -1,11 +1,9 @@
 import uuid
-from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, DateTimeField, ExpressionWrapper, Subquery, Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -80,9 +78,7 @@ def checkin_message(patient, entry):
     """ "Saved." and a phrase per symptom against the entry before and the baseline.
 
     Reads only what the phrases need, however long the patient's history: the
-    entry before this one, the first session held by now, and sums (not rows)
-    over the entries before it; the first week of logging only when fewer than
-    BASELINE_MIN_ENTRIES came before the first session.
+    entry before this one, the first session held by now, and the baseline's sums.
     """
     before = (
         patient.entries.filter(recorded_at__lt=entry.recorded_at)
@@ -96,33 +92,10 @@ def checkin_message(patient, entry):
         .values_list("when", flat=True)
         .first()
     )
-    held = week = (None, 0)
-    if first_session is not None:
-        held = means_and_count(patient.entries.filter(recorded_at__lt=first_session))
-    if held[1] < scores.BASELINE_MIN_ENTRIES:
-        first_entry = patient.entries.order_by("recorded_at").values("recorded_at")[:1]
-        week_end = ExpressionWrapper(
-            Subquery(first_entry) + timedelta(days=scores.BASELINE_WINDOW_DAYS),
-            output_field=DateTimeField(),
-        )
-        week = means_and_count(patient.entries.filter(recorded_at__lt=week_end))
-    baseline = scores.choose_baseline(*held, *week)
+    baseline, _ = patient.baseline(first_session)
     previous = scores.Reading(*before) if before else None
     phrases = scores.checkin_phrases(scores.Reading.from_entry(entry), previous, baseline)
     return "Saved. " + ". ".join(phrases) + "."
-
-
-def means_and_count(entries):
-    """({symptom: mean}, count) of the entries, or (None, 0), from one row of sums.
-
-    Sums, not averages, from the database: divided here, the means are exactly
-    those scores.mean gives.
-    """
-    sums = entries.aggregate(count=Count("pk"), **{s: Sum(s) for s in scores.SYMPTOMS})
-    count = sums.pop("count")
-    if not count:
-        return None, 0
-    return {s: total / count for s, total in sums.items()}, count
 
 
 @patient_required
