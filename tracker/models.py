@@ -6,12 +6,19 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Avg, Count, ExpressionWrapper, Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Avg, Count, ExpressionWrapper, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Greatest, JSONObject, Length
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 
-from tracker.scores import BASELINE_WINDOW_DAYS, RECENT_DAYS, SYMPTOMS, Reading, choose_baseline
+from tracker.scores import (
+    BASELINE_WINDOW_DAYS,
+    RECENT_DAYS,
+    SYMPTOMS,
+    Reading,
+    baseline_for,
+    choose_baseline,
+)
 
 
 class NeuropathyKind(models.TextChoices):
@@ -164,36 +171,24 @@ class Patient(models.Model):
         return list(self.sessions.order_by("when").values_list("when", flat=True))
 
     def baseline(self, first_session_at):
-        """(baseline or None, when logging began or None), in one query however long
-        the history.
+        """(baseline or None, when logging began or None), in one query.
 
-        scores.choose_baseline decides between the entries before the first session
-        held and the first week of logging; this reads their sums from the one index
-        range that holds both windows. Divided here, the means are exactly those
-        scores.baseline_for() gives from the readings themselves.
+        Reads only the entries a baseline can draw on, however long the history:
+        those before the first session held, and those in the first week of logging.
+        (Sums from the database would send less, but building that query costs Django
+        more than reading these few rows.)
         """
         first_entry = self.entries.order_by("recorded_at").values("recorded_at")[:1]
-        week_end = ExpressionWrapper(
+        window_end = ExpressionWrapper(
             Subquery(first_entry) + timedelta(days=BASELINE_WINDOW_DAYS),
             output_field=models.DateTimeField(),
         )
-        windows = {"week": Q(recorded_at__lt=week_end)}
-        entries = self.entries.filter(recorded_at__lt=week_end)
         if first_session_at is not None:
-            windows["before"] = Q(recorded_at__lt=first_session_at)
             held = models.Value(first_session_at, output_field=models.DateTimeField())
-            entries = self.entries.filter(recorded_at__lt=Greatest(week_end, held))
-        sums = {"first": Min("recorded_at")}
-        for name, where in windows.items():
-            sums[f"{name}_count"] = Count("pk", filter=where)
-            sums.update({f"{name}_{s}": Sum(s, filter=where) for s in SYMPTOMS})
-        row = entries.aggregate(**sums)
-
-        def means(name):
-            count = row.get(f"{name}_count") or 0
-            return ({s: row[f"{name}_{s}"] / count for s in SYMPTOMS} if count else None), count
-
-        return choose_baseline(*means("before"), *means("week")), row["first"]
+            window_end = Greatest(window_end, held)
+        readings = readings_of(self.entries.filter(recorded_at__lt=window_end))
+        first_at = readings[0].at if readings else None
+        return baseline_for(readings, first_session_at), first_at
 
 
 class TreatmentSession(models.Model):
