@@ -33,7 +33,7 @@ def first_reading_needed(cut, past_times):
 
 
 def trend_chart(readings, session_times, start, end, baseline):
-    """Chart geometry: all readings (for the rolling means), drawn from start to end.
+    """Chart geometry of the readings (oldest first), drawn from start to end.
 
     The baseline is passed in because it depends on the whole course, not on
     what is visible.
@@ -92,8 +92,8 @@ def course_of(patient, now, range_key="all", start=None, end=None, whole=True):
     days = None if whole else CHART_RANGES[range_key][1]
     cut = now - timedelta(days=days) if days else None
     if cut:
-        # The same queries however long the course: the baseline's sums, and the
-        # readings the period needs (all of them while the course is young).
+        # The same queries however long the course: the baseline window's readings,
+        # and those the period needs (all of them while the course is young).
         baseline, first_at = patient.baseline(first_held)
         since = first_reading_needed(cut, past_times)
         entries = patient.entries.filter(recorded_at__gte=since) if since else patient.entries
