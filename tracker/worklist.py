@@ -32,6 +32,13 @@ FLAG_HELP = {
     "missed": "Review missed: no entry for {days} days or more.",
 }
 FLAG_NAMES = {"worse": "Worse", "severe": "Severe", "missed": "Review missed"}
+
+
+def flag_help(missed_days):
+    """FLAG_HELP with the clinic's number of days filled in."""
+    return {name: text.format(days=missed_days) for name, text in FLAG_HELP.items()}
+
+
 SORTS = {"name": "Name", "last": "Last entry", "change": "Change"}
 
 
@@ -143,7 +150,7 @@ def changes_cell(progress, language):
 
 def rows_for(patients, now, missed_days):
     """Worklist rows for a queryset of patients, figures aggregated in one query."""
-    flag_help = {name: text.format(days=missed_days) for name, text in FLAG_HELP.items()}
+    help_texts = flag_help(missed_days)
     rows = []
     for patient in patients.with_summary(now):
         baseline = patient.summary_baseline()
@@ -165,7 +172,7 @@ def rows_for(patients, now, missed_days):
                 flags=flags,
                 latest=patient.summary_means("latest"),
                 now=now,
-                flag_help=flag_help,
+                flag_help=help_texts,
             )
         )
     return rows

@@ -41,7 +41,6 @@ def worklist(request):
     )
     worklists.add_sparklines(page.object_list, now)
     audit.record_many(request, audit.VIEW, [r.patient for r in page.object_list], "worklist")
-    flag_help = {name: text.format(days=missed_days) for name, text in worklists.FLAG_HELP.items()}
     ctx = {
         "page": page,
         "counts": counts,
@@ -50,7 +49,8 @@ def worklist(request):
         "flag": flag if flag in worklists.FLAG_HELP else "",
         "sort": sort,
         "sorts": worklists.SORTS,
-        "flag_help": flag_help,
+        "flag_help": worklists.flag_help(missed_days),
+        "flag_names": worklists.FLAG_NAMES,
         "now": now,
         "learn_pages": learn.pages_for(learn.PANEL_PRACTICE),
     }
