@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tracker import charts
+from tracker import charts, symptoms
 
 T0 = datetime(2025, 11, 3, 0, 0, tzinfo=UTC)
 
@@ -23,18 +23,7 @@ def pain_chart(pairs, start=None, end=None, **kwargs):
     return charts.trend_chart({"pain": pairs}, kwargs.pop("sessions", []), start, end, **kwargs)
 
 
-# --- Styles -------------------------------------------------------------------
-
-
-def test_symptom_colours_have_enough_contrast_on_white():
-    for style in charts.SYMPTOM_STYLES.values():
-        assert charts.contrast_ratio(style.colour) >= 3
-
-
-def test_symptom_styles_differ_in_more_than_colour():
-    styles = charts.SYMPTOM_STYLES.values()
-    assert len({s.dash for s in styles}) == 3
-    assert len({s.marker for s in styles}) == 3
+# --- Small formatting helpers ---------------------------------------------------
 
 
 def test_num_formats_coordinates():
@@ -141,7 +130,7 @@ def test_baselines_and_rolling_means():
 def test_all_coordinates_are_inside_the_plot_area():
     data = {
         s: [(day(n, hours=7 * k), (n + k) % 11) for n in range(14) for k in range(3)]
-        for s in charts.SYMPTOMS
+        for s in symptoms.NAMES
     }
     chart = charts.trend_chart(data, [(day(5), 1)], day(0), day(14), baselines={"pain": 3.3})
     for series in chart.series:

@@ -14,8 +14,8 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tracker.course import CHART_RANGES, course_of
 from tracker.models import SymptomEntry, TreatmentSession
-from tracker.views.common import CHART_RANGES, course_of
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 6, 16, 12, 0, tzinfo=LONDON)

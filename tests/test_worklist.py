@@ -20,7 +20,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import make_patient
-from tracker import charts, scores
+from tracker import charts, scores, symptoms
 from tracker.models import Patient, SymptomEntry, TreatmentSession
 
 LONDON = ZoneInfo("Europe/London")
@@ -173,11 +173,15 @@ def test_it_draws_a_sparkline_per_symptom(xavier_client, alice, bob):
 
     assert row_html(response, "Alice Archer").count('<svg class="sparkline"') == 3
     assert '<svg class="sparkline"' not in row_html(response, "Bob Baker")
-    assert [s["symptom"] for s in row_for(response, alice).sparks] == [
-        "pain",
-        "numbness",
-        "tingling",
+    # Pain, numbness, tingling in that order: a letter and a line each.
+    assert re.findall(
+        r'<span class="spark-label" title="(\w+)">', row_html(response, "Alice Archer")
+    ) == [
+        "Pain",
+        "Numbness",
+        "Tingling",
     ]
+    assert row_for(response, alice).daily_means[0] == (3, 2, 1)
 
 
 def test_sparklines_have_one_point_per_clinic_day(xavier_client, alice):
@@ -187,10 +191,10 @@ def test_sparklines_have_one_point_per_clinic_day(xavier_client, alice):
 
     response = xavier_client.get(WORKLIST)
 
-    pain = row_for(response, alice).sparks[0]
-    assert pain["symptom"] == "pain"
+    pain = row_for(response, alice).daily_means[0]
     # Daily means by London date: 14 June 2, 15 June 6 (by UTC date it would be 3 and 8).
-    assert pain["spark"].points == charts.sparkline([2, 6]).points
+    assert pain == (2, 6)
+    assert f'points="{charts.sparkline([2, 6]).points}"' in row_html(response, "Alice Archer")
 
 
 def test_it_shows_the_change_from_baseline_with_its_band(xavier_client, alice):
@@ -491,7 +495,8 @@ def test_counts_at_the_top_cover_all_own_patients(xavier_client, xavier, carol):
     # Counts ignore the search and the filter: they describe the whole list.
     response = xavier_client.get(WORKLIST, {"q": "Ann", "flag": "worse"})
 
-    assert response.context["counts"] == {"worse": 1, "severe": 0, "missed": 2}
+    counts = {item["flag"].name: item["count"] for item in response.context["flag_counts"]}
+    assert counts == {"worse": 1, "severe": 0, "missed": 2}
     body = text(response.content.decode())
     assert "1 worse" in body
     assert "0 severe" in body
@@ -614,7 +619,7 @@ def test_summary_figures_match_the_rules_in_scores(alice, first_session_day):
     patient = Patient.objects.with_summary(NOW).get(pk=alice.pk)
 
     readings = alice.readings()
-    expected = scores.baseline_for(readings, scores.first_treatment(alice.session_times(), NOW))
+    expected = scores.baseline_for(readings, alice.first_session_held(NOW))
     baseline = patient.summary_baseline()
     assert (baseline.method, baseline.count) == (expected.method, expected.count)
     assert baseline.values == pytest.approx(expected.values)
@@ -622,7 +627,7 @@ def test_summary_figures_match_the_rules_in_scores(alice, first_session_day):
     assert patient.summary_recent_max == scores.recent_max(readings, NOW)
     last = readings[-1]
     assert patient.last_entry_at == last.at
-    assert patient.summary_means("latest") == {s: last.value(s) for s in scores.SYMPTOMS}
+    assert patient.summary_means("latest") == {s: last.value(s) for s in symptoms.NAMES}
     assert patient.next_session_at == NOW + timedelta(days=3)
 
 
@@ -668,10 +673,11 @@ def test_sparklines_and_changes_follow_a_new_entry(xavier_client, alice):
     after = xavier_client.get(WORKLIST)
 
     assert re.search(r"\+3\.0 \(\+75%\) Worse", text(row_html(after, "Alice Archer")))
-    [old_pain, new_pain] = (row_for(r, alice).sparks[0]["spark"] for r in (before, after))
-    assert old_pain.points == charts.sparkline([4]).points
-    assert new_pain.points == charts.sparkline([7]).points
-    assert f'points="{new_pain.points}"' in row_html(after, "Alice Archer")
+    [old_pain, new_pain] = (row_for(r, alice).daily_means[0] for r in (before, after))
+    assert (old_pain, new_pain) == ((4,), (7,))
+    new_points = charts.sparkline([7]).points
+    assert f'points="{new_points}"' in row_html(after, "Alice Archer")
+    assert f'points="{charts.sparkline([4]).points}"' not in row_html(after, "Alice Archer")
 
 
 def test_patients_with_the_same_figures_each_get_their_own_row(xavier_client, alice, bob):

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import transaction
 
-from tracker import audit
+from tracker import audit, symptoms
 from tracker.models import AuditEvent, Patient, Practitioner, SymptomEntry, TreatmentSession
 
 
@@ -94,7 +94,7 @@ class TreatmentSessionAdmin(AuditedAdmin):
 @admin.register(SymptomEntry)
 class SymptomEntryAdmin(AuditedAdmin):
     audit_type = "entry"
-    list_display = ["patient", "recorded_at", "pain", "numbness", "tingling"]
+    list_display = ["patient", "recorded_at", *symptoms.NAMES]
     list_filter = ["patient__practitioner"]
     date_hierarchy = "recorded_at"
     autocomplete_fields = ["patient"]

@@ -12,7 +12,9 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-SYMPTOMS = ("pain", "numbness", "tingling")
+from tracker.scores import format_score
+from tracker.symptoms import SYMPTOMS, in_words
+
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MAX_SCORE = 10
 Y_TICKS = (0, 2, 4, 6, 8, 10)
@@ -29,36 +31,6 @@ BASELINE_DASH = "12 4 2 4"  # dash-dot, distinct from every symptom's own dash
 SESSION_DASH = "4 3"
 DENSE_PX_PER_POINT = 3  # below this spacing single entries blur into a band
 DENSE_MARKER_PX = 8  # then markers only every ~8 px, enough to tell the lines apart
-
-
-@dataclass(frozen=True)
-class SymptomStyle:
-    label: str
-    colour: str
-    dash: str  # stroke-dasharray value; "none" for a solid line
-    marker: str  # "circle", "square" or "triangle"
-
-
-# Okabe-Ito colours, safe for the common colour-vision deficiencies; each has at
-# least 3:1 contrast on white (3.9, 5.2, 3.4). Dash and marker differ too, so the
-# chart still reads in greyscale.
-SYMPTOM_STYLES = {
-    "pain": SymptomStyle("Pain", "#D55E00", "none", "circle"),
-    "numbness": SymptomStyle("Numbness", "#0072B2", "6 4", "square"),
-    "tingling": SymptomStyle("Tingling", "#009E73", "2 3", "triangle"),
-}
-
-
-def contrast_ratio(colour: str, background: str = "#ffffff") -> float:
-    """WCAG 2 contrast ratio between two #rrggbb colours."""
-
-    def luminance(hex_colour):
-        channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-    high, low = sorted((luminance(colour), luminance(background)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
 
 
 # --- Small formatting helpers ------------------------------------------------
@@ -78,13 +50,8 @@ def time_label(moment: datetime) -> str:
     return f"{day_label(moment)} {moment:%H:%M}"
 
 
-def _score_text(value) -> str:
-    value = round(value, 1)
-    return str(int(value)) if value == int(value) else f"{value:.1f}"
-
-
 def _marker_title(label, value, at) -> str:
-    return f"{label} {_score_text(value)} — {time_label(at)}"
+    return f"{label} {format_score(value)} — {time_label(at)}"
 
 
 def marker_path(shape: str, x: float, y: float, size: float = MARKER_SIZE) -> str:
@@ -166,7 +133,7 @@ class LegendItem:
     label: str
     colour: str
     dash: str
-    kind: str  # "series", "rolling", "baseline" or "session"
+    kind: str  # "series", "baseline" or "session"
     x1: float
     x2: float
     y: float  # the sample line's y
@@ -308,12 +275,17 @@ def time_ticks(start: datetime, end: datetime, max_ticks: int = 12) -> list[tupl
 
 # --- The trend chart ---------------------------------------------------------
 
+LEFT_MARGIN, RIGHT_MARGIN = 52, 28
 
-def _legend(width, left, has_rolling, has_baselines, has_sessions):
-    """Legend items laid out left to right, wrapping to a new row when full."""
+
+def _legend(width, left, has_baselines, has_sessions):
+    """Legend items laid out left to right, wrapping to a new row when full.
+
+    Returns the items and the text baseline of the last row.
+    """
     # The symptom samples show the 7-day average line with the entry marker, so
     # the average needs no legend item of its own (the page explains it).
-    entries = [("series", s, SYMPTOM_STYLES[s]) for s in SYMPTOMS]
+    entries = [("series", s.label, s) for s in SYMPTOMS]
     if has_baselines:
         entries.append(("baseline", "Baseline", None))
     if has_sessions:
@@ -323,19 +295,18 @@ def _legend(width, left, has_rolling, has_baselines, has_sessions):
     sample = 22  # length of the sample line
     row_height = FONT_SIZE + 8
     x, y = left, FONT_SIZE
-    for kind, name, style in entries:
-        label = style.label if style else name
+    for kind, label, symptom in entries:
         item_width = sample + 6 + len(label) * CHAR_WIDTH + 16
         if x > left and x + item_width > width - 4:
             x, y = left, y + row_height
         line_y = y - FONT_SIZE / 3
         x1, x2 = x, x + sample
-        if style:
-            colour, dash = style.colour, style.dash
-            marker_d = marker_path(style.marker, x + sample / 2, line_y)
+        if symptom:
+            colour, dash = symptom.colour, symptom.dash
+            marker_d = marker_path(symptom.marker, x + sample / 2, line_y)
         else:
             colour, marker_d = AXIS_COLOUR, ""
-            dash = {"rolling": "none", "baseline": BASELINE_DASH, "session": SESSION_DASH}[kind]
+            dash = BASELINE_DASH if kind == "baseline" else SESSION_DASH
         if kind == "session":
             x1 = x2 = x + sample / 2
         items.append(
@@ -358,6 +329,69 @@ def _legend(width, left, has_rolling, has_baselines, has_sessions):
     return items, y
 
 
+def _series(symptom, pairs, rolling, baseline, scale, max_markers) -> Series:
+    """One symptom's entries, thinned markers, 7-day average line and baseline."""
+    item = Series(symptom.name, symptom.label, symptom.colour, symptom.dash, symptom.marker)
+    item.count = len(pairs)
+    coords = [(scale.x(at), scale.y(v)) for at, v in pairs]
+    item.points = " ".join(f"{num(x)},{num(y)}" for x, y in coords)
+    # Keep every n-th marker on long ranges, always including the latest one.
+    step = max(1, math.ceil(len(pairs) / max_markers))
+    keep = set(range(len(pairs) - 1, -1, -step))
+    item.markers = [
+        Marker(x, y, marker_path(symptom.marker, x, y), _marker_title(symptom.label, v, at))
+        for i, ((x, y), (at, v)) in enumerate(zip(coords, pairs, strict=True))
+        if i in keep
+    ]
+    item.rolling_points = " ".join(f"{num(scale.x(at))},{num(scale.y(v))}" for at, v in rolling)
+    if baseline is not None:
+        item.baseline_y = scale.y(baseline)
+        item.baseline_title = f"{symptom.label} baseline {baseline:.1f}"
+    return item
+
+
+def _session_marks(sessions, scale) -> list[SessionMark]:
+    """A mark per session; a label that would overlap the one before it is hidden."""
+    marks = []
+    last_x, last_label = None, ""
+    for at, number in sessions:
+        x, label = scale.x(at), f"S{number}"
+        # Centred labels need half of each label's width between them.
+        room = (len(last_label) + len(label)) / 2 * CHAR_WIDTH + LABEL_GAP
+        show = last_x is None or x - last_x >= room
+        if show:
+            last_x, last_label = x, label
+        title = f"Session {number} — {day_label(at)}"
+        marks.append(SessionMark(x, number, label, title, show))
+    return marks
+
+
+def _place_labels(chart: Chart, tz_label) -> None:
+    """Where the axis labels, tick labels and session labels go, around the plot."""
+    plot = chart.plot
+    chart.session_label_y = round(plot.top - 5, 1)
+    chart.y_tick_text_x = round(plot.left - 6, 1)
+    chart.x_tick_text_y = round(plot.bottom + FONT_SIZE + 6, 1)
+    chart.x_tick_mark_y = round(plot.bottom + 4, 1)
+    chart.x_label = f"Date (times in {tz_label})" if tz_label else "Date"
+    chart.x_label_x = round((plot.left + plot.right) / 2, 1)
+    chart.x_label_y = round(chart.height - 6, 1)
+    chart.y_label_x = 14
+    chart.y_label_y = round((plot.top + plot.bottom) / 2, 1)
+
+
+def _describe(chart: Chart, start, end, session_count) -> None:
+    """The chart's title and text alternative: what a screen reader says instead."""
+    counts = ", ".join(f"{s.count} {s.label.lower()}" for s in chart.series)
+    span = f"{day_label(start)} {start.year} to {day_label(end)} {end.year}"
+    chart.title = f"Symptom scores, {span}"
+    chart.desc = (
+        f"Line chart of {in_words()} scores from 0 (none) to 10 (worst), "
+        f"{span}. Entries shown: {counts}. "
+        f"Treatment sessions marked: {session_count}."
+    )
+
+
 def trend_chart(
     series,
     sessions,
@@ -371,11 +405,12 @@ def trend_chart(
 ) -> Chart:
     """Geometry of the symptom line chart.
 
-    series:    {symptom: [(datetime, score), ...]}
+    series:    {symptom name: [(datetime, score), ...]}
     sessions:  [(datetime, session number), ...]
     start/end: the visible time range; anything outside it is left out.
-    baselines: {symptom: mean or None} drawn as horizontal dash-dot lines.
-    rolling:   {symptom: [(datetime, mean), ...]} drawn as thin lines.
+    baselines: {symptom name: mean or None} drawn as horizontal dash-dot lines.
+    rolling:   {symptom name: [(datetime, mean), ...]}: the 7-day averages, drawn as
+               the bold lines (the single entries are the faint ones).
     Returns Chart(empty=True) when no entry falls inside the range.
     """
     baselines = baselines or {}
@@ -386,21 +421,17 @@ def trend_chart(
         # A single moment has no width; centre it in a one-day window.
         start, end = start - timedelta(hours=12), end + timedelta(hours=12)
 
-    visible = {s: _visible(series.get(s, ()), start, end) for s in SYMPTOMS}
+    visible = {s.name: _visible(series.get(s.name, ()), start, end) for s in SYMPTOMS}
     if not any(visible.values()):
         return Chart(width=width, height=height, empty=True)
 
     visible_sessions = sorted((at, n) for at, n in sessions if start <= at <= end)
-    has_baselines = any(baselines.get(s) is not None for s in SYMPTOMS)
-    has_rolling = any(rolling.get(s) for s in SYMPTOMS)
-    left_margin, right_margin = 52, 28
-    legend, legend_bottom = _legend(
-        width, left_margin, has_rolling, has_baselines, bool(visible_sessions)
-    )
+    has_baselines = any(baselines.get(s.name) is not None for s in SYMPTOMS)
+    legend, legend_bottom = _legend(width, LEFT_MARGIN, has_baselines, bool(visible_sessions))
     # Room under the legend for the session labels ("S3") above the plot.
     top = legend_bottom + 10 + (FONT_SIZE + 4 if visible_sessions else 0)
     bottom = height - (44 if tz_label else 28)
-    plot = Rect(left_margin, top, width - right_margin, bottom)
+    plot = Rect(LEFT_MARGIN, top, width - RIGHT_MARGIN, bottom)
     scale = _Scale(plot, start, end)
 
     chart = Chart(width=width, height=height, empty=False, plot=plot, legend=legend)
@@ -409,60 +440,23 @@ def trend_chart(
     chart.x_ticks = [Tick(scale.x(m), text) for m, text in time_ticks(start, end, max_ticks)]
 
     busiest = max(len(pairs) for pairs in visible.values())
+    has_rolling = any(rolling.get(s.name) for s in SYMPTOMS)
     chart.dense = has_rolling and busiest > plot.width / DENSE_PX_PER_POINT
     max_markers = int(plot.width / DENSE_MARKER_PX) if chart.dense else MAX_MARKERS
-    for symptom in SYMPTOMS:
-        style = SYMPTOM_STYLES[symptom]
-        item = Series(symptom, style.label, style.colour, style.dash, style.marker)
-        pairs = visible[symptom]
-        item.count = len(pairs)
-        coords = [(scale.x(at), scale.y(v)) for at, v in pairs]
-        item.points = " ".join(f"{num(x)},{num(y)}" for x, y in coords)
-        # Keep every n-th marker on long ranges, always including the latest one.
-        step = max(1, math.ceil(len(pairs) / max_markers))
-        keep = set(range(len(pairs) - 1, -1, -step))
-        item.markers = [
-            Marker(x, y, marker_path(style.marker, x, y), _marker_title(style.label, v, at))
-            for i, ((x, y), (at, v)) in enumerate(zip(coords, pairs, strict=True))
-            if i in keep
-        ]
-        roll = _visible(rolling.get(symptom, ()), start, end)
-        item.rolling_points = " ".join(f"{num(scale.x(at))},{num(scale.y(v))}" for at, v in roll)
-        base = baselines.get(symptom)
-        if base is not None:
-            item.baseline_y = scale.y(base)
-            item.baseline_title = f"{style.label} baseline {base:.1f}"
-        chart.series.append(item)
-
-    last_x, last_label = None, ""
-    for at, number in visible_sessions:
-        x, label = scale.x(at), f"S{number}"
-        # Centred labels need half of each label's width between them.
-        room = (len(last_label) + len(label)) / 2 * CHAR_WIDTH + LABEL_GAP
-        show = last_x is None or x - last_x >= room
-        if show:
-            last_x, last_label = x, label
-        title = f"Session {number} — {day_label(at)}"
-        chart.sessions.append(SessionMark(x, number, label, title, show))
-    chart.session_label_y = round(plot.top - 5, 1)
-    chart.y_tick_text_x = round(plot.left - 6, 1)
-    chart.x_tick_text_y = round(plot.bottom + FONT_SIZE + 6, 1)
-    chart.x_tick_mark_y = round(plot.bottom + 4, 1)
-
-    chart.x_label = f"Date (times in {tz_label})" if tz_label else "Date"
-    chart.x_label_x = round((plot.left + plot.right) / 2, 1)
-    chart.x_label_y = round(height - 6, 1)
-    chart.y_label_x = 14
-    chart.y_label_y = round((plot.top + plot.bottom) / 2, 1)
-
-    counts = ", ".join(f"{s.count} {s.label.lower()}" for s in chart.series)
-    span = f"{day_label(start)} {start.year} to {day_label(end)} {end.year}"
-    chart.title = f"Symptom scores, {span}"
-    chart.desc = (
-        f"Line chart of pain, numbness and tingling scores from 0 (none) to 10 (worst), "
-        f"{span}. Entries shown: {counts}. "
-        f"Treatment sessions marked: {len(visible_sessions)}."
-    )
+    chart.series = [
+        _series(
+            s,
+            visible[s.name],
+            _visible(rolling.get(s.name, ()), start, end),
+            baselines.get(s.name),
+            scale,
+            max_markers,
+        )
+        for s in SYMPTOMS
+    ]
+    chart.sessions = _session_marks(visible_sessions, scale)
+    _place_labels(chart, tz_label)
+    _describe(chart, start, end, len(visible_sessions))
     return chart
 
 

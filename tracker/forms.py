@@ -15,27 +15,20 @@ from tracker.models import (
     SymptomEntry,
     TreatmentSession,
 )
+from tracker.symptoms import BY_NAME, NAMES
 
 # How far back a patient may date an entry: people remember a week well enough.
 BACKDATE_LIMIT = timedelta(days=7)
+BACKDATE_DAYS = BACKDATE_LIMIT.days
 
 SCORE_CHOICES = [(n, str(n)) for n in range(11)]
 
-SCORE_QUESTIONS = {
-    "pain": ("Pain", "Any aching, burning, sharp or stabbing pain."),
-    "numbness": (
-        "Numbness",
-        "Loss of feeling, like a hand or foot that has \u2018gone to sleep\u2019.",
-    ),
-    "tingling": ("Tingling", "Pins and needles, prickling or buzzing."),
-}
-
 
 class ScoreField(forms.TypedChoiceField):
-    """A 0-10 rating drawn as eleven big radio buttons."""
+    """A symptom's 0-10 rating drawn as eleven big radio buttons."""
 
     def __init__(self, symptom, **kwargs):
-        label, hint = SCORE_QUESTIONS[symptom]
+        label, hint = symptom.label, symptom.description
         super().__init__(
             choices=SCORE_CHOICES,
             coerce=int,
@@ -62,17 +55,20 @@ class NoteField(forms.CharField):
         return super().to_python(value).replace("\r\n", "\n")
 
 
+def score_field(model_field, **kwargs):
+    """A ScoreField for each symptom's column; any other model field as Django makes it."""
+    symptom = BY_NAME.get(model_field.name)
+    return ScoreField(symptom) if symptom else model_field.formfield(**kwargs)
+
+
 class SymptomEntryForm(forms.ModelForm):
     """The check-in. `now` is the moment the form is checked against.
 
-    New entries may be dated up to 7 days back from now. An entry being edited
-    keeps the window it was made in (7 days before it was first saved), so a
+    New entries may be dated up to BACKDATE_LIMIT back from now. An entry being edited
+    keeps the window it was made in (BACKDATE_LIMIT before it was first saved), so a
     fix made a day later does not push a backdated entry out of range.
     """
 
-    pain = ScoreField("pain")
-    numbness = ScoreField("numbness")
-    tingling = ScoreField("tingling")
     when = forms.ChoiceField(
         choices=[("now", "Now"), ("earlier", "Earlier")],
         widget=forms.RadioSelect,
@@ -108,7 +104,8 @@ class SymptomEntryForm(forms.ModelForm):
 
     class Meta:
         model = SymptomEntry
-        fields = ["pain", "numbness", "tingling", "locations", "note"]
+        fields = [*NAMES, "locations", "note"]
+        formfield_callback = score_field
 
     def __init__(self, *args, now=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -130,17 +127,16 @@ class SymptomEntryForm(forms.ModelForm):
             first_minute += timedelta(minutes=1)
         limits["min"] = timezone.localtime(first_minute).strftime("%Y-%m-%dT%H:%M")
         limits["max"] = timezone.localtime(self.now).strftime("%Y-%m-%dT%H:%M")
+        zone = timezone.get_current_timezone_name()
         self.fields[
             "recorded_at"
-        ].help_text = f"Up to 7 days back. Clinic time ({timezone.get_current_timezone_name()})."
+        ].help_text = f"Up to {BACKDATE_DAYS} days back. Clinic time ({zone})."
 
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
-            Field("pain", template="tracker/fields/score_scale.html"),
-            Field("numbness", template="tracker/fields/score_scale.html"),
-            Field("tingling", template="tracker/fields/score_scale.html"),
+            *(Field(name, template="tracker/fields/score_scale.html") for name in NAMES),
             Div(
                 *(
                     [
@@ -179,7 +175,9 @@ class SymptomEntryForm(forms.ModelForm):
             self.add_error("recorded_at", "That time is in the future. Please check it.")
         elif at < self.earliest:
             self.add_error(
-                "recorded_at", "That is more than 7 days ago. You can log up to 7 days back."
+                "recorded_at",
+                f"That is more than {BACKDATE_DAYS} days ago. "
+                f"You can log up to {BACKDATE_DAYS} days back.",
             )
         return cleaned
 

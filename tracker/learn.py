@@ -6,7 +6,7 @@ Each file starts with a header read by Python-Markdown's ``meta`` extension:
     Summary: One or two plain sentences for the index and the side panels.
     Slug: peripheral-neuropathy          (must equal the file name)
     Reviewed: 2026-11-21                 (ISO date of the last clinical review)
-    Symptoms: pain, numbness, tingling   (may be empty)
+    Symptoms: pain, numbness             (names from tracker/symptoms.py; may be empty)
     Audience: patients                   (patients or practitioners)
     Related: evidence, safety            (slugs, linked at the end of the page)
     Order: 1                             (position in the list at /learn/)
@@ -36,8 +36,9 @@ from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
+from tracker import symptoms
+
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
-SYMPTOMS = ("pain", "numbness", "tingling")
 AUDIENCES = ("patients", "practitioners")
 HEADER_KEYS = ("title", "summary", "slug", "reviewed", "symptoms", "audience", "related", "order")
 REFERENCES_HEADING = "References"
@@ -196,7 +197,7 @@ def parse(path: Path) -> Page:
         raise ValueError(f"{path.name}: slug {page.slug!r} differs from the file name")
     if not page.title or not page.summary:
         raise ValueError(f"{path.name}: title and summary must not be empty")
-    if unknown := set(page.symptoms) - set(SYMPTOMS):
+    if unknown := set(page.symptoms) - set(symptoms.NAMES):
         raise ValueError(f"{path.name}: unknown symptoms {sorted(unknown)}")
     if page.audience not in AUDIENCES:
         raise ValueError(f"{path.name}: audience must be one of {AUDIENCES}")
@@ -230,7 +231,7 @@ def pages_for(topics) -> list[Page]:
     for topic in topics:
         if topic in pages:
             matches = [pages[topic]]
-        elif topic in SYMPTOMS:
+        elif topic in symptoms.NAMES:
             matches = [page for page in pages.values() if topic in page.symptoms]
         else:
             raise ValueError(f"no learn page or symptom called {topic!r}")

@@ -11,10 +11,10 @@ from django.db.models.functions import Greatest, JSONObject, Length
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 
+from tracker import symptoms
 from tracker.scores import (
     BASELINE_WINDOW_DAYS,
     RECENT_DAYS,
-    SYMPTOMS,
     Reading,
     baseline_for,
     choose_baseline,
@@ -77,8 +77,8 @@ class PatientQuerySet(models.QuerySet):
         # patient): computed once per patient, they bound the index range scan. Per entry,
         # they cost a subquery for every entry of the patient's whole history.
         # The baseline ends at the first session that has happened, not a booked one.
-        entry_first_session = TreatmentSession.objects.filter(
-            patient=OuterRef(OuterRef("pk")), when__lte=now
+        entry_first_session = TreatmentSession.objects.held(now).filter(
+            patient=OuterRef(OuterRef("pk"))
         )
         entry_first_entry = SymptomEntry.objects.filter(patient=OuterRef(OuterRef("pk")))
         recent = entries.filter(
@@ -98,7 +98,7 @@ class PatientQuerySet(models.QuerySet):
         def figures(window, **extra):
             # Grouped by patient, so a window without entries gives no row: NULL, not
             # a count of 0 beside empty means.
-            means = {s: Avg(s) for s in SYMPTOMS}
+            means = {s: Avg(s) for s in symptoms.NAMES}
             per_patient = window.values("patient").annotate(json=JSONObject(**means, **extra))
             return Subquery(per_patient.values("json"))
 
@@ -107,8 +107,10 @@ class PatientQuerySet(models.QuerySet):
                 sessions.filter(when__gt=now).order_by("when").values("when")[:1]
             ),
             last_entry_at=Subquery(latest.values("recorded_at")[:1]),
-            summary_latest=Subquery(latest.values(json=JSONObject(**{s: s for s in SYMPTOMS}))[:1]),
-            summary_recent=figures(recent, max=Max(Greatest(*SYMPTOMS))),
+            summary_latest=Subquery(
+                latest.values(json=JSONObject(**{s: s for s in symptoms.NAMES}))[:1]
+            ),
+            summary_recent=figures(recent, max=Max(Greatest(*symptoms.NAMES))),
             summary_before=figures(before, count=Count("pk")),
             summary_week=figures(week, count=Count("pk")),
         )
@@ -141,7 +143,7 @@ class Patient(models.Model):
         """{symptom: mean} of one with_summary() window: "recent", "before", "week",
         or "latest" (the scores of the last entry). None where the window is empty."""
         figures = getattr(self, f"summary_{window}") or {}
-        return {s: figures.get(s) for s in SYMPTOMS}
+        return {s: figures.get(s) for s in symptoms.NAMES}
 
     def summary_count(self, window):
         """How many entries a with_summary() baseline window ("before", "week") holds."""
@@ -166,9 +168,9 @@ class Patient(models.Model):
         """All entries as scores.Reading values, oldest first (one query)."""
         return readings_of(self.entries.all())
 
-    def session_times(self):
-        """The start of every treatment session, oldest first (one query)."""
-        return list(self.sessions.order_by("when").values_list("when", flat=True))
+    def first_session_held(self, now):
+        """When the first session held by `now` took place, or None (one query)."""
+        return self.sessions.held(now).order_by("when").values_list("when", flat=True).first()
 
     def baseline(self, first_session_at):
         """(baseline or None, when logging began or None), in one query.
@@ -191,6 +193,15 @@ class Patient(models.Model):
         return baseline_for(readings, first_session_at), first_at
 
 
+class TreatmentSessionQuerySet(models.QuerySet):
+    def held(self, now):
+        """Sessions that have taken place by `now`: a booked one has treated nobody yet.
+
+        TreatmentSession.is_held() is the same rule for one session in memory.
+        """
+        return self.filter(when__lte=now)
+
+
 class TreatmentSession(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey(Patient, models.CASCADE, related_name="sessions")
@@ -201,6 +212,8 @@ class TreatmentSession(models.Model):
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = TreatmentSessionQuerySet.as_manager()
+
     class Meta:
         ordering = ["-when"]
         indexes = [models.Index(fields=["patient", "when"])]
@@ -210,6 +223,10 @@ class TreatmentSession(models.Model):
 
     def get_absolute_url(self):
         return reverse("tracker:edit_session", args=[self.public_id])
+
+    def is_held(self, now):
+        """The rule of TreatmentSessionQuerySet.held(), for a session already read."""
+        return self.when <= now
 
 
 SCORE_VALIDATORS = [MinValueValidator(0), MaxValueValidator(10)]
@@ -247,7 +264,7 @@ class SymptomEntry(models.Model):
                     condition=Q(**{f"{name}__gte": 0, f"{name}__lte": 10}),
                     name=f"symptomentry_{name}_0_to_10",
                 )
-                for name in SYMPTOMS
+                for name in symptoms.NAMES
             ),
             models.CheckConstraint(
                 condition=LessThanOrEqual(Length("note"), NOTE_MAX_LENGTH),
@@ -262,11 +279,15 @@ class SymptomEntry(models.Model):
         # Django checks each check constraint with a SELECT of its own. The field
         # validators have already checked the same ranges in Python, and the database
         # enforces the constraints on every write, so only the others are checked here.
-        super().validate_constraints(exclude={*(exclude or ()), *SYMPTOMS, "note"})
+        super().validate_constraints(exclude={*(exclude or ()), *symptoms.NAMES, "note"})
 
     def is_editable(self, now):
         """Patients may fix their own entry for 24 hours after saving it."""
         return now - self.created_at < EDIT_WINDOW
+
+    def scores(self):
+        """(symptom, score) pairs in the order of symptoms.SYMPTOMS, for templates."""
+        return [(symptom, getattr(self, symptom.name)) for symptom in symptoms.SYMPTOMS]
 
     def location_labels(self):
         labels = dict(BodyLocation.choices)
@@ -275,8 +296,8 @@ class SymptomEntry(models.Model):
 
 def readings_of(entries):
     """Entries (a queryset) as scores.Reading values, oldest first, in one query."""
-    rows = entries.order_by("recorded_at").values_list("recorded_at", *SYMPTOMS)
-    return [Reading(*row) for row in rows]
+    rows = entries.order_by("recorded_at").values_list("recorded_at", *symptoms.NAMES)
+    return [Reading(row[0], row[1:]) for row in rows]
 
 
 class Invitation(models.Model):

@@ -1,9 +1,11 @@
 """Domain maths for symptom scores: baselines, changes, bands, flags, rolling means.
 
 Pure Python (standard library only) so it can be tested without a database.
-Scores are 0-10 numeric rating scales (NRS). The thresholds follow IMMPACT
-(Dworkin et al. 2008, J Pain 9:105-21; Farrar et al. 2001, Pain 94:149-58);
-see docs/CLINICAL.md for the sources.
+Scores are 0-10 numeric rating scales (NRS), one per symptom of symptoms.NAMES. The
+improvement thresholds follow IMMPACT (Dworkin et al. 2008, J Pain 9:105-21; Farrar et
+al. 2001, Pain 94:149-58); the learn page tracking-your-symptoms.md explains them to
+patients, with its references. Every sentence that states a threshold is built here from
+the constant it states.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-SYMPTOMS = ("pain", "numbness", "tingling")
+from tracker.symptoms import BY_NAME, NAMES, Symptom
+
+_INDEX = {name: i for i, name in enumerate(NAMES)}
 
 # Thresholds, in percent of the baseline mean. A change is compared after it
 # has been rounded to one decimal, i.e. exactly as it is shown, and each edge
@@ -40,26 +44,25 @@ FIRST_WEEK = "first_week"
 
 @dataclass(frozen=True)
 class Reading:
-    """One check-in: three 0-10 scores at one moment."""
+    """One check-in: a 0-10 score per symptom, in NAMES order, at one moment."""
 
     at: datetime
-    pain: int
-    numbness: int
-    tingling: int
+    scores: tuple[int, ...]
 
     def value(self, symptom: str) -> int:
-        if symptom not in SYMPTOMS:
-            raise ValueError(f"Unknown symptom: {symptom!r}")
-        return getattr(self, symptom)
+        try:
+            return self.scores[_INDEX[symptom]]
+        except KeyError:
+            raise ValueError(f"Unknown symptom: {symptom!r}") from None
 
     @property
     def max_score(self) -> int:
-        return max(self.pain, self.numbness, self.tingling)
+        return max(self.scores)
 
     @classmethod
     def from_entry(cls, entry) -> Reading:
-        """Build from any object with recorded_at, pain, numbness, tingling attributes."""
-        return cls(entry.recorded_at, entry.pain, entry.numbness, entry.tingling)
+        """Build from any object with recorded_at and an attribute per symptom."""
+        return cls(entry.recorded_at, tuple(getattr(entry, s) for s in NAMES))
 
 
 def mean(values) -> float | None:
@@ -72,11 +75,17 @@ def mean(values) -> float | None:
 
 def means_by_symptom(readings) -> dict[str, float | None]:
     readings = list(readings)
-    return {s: mean(r.value(s) for r in readings) for s in SYMPTOMS}
+    return {s: mean(r.value(s) for r in readings) for s in NAMES}
 
 
 def round1(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
+
+
+def format_score(value) -> str:
+    """4 -> "4", 4.0 -> "4", 4.25 -> "4.3"."""
+    value = round(value, 1)
+    return str(int(value)) if value == int(value) else f"{value:.1f}"
 
 
 # --- Baseline ---------------------------------------------------------------
@@ -113,12 +122,7 @@ def choose_baseline(
         values, count, method = first_week_means, first_week_count, FIRST_WEEK
     else:
         return None
-    return Baseline({s: float(values[s]) for s in SYMPTOMS}, int(count), method)
-
-
-def first_treatment(session_times, now):
-    """The first session that has taken place; a booked one has treated nobody yet."""
-    return next((at for at in sorted(session_times) if at <= now), None)
+    return Baseline({s: float(values[s]) for s in NAMES}, int(count), method)
 
 
 def baseline_for(readings, first_session_at=None, min_entries=BASELINE_MIN_ENTRIES):
@@ -177,10 +181,6 @@ class Band(StrEnum):
         """Lower-case words to end a sentence with."""
         return _BAND_PHRASES[self]
 
-    @property
-    def is_improvement(self) -> bool:
-        return self in (Band.MINIMAL, Band.MODERATE, Band.SUBSTANTIAL)
-
 
 _BAND_LABELS = {
     Band.WORSE: "Worse",
@@ -189,6 +189,13 @@ _BAND_LABELS = {
     Band.MODERATE: "Moderate improvement",
     Band.SUBSTANTIAL: "Substantial improvement",
 }
+# The bands in one sentence, for pages that print them beside the figures.
+BANDS_EXPLAINED = (
+    f"Bands follow IMMPACT: a fall of {MINIMAL_RATIO}\u2013{MODERATE_RATIO - 1}% is minimal, "
+    f"{MODERATE_RATIO}% or more moderate, {SUBSTANTIAL_RATIO}% or more substantial; "
+    f"a rise of {WORSE_RATIO}% or more is worse "
+    f"({format_score(ZERO_BASELINE_WORSE_POINTS)} points or more from a baseline of 0)."
+)
 _BAND_PHRASES = {
     Band.WORSE: "a clear worsening",
     Band.NO_CHANGE: "no important change",
@@ -239,28 +246,59 @@ def recent_max(readings, now, days=RECENT_DAYS) -> int | None:
 
 # --- Flags ------------------------------------------------------------------
 
-_FLAG_LABELS = {
-    "worse": "Worse than baseline",
-    "severe": f"A score of {SEVERE_SCORE} or more this week",
-    "missed": "No recent entry",
-}
+
+@dataclass(frozen=True)
+class Flag:
+    """A reason to look at a patient now. Its help states the rule with the rule's numbers."""
+
+    name: str  # a field of Flags, and the worklist's ?flag= value
+    label: str  # the badge on a worklist row: "Review missed"
+    counted: str  # after a count at the top of the worklist: "2 review missed"
+    help: str  # may hold {missed_days}, which is the clinic's setting
+
+    def help_text(self, missed_days=MISSED_AFTER_DAYS) -> str:
+        return self.help.format(missed_days=missed_days)
+
+
+FLAGS = (
+    Flag(
+        "worse",
+        "Worse",
+        "worse",
+        f"Worse: the last {RECENT_DAYS} days' average of a symptom is at least "
+        f"{WORSE_RATIO}% above the baseline "
+        f"(or {format_score(ZERO_BASELINE_WORSE_POINTS)} points or more above a baseline of 0).",
+    ),
+    Flag(
+        "severe",
+        "Severe",
+        "severe",
+        f"Severe: a score of {SEVERE_SCORE} or more in the last {RECENT_DAYS} days.",
+    ),
+    Flag(
+        "missed",
+        "Review missed",
+        "review missed",
+        "Review missed: no entry for {missed_days} days or more.",
+    ),
+)
+FLAG_NAMES = tuple(flag.name for flag in FLAGS)
 
 
 @dataclass(frozen=True)
 class Flags:
+    """Which of FLAGS are raised for one patient: a field per flag."""
+
     worse: bool = False
     severe: bool = False
     missed: bool = False
 
     @property
     def any(self) -> bool:
-        return self.worse or self.severe or self.missed
+        return bool(self.names())
 
     def names(self) -> list[str]:
-        return [name for name in ("worse", "severe", "missed") if getattr(self, name)]
-
-    def labels(self) -> list[str]:
-        return [_FLAG_LABELS[name] for name in self.names()]
+        return [name for name in FLAG_NAMES if getattr(self, name)]
 
 
 def flags_for(
@@ -275,17 +313,17 @@ def flags_for(
     """Review flags for one patient.
 
     worse:  any symptom's recent mean is in the WORSE band against its baseline
-            (>= 30% higher, or >= 2 points higher when the baseline is 0).
-            No baseline means no "worse" flag.
-    severe: recent_max (highest score of any symptom in the last 7 days) >= 7.
+            (band_for). No baseline means no "worse" flag.
+    severe: recent_max (highest score of any symptom in the recent window)
+            >= SEVERE_SCORE.
     missed: the last entry - or, if there is none, `since` (when the patient
-            joined) - is at least missed_after_days old: exactly 7 days counts.
-            With neither date known, nothing is flagged.
+            joined) - is at least missed_after_days old: exactly that many days
+            counts. With neither date known, nothing is flagged.
     """
     worse = False
     if baseline_values:
         worse = any(
-            band_for(baseline_values.get(s), recent_means.get(s)) == Band.WORSE for s in SYMPTOMS
+            band_for(baseline_values.get(s), recent_means.get(s)) == Band.WORSE for s in NAMES
         )
     severe = recent_max is not None and recent_max >= SEVERE_SCORE
     reference = last_entry_at if last_entry_at is not None else since
@@ -333,10 +371,9 @@ class SessionInterval:
 
     @property
     def cells(self) -> list[dict]:
-        """Mean and change per symptom, in SYMPTOMS order, for tables."""
+        """Mean and change per symptom, in NAMES order, for tables."""
         return [
-            {"symptom": s, "mean": self.means.get(s), "change": self.changes.get(s)}
-            for s in SYMPTOMS
+            {"symptom": s, "mean": self.means.get(s), "change": self.changes.get(s)} for s in NAMES
         ]
 
 
@@ -375,7 +412,7 @@ def intervals(readings, session_times) -> list[SessionInterval]:
 def _interval(label, number, start, end, readings, previous) -> SessionInterval:
     means = means_by_symptom(readings)
     changes = {
-        s: point_change(previous.means.get(s), means[s]) if previous else None for s in SYMPTOMS
+        s: point_change(previous.means.get(s), means[s]) if previous else None for s in NAMES
     }
     return SessionInterval(label, number, start, end, len(readings), means, changes)
 
@@ -383,15 +420,9 @@ def _interval(label, number, start, end, readings, previous) -> SessionInterval:
 # --- Words for patients -----------------------------------------------------
 
 
-def format_score(value) -> str:
-    """4 -> "4", 4.0 -> "4", 4.25 -> "4.3"."""
-    value = round(value, 1)
-    return str(int(value)) if value == int(value) else f"{value:.1f}"
-
-
 def summary_sentence(symptom, baseline_value, recent_value, days=RECENT_DAYS) -> str:
     """One plain sentence comparing the recent mean with the baseline."""
-    name = symptom.capitalize()
+    name = BY_NAME[symptom].label
     if recent_value is None:
         return f"{name}: no entries in the last {days} days."
     recent = f"{name}: {recent_value:.1f} on average over the last {days} days"
@@ -429,7 +460,7 @@ def compare_phrase(symptom, value, other, other_label) -> str:
     compare_phrase("numbness", 4, 6, "your first week")
     -> "Numbness 4 — 2 lower than your first week"
     """
-    head = f"{symptom.capitalize()} {format_score(value)}"
+    head = f"{BY_NAME[symptom].label} {format_score(value)}"
     if other is None:
         return head
     return f"{head} — {difference_phrase(value, other, other_label)}"
@@ -448,7 +479,7 @@ def checkin_phrases(reading: Reading, previous: Reading | None, baseline: Baseli
     "Numbness 4 — 1 lower than your last entry; 2 lower than your first week"
     """
     phrases = []
-    for symptom in SYMPTOMS:
+    for symptom in NAMES:
         value = reading.value(symptom)
         last = previous.value(symptom) if previous else None
         phrase = compare_phrase(symptom, value, last, "your last entry")
@@ -465,7 +496,7 @@ def checkin_phrases(reading: Reading, previous: Reading | None, baseline: Baseli
 class SymptomProgress:
     """Where one symptom stands: baseline, recent mean and the change between them."""
 
-    symptom: str
+    symptom: Symptom
     baseline: float | None
     recent: float | None
     points: float | None
@@ -475,7 +506,7 @@ class SymptomProgress:
 
     @property
     def label(self) -> str:
-        return self.symptom.capitalize()
+        return self.symptom.label
 
     @property
     def percent_text(self) -> str:
@@ -489,12 +520,12 @@ class SymptomProgress:
 def progress(baseline: Baseline | None, recent_means: dict) -> list[SymptomProgress]:
     """Baseline, recent mean, change and band for each symptom."""
     rows = []
-    for symptom in SYMPTOMS:
+    for symptom in NAMES:
         base = baseline.values[symptom] if baseline else None
         recent = recent_means.get(symptom)
         rows.append(
             SymptomProgress(
-                symptom=symptom,
+                symptom=BY_NAME[symptom],
                 baseline=round1(base),
                 recent=round1(recent),
                 points=point_change(base, recent),

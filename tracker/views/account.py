@@ -190,7 +190,8 @@ def iso(value):
 def my_data(request):
     """Everything we hold about the signed-in patient, as a JSON download.
 
-    The practitioner's clinical notes on sessions are theirs, not part of it.
+    The practitioner's clinical notes on sessions are theirs, not part of it (and
+    not even read).
     """
     patient = request.user.patient
     audit.record(request, audit.EXPORT, patient, "json", detail="patient's own data")
@@ -208,9 +209,7 @@ def my_data(request):
             {
                 "recorded_at": iso(e.recorded_at),
                 "saved_at": iso(e.created_at),
-                "pain": e.pain,
-                "numbness": e.numbness,
-                "tingling": e.tingling,
+                **{symptom.name: score for symptom, score in e.scores()},
                 "locations": e.location_labels(),
                 "note": e.note,
             }
@@ -218,7 +217,7 @@ def my_data(request):
         ],
         "sessions": [
             {"when": iso(s.when), "points_used": s.points_used}
-            for s in patient.sessions.order_by("when")
+            for s in patient.sessions.order_by("when").defer("notes")
         ],
     }
     response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})

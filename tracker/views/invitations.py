@@ -33,7 +33,8 @@ SESSION_KEY = "invitation_link"
 INVALID_REASONS = {
     "used": "This link has already been used. If you set your password, sign in. "
     "If not, ask the clinic for a new link.",
-    "expired": "This link has expired. Links work for 7 days. Ask the clinic for a new one.",
+    "expired": f"This link has expired. Links work for {Invitation.VALID_FOR.days} days. "
+    "Ask the clinic for a new one.",
     "revoked": "A newer link was sent; use the newest one, or ask the clinic.",
     "unknown": "This link is not valid.",
 }
@@ -66,7 +67,8 @@ def add_patient(request):
             send_invitation(request, invitation, token)
             messages.success(request, f"{patient.display_name} was added.")
             return redirect(patient)
-    return render(request, "tracker/patient_add.html", {"form": form})
+    ctx = {"form": form, "valid_days": Invitation.VALID_FOR.days}
+    return render(request, "tracker/patient_add.html", ctx)
 
 
 @practitioner_required

@@ -9,11 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from tracker import access, audit, learn, scores
+from tracker import access, audit, learn
 from tracker.access import patient_required
+from tracker.course import CHART_RANGES, chart_range, checkin_message, course_of
 from tracker.forms import SymptomEntryForm
 from tracker.models import SymptomEntry
-from tracker.views.common import CHART_RANGES, chart_range, course_of
 
 ENTRIES_PER_PAGE = 20
 
@@ -74,30 +74,6 @@ def already_saved(request):
     return redirect("tracker:history")
 
 
-def checkin_message(patient, entry):
-    """ "Saved." and a phrase per symptom against the entry before and the baseline.
-
-    Reads only what the phrases need, however long the patient's history: the
-    entry before this one, the first session held by now, and the baseline's sums.
-    """
-    before = (
-        patient.entries.filter(recorded_at__lt=entry.recorded_at)
-        .order_by("-recorded_at", "-pk")
-        .values_list("recorded_at", *scores.SYMPTOMS)
-        .first()
-    )
-    first_session = (
-        patient.sessions.filter(when__lte=entry.created_at)
-        .order_by("when")
-        .values_list("when", flat=True)
-        .first()
-    )
-    baseline, _ = patient.baseline(first_session)
-    previous = scores.Reading(*before) if before else None
-    phrases = scores.checkin_phrases(scores.Reading.from_entry(entry), previous, baseline)
-    return "Saved. " + ". ".join(phrases) + "."
-
-
 @patient_required
 @require_safe
 def history(request):
@@ -111,8 +87,8 @@ def history(request):
     range_key = chart_range(request)
     ctx = {
         "patient": patient,
-        # The course includes sessions' notes; the patient's template never shows them.
-        **course_of(patient, now, range_key, whole=False),
+        # Practitioners' notes on sessions are theirs: not even read here.
+        **course_of(patient, now, range_key, whole=False, notes=False),
         "ranges": CHART_RANGES,
         "range_key": range_key,
         "page": page,

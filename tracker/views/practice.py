@@ -10,11 +10,12 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from tracker import access, audit, learn
+from tracker import access, audit, learn, scores
 from tracker import worklist as worklists
 from tracker.access import practitioner_required
+from tracker.course import CHART_RANGES, chart_range, course_of
 from tracker.forms import DateRangeForm, TreatmentSessionForm
-from tracker.views.common import CHART_RANGES, chart_range, course_of
+from tracker.symptoms import NAMES
 from tracker.views.invitations import pop_invitation_link
 
 PATIENTS_PER_PAGE = 50
@@ -27,30 +28,30 @@ def worklist(request):
     now = timezone.now()
     missed_days = settings.REVIEW_MISSED_DAYS
     rows = worklists.rows_for(access.patients_visible_to(request.user), now, missed_days)
-    counts = worklists.flag_counts(rows)
+    flag_counts = worklists.flag_counts(rows, missed_days)
     query = request.GET.get("q", "").strip()[:100]
     if query:
         rows = [r for r in rows if query.casefold() in r.patient.display_name.casefold()]
     flag = request.GET.get("flag", "")
-    if flag in worklists.FLAG_HELP:
+    flag = flag if flag in scores.FLAG_NAMES else ""
+    if flag:
         rows = [r for r in rows if getattr(r.flags, flag)]
     sort = request.GET.get("sort", "name")
     sort = sort if sort in worklists.SORTS else "name"
     page = Paginator(worklists.sort_rows(rows, sort), PATIENTS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    worklists.add_sparklines(page.object_list, now)
+    worklists.add_daily_means(page.object_list, now)
     audit.record_many(request, audit.VIEW, [r.patient for r in page.object_list], "worklist")
     ctx = {
         "page": page,
-        "counts": counts,
+        "flag_counts": flag_counts,
         "shown": len(rows),
         "query": query,
-        "flag": flag if flag in worklists.FLAG_HELP else "",
+        "flag": flag,
         "sort": sort,
         "sorts": worklists.SORTS,
-        "flag_help": worklists.flag_help(missed_days),
-        "flag_names": worklists.FLAG_NAMES,
+        "recent_days": scores.RECENT_DAYS,
         "now": now,
         "learn_pages": learn.pages_for(learn.PANEL_PRACTICE),
     }
@@ -160,20 +161,19 @@ def export_csv(request, public_id):
     if end:
         entries, sessions = entries.filter(recorded_at__lt=end), sessions.filter(when__lt=end)
 
+    no_scores = [""] * len(NAMES)
     rows = [
         (
             e.recorded_at,
             "entry",
-            e.pain,
-            e.numbness,
-            e.tingling,
+            *(score for _, score in e.scores()),
             ", ".join(e.location_labels()),
             e.note,
             "",
             "",
         )
         for e in entries
-    ] + [(s.when, "session", "", "", "", "", "", s.points_used, s.notes) for s in sessions]
+    ] + [(s.when, "session", *no_scores, "", "", s.points_used, s.notes) for s in sessions]
     rows.sort(key=lambda row: row[0])
 
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -181,18 +181,7 @@ def export_csv(request, public_id):
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
     writer.writerow(
-        [
-            "patient",
-            "when",
-            "record",
-            "pain",
-            "numbness",
-            "tingling",
-            "locations",
-            "note",
-            "points_used",
-            "session_notes",
-        ]
+        ["patient", "when", "record", *NAMES, "locations", "note", "points_used", "session_notes"]
     )
     for when, *cells in rows:
         local = timezone.localtime(when).isoformat(timespec="minutes")
@@ -219,6 +208,7 @@ def report(request, public_id):
         "form": form,
         **course,
         "now": now,
+        "bands_explained": scores.BANDS_EXPLAINED,
         "start_date": chosen.get("start"),
         "end_date": chosen.get("end"),
     }

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tracker.models import NeuropathyKind, Patient, Practitioner, SymptomEntry, TreatmentSession
+from tracker.symptoms import NAMES
 
 PREFIX = "bench."
 PASSWORD = "bench-password-only"
@@ -32,12 +33,12 @@ def patient_course(rng, days):
     """(entries, sessions) for one patient as plain tuples, oldest first.
 
     Times are minutes since the first day's midnight (UTC), so that both ways of
-    loading can format them cheaply. Entries: (minute, pain, numbness, tingling,
-    public id as 32 hex digits), about one a day on average (some days none, some
-    up to three), with holidays and a trend. Sessions: (minute, public id),
+    loading can format them cheaply. Entries: (minute, a score per symptom in
+    symptoms.NAMES order, public id as 32 hex digits), about one a day on average
+    (some days none, some up to three), with holidays and a trend. Sessions: (minute, public id),
     weekly from the third week, and one booked a week ahead.
     """
-    base = [rng.uniform(3, 8) for _ in range(3)]
+    base = [rng.uniform(3, 8) for _ in NAMES]
     factor = rng.choice((0.4, 0.6, 0.8, 1.0, 1.0, 1.3))  # responders to getting worse
     gauss, randint, random_, bits = rng.gauss, rng.randint, rng.random, rng.getrandbits
     entries, gap = [], 0
@@ -55,8 +56,8 @@ def patient_course(rng, days):
         means = [b * drift for b in base]
         for _ in range(randint(1, 3)):
             minute = day * 1440 + randint(7 * 60, 21 * 60)
-            p, n, t = (max(0, min(10, round(m + gauss(0, 0.9)))) for m in means)
-            entries.append((minute, p, n, t, f"{bits(128):032x}"))
+            scores = [max(0, min(10, round(m + gauss(0, 0.9)))) for m in means]
+            entries.append((minute, *scores, f"{bits(128):032x}"))
     sessions = [(day * 1440 + 600, f"{bits(128):032x}") for day in range(14, days + 7, 7)]
     return entries, sessions
 
@@ -180,9 +181,10 @@ class Command(BaseCommand):
 
         entries, sessions = io.StringIO(), io.StringIO()
         for patient_id, practitioner_id, course_entries, course_sessions in courses:
-            for minute, p, n, t, public_id in course_entries:
+            for minute, *scores, public_id in course_entries:
                 at = stamp(minute)
-                entries.write(f"{patient_id}\t{at}\t{p}\t{n}\t{t}\t[]\t\t{public_id}\t{at}\n")
+                score_cells = "\t".join(map(str, scores))
+                entries.write(f"{patient_id}\t{at}\t{score_cells}\t[]\t\t{public_id}\t{at}\n")
             for minute, public_id in course_sessions:
                 at = stamp(minute)
                 sessions.write(
@@ -198,7 +200,7 @@ class Command(BaseCommand):
             for table, columns, data in (
                 (
                     "tracker_symptomentry",
-                    "patient_id, recorded_at, pain, numbness, tingling, locations, note, "
+                    f"patient_id, recorded_at, {', '.join(NAMES)}, locations, note, "
                     "public_id, created_at",
                     entries,
                 ),
@@ -255,13 +257,11 @@ class Command(BaseCommand):
                     SymptomEntry(
                         patient_id=patient_id,
                         recorded_at=at(minute),
-                        pain=p,
-                        numbness=n,
-                        tingling=t,
+                        **dict(zip(NAMES, scores, strict=True)),
                         public_id=uuid.UUID(public_id),
                         created_at=at(minute),
                     )
-                    for minute, p, n, t, public_id in course_entries
+                    for minute, *scores, public_id in course_entries
                 ],
                 batch_size=2000,
             )

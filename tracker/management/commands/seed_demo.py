@@ -20,6 +20,7 @@ from tracker.models import (
     SymptomEntry,
     TreatmentSession,
 )
+from tracker.symptoms import NAMES
 
 DEMO_PASSWORD = "neuropathy-demo"
 SEED = 20261121
@@ -38,7 +39,7 @@ class Course:
     name: str
     kind: str
     weeks: int
-    start: tuple  # (pain, numbness, tingling) in the baseline week
+    start: tuple  # a score per symptom (symptoms.NAMES order) in the baseline week
     factor: float  # where the scores end up, as a share of the start
     stopped_days_ago: int = 0  # 0: still logging today
     locations: tuple = (BodyLocation.FEET_LEFT, BodyLocation.FEET_RIGHT)
@@ -207,14 +208,12 @@ class Command(BaseCommand):
         patient = self.create_patient(username, name, kind, practitioner, password)
         for days_ago, shift in ((2, 0), (1, 1), (0, -1)):
             at = now - timedelta(days=days_ago, hours=2)
-            pain, numbness, tingling = (max(0, min(10, s + shift)) for s in scores)
+            shifted = (max(0, min(10, s + shift)) for s in scores)
             entries.append(
                 SymptomEntry(
                     patient=patient,
                     recorded_at=at,
-                    pain=pain,
-                    numbness=numbness,
-                    tingling=tingling,
+                    **dict(zip(NAMES, shifted, strict=True)),
                     locations=[L.FEET_LEFT, L.FEET_RIGHT],
                 )
             )
@@ -253,9 +252,7 @@ class Command(BaseCommand):
                     SymptomEntry(
                         patient=patient,
                         recorded_at=at,
-                        pain=scores[0],
-                        numbness=scores[1],
-                        tingling=scores[2],
+                        **dict(zip(NAMES, scores, strict=True)),
                         locations=list(course.locations),
                         note=note,
                     )

@@ -1,4 +1,10 @@
-"""Pieces shared by the patient's and the practitioner's pages."""
+"""A patient's course of treatment: what their pages, the practitioner's and the report show.
+
+course_of() gathers one course (baseline, progress, chart, intervals between sessions,
+sessions) for a chart range; CHART_RANGES are the periods a chart can show; and
+checkin_message() is what a patient reads after saving a check-in. The rules themselves
+(baselines, bands, means) are scores.py's, the drawing charts.py's.
+"""
 
 import bisect
 from datetime import timedelta
@@ -7,6 +13,7 @@ from django.utils import timezone
 
 from tracker import charts, scores
 from tracker.models import readings_of
+from tracker.symptoms import NAMES
 
 # Chart ranges offered above every trend chart: key -> (label, days or None for all).
 CHART_RANGES = {"4w": ("4 weeks", 28), "12w": ("12 weeks", 84), "all": ("All", None)}
@@ -51,10 +58,9 @@ def trend_chart(readings, session_times, start, end, baseline):
         [r.at for r in readings], start - timedelta(days=scores.RECENT_DAYS)
     )
     readings = readings[first:]
-    series = {s: [(local(r.at), r.value(s)) for r in readings] for s in scores.SYMPTOMS}
+    series = {s: [(local(r.at), r.value(s)) for r in readings] for s in NAMES}
     rolling = {
-        s: [(local(at), value) for at, value in scores.rolling_means(readings, s)]
-        for s in scores.SYMPTOMS
+        s: [(local(at), value) for at, value in scores.rolling_means(readings, s)] for s in NAMES
     }
     sessions = [(local(at), number) for number, at in enumerate(session_times, 1)]
     return charts.trend_chart(
@@ -73,7 +79,7 @@ def chart_range(request):
     return key if key in CHART_RANGES else "12w"
 
 
-def course_of(patient, now, range_key="all", start=None, end=None, whole=True):
+def course_of(patient, now, range_key="all", start=None, end=None, whole=True, notes=True):
     """Everything the patient's page, the detail page and the report show about one course.
 
     The chart is drawn from start (default: the start of range_key) to end (default: now);
@@ -81,12 +87,15 @@ def course_of(patient, now, range_key="all", start=None, end=None, whole=True):
     interval table and the session list are cut to range_key's period ("All" cuts
     nothing) and only the readings that the period needs are read, so the cost follows
     what is shown rather than the length of the course. Counts are of the whole course.
+    notes=False leaves the practitioner's session notes unread: the patient's own pages
+    must never hold them.
     """
-    sessions = list(patient.sessions.order_by("when"))
+    sessions = patient.sessions.order_by("when")
+    sessions = list(sessions if notes else sessions.defer("notes"))
     for number, session in enumerate(sessions, 1):
         session.number = number
     session_times = [s.when for s in sessions]
-    past_times = [at for at in session_times if at <= now]
+    past_times = [s.when for s in sessions if s.is_held(now)]
     first_held = past_times[0] if past_times else None
 
     days = None if whole else CHART_RANGES[range_key][1]
@@ -124,6 +133,27 @@ def course_of(patient, now, range_key="all", start=None, end=None, whole=True):
         "sessions": newest_first,
         "session_count": len(sessions),
         "period_label": CHART_RANGES[range_key][0].lower(),
+        "recent_days": scores.RECENT_DAYS,
+        "baseline_min_entries": scores.BASELINE_MIN_ENTRIES,
         "next_session": next((s for s in sessions if s.when > now), None),
         "sessions_done": len(past_times),
     }
+
+
+def checkin_message(patient, entry):
+    """ "Saved." and a phrase per symptom against the entry before and the baseline.
+
+    Reads only what the phrases need, however long the patient's history: the
+    entry before this one, the first session held by the time it was saved, and
+    the baseline window's readings.
+    """
+    before = (
+        patient.entries.filter(recorded_at__lt=entry.recorded_at)
+        .order_by("-recorded_at", "-pk")
+        .values_list("recorded_at", *NAMES)
+        .first()
+    )
+    baseline, _ = patient.baseline(patient.first_session_held(entry.created_at))
+    previous = scores.Reading(before[0], before[1:]) if before else None
+    phrases = scores.checkin_phrases(scores.Reading.from_entry(entry), previous, baseline)
+    return "Saved. " + ". ".join(phrases) + "."
