@@ -16,7 +16,17 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def envbool(name, default):
-    return os.getenv(name, default).strip().lower() in ("1", "true", "yes", "on")
+    """A yes/no variable. Anything else stops start-up: a typo must not quietly mean False."""
+    value = os.getenv(name, default)
+    word = value.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={value!r} is not a yes/no value. "
+        "Use one of: 1, 0, true, false, yes, no, on, off (any case), or leave it unset."
+    )
 
 
 def envint(name, default):

@@ -7,7 +7,8 @@
 - Signing in like a browser (CSRF token from the form, cookies, the TOTP second
   step for practitioners) with http.client; wrk (from Debian) drives the load.
 
-Standard library only, plus psycopg and django_otp from requirements.txt.
+Standard library only, plus psycopg and django_otp from requirements.txt, and the bench
+clinic's sign-in details from tracker/management/bench_accounts.py (no Django settings).
 Run with the project's virtualenv: `.venv/bin/python scripts/bench.py`.
 """
 
@@ -32,20 +33,21 @@ import psycopg
 from django_otp.oath import totp
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# The bench clinic's user names, password and TOTP key, as seed_bench makes them
+# (load.py builds user names from harness.PREFIX).
+from tracker.management.bench_accounts import OTP_KEY, PASSWORD, PREFIX  # noqa: E402, F401
+
 VENV_BIN = ROOT / ".venv" / "bin"
 RESULTS = ROOT / "bench-results"
 WRK_SCRIPTS = Path(__file__).resolve().parent / "wrk"
 HOST = "127.0.0.1"  # only ever loopback
 PG_URL = f"postgres://postgres@{HOST}:5432/"
 BENCH_DB = "relief_bench"
-PREFIX = "bench."
-PASSWORD = "bench-password-only"
 # The bench clinic's size: 20 practitioners with 100 patients each, two years of entries.
 PATIENTS = 2000
 DAYS = 730
-
-SEED_SOURCE = ROOT / "tracker" / "management" / "commands" / "seed_bench.py"
-OTP_KEY = re.search(r'^OTP_KEY = "([0-9a-f]+)"', SEED_SOURCE.read_text(), re.M).group(1)
 
 # One secret key per run, shared by every gunicorn instance of the run (the scale-out
 # drill needs sessions that are valid on either instance).

@@ -73,6 +73,20 @@ def run_load(port, clients, names, folder, seconds):
     return load.read_logs(folder)
 
 
+@pytest.mark.parametrize("script", ["bench.py", "load.py"])
+def test_the_scripts_start_without_django_settings(script):
+    # make bench and make load run them as plain scripts: nothing they import may need settings.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    done = subprocess.run(
+        [sys.executable, Path(harness.__file__).with_name(script), "--help"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+
+
 def url(port):
     return f"http://127.0.0.1:{port}/"
 

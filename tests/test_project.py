@@ -7,7 +7,10 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
+
+from clinic.settings import envbool
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,3 +55,43 @@ def test_start_up_fails_loudly_without_a_secret_key_when_debug_is_off():
 def test_debug_runs_without_a_secret_key():
     result = manage("check", env={"DJANGO_DEBUG": "1"})
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("1", True),
+        ("true", True),
+        ("Yes", True),
+        (" ON ", True),
+        ("0", False),
+        ("False", False),
+        ("no", False),
+        ("off\n", False),
+    ],
+)
+def test_envbool_reads_the_usual_spellings(monkeypatch, value, expected):
+    monkeypatch.setenv("RELIEF_TEST_FLAG", value)
+    assert envbool("RELIEF_TEST_FLAG", "False") is expected
+
+
+def test_envbool_uses_the_default_when_unset(monkeypatch):
+    monkeypatch.delenv("RELIEF_TEST_FLAG", raising=False)
+    assert envbool("RELIEF_TEST_FLAG", "True") is True
+    assert envbool("RELIEF_TEST_FLAG", "False") is False
+
+
+@pytest.mark.parametrize("value", ["flase", "2", "enabled", ""])
+def test_envbool_refuses_anything_else(monkeypatch, value):
+    monkeypatch.setenv("RELIEF_TEST_FLAG", value)
+    with pytest.raises(ImproperlyConfigured) as error:
+        envbool("RELIEF_TEST_FLAG", "False")
+    message = str(error.value)
+    assert f"RELIEF_TEST_FLAG={value!r}" in message
+    assert "1, 0, true, false, yes, no, on, off" in message
+
+
+def test_start_up_fails_loudly_on_a_misspelt_debug_value():
+    result = manage("check", env={**PRODUCTION_ENV, "DJANGO_DEBUG": "flase"})
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG='flase' is not a yes/no value" in result.stderr

@@ -15,7 +15,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.conftest import PASSWORD, client_for, verified_client_for
+from tests.conftest import PASSWORD, client_for, make_user, verified_client_for
 from tracker import security
 from tracker.models import SymptomEntry, TreatmentSession, UserSession
 
@@ -312,6 +312,21 @@ def test_a_patient_may_turn_on_two_step_sign_in(alice_client, alice):
     assert other.get("/log/").url.startswith(VERIFY)
 
 
+def test_a_user_with_no_role_is_neither_asked_nor_told_they_need_a_second_factor(client, db):
+    # Signed in, but not yet linked to a patient or practitioner record, and not staff.
+    make_user("nina")
+    sign_in(client, "nina")
+    assert "not set up yet" in client.get("/").content.decode()  # not sent to enrol
+
+    account = client.get("/account/").content.decode()
+    assert "Your account needs two-step sign-in" not in account
+    assert "Turn on two-step sign-in" in account
+
+    setup = client.get(SETUP).content.decode()
+    assert "it needs a second step at sign-in" not in setup
+    assert "Not now: back to my account" in setup
+
+
 # Session limits
 
 
@@ -323,6 +338,12 @@ def test_idle_limits_depend_on_the_role(alice_client, xavier_client, staff_clien
     ):
         client.get("/")
         assert client.session.get_expiry_age() == seconds
+
+
+def test_a_user_with_no_role_has_the_patients_idle_limit(db):
+    client = client_for(make_user("nina"))
+    client.get("/")
+    assert client.session.get_expiry_age() == 14 * 24 * 3600
 
 
 def test_a_practitioner_is_signed_out_after_30_minutes_idle(xavier):

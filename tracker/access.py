@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 
 from tracker import audit
-from tracker.models import Patient, TreatmentSession
+from tracker.models import Patient, SymptomEntry, TreatmentSession
 
 PATIENT = "patient"
 PRACTITIONER = "practitioner"
@@ -86,3 +86,13 @@ def get_session_or_404(request, public_id):
         )
     except TreatmentSession.DoesNotExist:
         raise deny(request, "session", public_id) from None
+
+
+def get_entry_or_404(request, public_id):
+    """A check-in entry of one of request.user's visible patients; else a recorded 404."""
+    try:
+        return SymptomEntry.objects.select_related("patient").get(
+            patient__in=patients_visible_to(request.user), public_id=public_id
+        )
+    except SymptomEntry.DoesNotExist:
+        raise deny(request, "entry", public_id) from None

@@ -6,8 +6,8 @@
   sends them to the verify page (or to enrol, on a first sign-in) before any
   other page.
 - Practitioners and staff are signed out after 30 minutes idle and 12 hours
-  after signing in, however active; patients after 14 days idle
-  (SessionLimitsMiddleware).
+  after signing in, however active; everyone else (patients, and a user with
+  no role yet) after 14 days idle (SessionLimitsMiddleware).
 - Signing out, a password change and deactivation end every session of the
   user, on every device (UserSession rows, kept by the signal handlers below).
 """
@@ -57,9 +57,19 @@ BACKUP_CODE_COUNT = 10
 # Who needs a second factor
 
 
+def second_factor_required(user):
+    """Practitioners and staff: their accounts can open patients' records or the admin."""
+    return access.role_of(user) in (access.PRACTITIONER, access.STAFF)
+
+
 def strict_limits(user):
-    """Everyone but patients gets the short session limits."""
-    return access.role_of(user) != access.PATIENT
+    """The short session limits go with the second factor: practitioners and staff.
+
+    A user with no role yet gets the patients' limits: they can open no record
+    (only the "not set up" page and their own account), and a role given later
+    applies from their next request, second factor and 12-hour limit included.
+    """
+    return second_factor_required(user)
 
 
 def has_confirmed_device(user):
@@ -158,7 +168,7 @@ def needs_second_factor(session, user):
     once a minute (touch), and kept in the session: a patient's pages cost no
     extra query.
     """
-    if access.role_of(user) in (access.PRACTITIONER, access.STAFF):
+    if second_factor_required(user):
         return True
     if session.get(HAS_DEVICE) is None:
         session[HAS_DEVICE] = has_confirmed_device(user)

@@ -130,7 +130,7 @@ def two_factor_setup(request):
         "form": form,
         "qr": qr_svg(device.config_url, "QR code for your authenticator app"),
         "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
-        "required": access.role_of(user) != access.PATIENT,
+        "required": security.second_factor_required(user),
         "next": next_url(request),
     }
     return render(request, "tracker/two_factor_setup.html", ctx)
@@ -157,7 +157,7 @@ def account(request):
     role = access.role_of(user)
     ctx = {
         "two_factor_on": security.has_authenticator(user),
-        "two_factor_required": role != access.PATIENT,
+        "two_factor_required": security.second_factor_required(user),
         "backup_left": security.backup_codes_left(user),
         "is_patient": role == access.PATIENT,
     }

@@ -13,7 +13,6 @@ from tracker import access, audit, learn
 from tracker.access import patient_required
 from tracker.course import CHART_RANGES, chart_range, checkin_message, course_of
 from tracker.forms import SymptomEntryForm
-from tracker.models import SymptomEntry
 
 ENTRIES_PER_PAGE = 20
 
@@ -99,12 +98,9 @@ def history(request):
     return render(request, "tracker/history.html", ctx)
 
 
-def own_entry_or_404(request, public_id):
-    """The patient's own entry, still inside its edit window."""
-    try:
-        entry = request.user.patient.entries.get(public_id=public_id)
-    except SymptomEntry.DoesNotExist:
-        raise access.deny(request, "entry", public_id) from None
+def editable_entry(request, public_id):
+    """The entry (access.py decides who may open it), or None once its edit window is over."""
+    entry = access.get_entry_or_404(request, public_id)
     if not entry.is_editable(timezone.now()):
         messages.info(request, "Entries can be changed for 24 hours after saving.")
         return None
@@ -114,7 +110,7 @@ def own_entry_or_404(request, public_id):
 @patient_required
 @require_http_methods(["GET", "POST"])
 def edit_entry(request, public_id):
-    entry = own_entry_or_404(request, public_id)
+    entry = editable_entry(request, public_id)
     if entry is None:
         return redirect("tracker:history")
     form = SymptomEntryForm(request.POST if request.method == "POST" else None, instance=entry)
@@ -131,7 +127,7 @@ def edit_entry(request, public_id):
 @patient_required
 @require_http_methods(["GET", "POST"])
 def delete_entry(request, public_id):
-    entry = own_entry_or_404(request, public_id)
+    entry = editable_entry(request, public_id)
     if entry is None:
         return redirect("tracker:history")
     if request.method == "POST":

@@ -19,14 +19,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tracker.management.bench_accounts import OTP_KEY, PASSWORD, PREFIX
 from tracker.models import NeuropathyKind, Patient, Practitioner, SymptomEntry, TreatmentSession
 from tracker.symptoms import NAMES
 
-PREFIX = "bench."
-PASSWORD = "bench-password-only"
 SEED = 730
-# One fixed TOTP key for every bench practitioner, so load tests can pass the second factor.
-OTP_KEY = "3132333435363738393031323334353637383930"
 
 
 def patient_course(rng, days):
@@ -65,7 +62,7 @@ def patient_course(rng, days):
 class Command(BaseCommand):
     help = (
         f"Create a synthetic clinic for benchmarks ({PREFIX}* users, password '{PASSWORD}', "
-        "TOTP key in seed_bench.OTP_KEY). Refuses to run on a database with other patients."
+        "TOTP key in bench_accounts.OTP_KEY). Refuses to run on a database with other patients."
     )
 
     def add_arguments(self, parser):
