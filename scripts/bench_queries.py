@@ -29,6 +29,7 @@ from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from tracker.models import Patient, SymptomEntry  # noqa: E402
+from tracker.symptoms import NAMES  # noqa: E402
 
 PRACTITIONER = "bench.practitioner00"
 PATIENT = "bench.patient0000"
@@ -47,7 +48,7 @@ def signed_in(username, device=False):
 
 
 def checkin_data():
-    return {"pain": 3, "numbness": 4, "tingling": 2, "when": "now", "token": str(uuid.uuid4())}
+    return {**dict.fromkeys(NAMES, 3), "when": "now", "token": str(uuid.uuid4())}
 
 
 def count(client, method, path, expect, data=None):

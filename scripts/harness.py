@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 # The bench clinic's user names, password and TOTP key, as seed_bench makes them
 # (load.py builds user names from harness.PREFIX).
 from tracker.management.bench_accounts import OTP_KEY, PASSWORD, PREFIX  # noqa: E402, F401
+from tracker.symptoms import NAMES  # noqa: E402
 
 VENV_BIN = ROOT / ".venv" / "bin"
 RESULTS = ROOT / "bench-results"
@@ -48,6 +49,9 @@ BENCH_DB = "relief_bench"
 # The bench clinic's size: 20 practitioners with 100 patients each, two years of entries.
 PATIENTS = 2000
 DAYS = 730
+
+# What the wrk scripts need to know about the app: the check-in form's score fields.
+WRK_ENV = {"CHECKIN_SYMPTOMS": ",".join(NAMES)}
 
 # One secret key per run, shared by every gunicorn instance of the run (the scale-out
 # drill needs sessions that are valid on either instance).
@@ -423,7 +427,7 @@ def run_wrk(script, url, env_extra, threads, connections, seconds, timeout_s=30)
         str(WRK_SCRIPTS / script),
         url,
     ]
-    env = {**os.environ, **env_extra}
+    env = {**os.environ, **WRK_ENV, **env_extra}
     done = subprocess.run(
         cmd, env=env, capture_output=True, text=True, timeout=seconds + 120, check=False
     )

@@ -238,7 +238,7 @@ def run_drill(name, servers, args, restart_after=None):
             str(harness.WRK_SCRIPTS / "load.lua"),
             url,
         ],
-        env={**harness.os.environ, **env},
+        env={**harness.os.environ, **harness.WRK_ENV, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

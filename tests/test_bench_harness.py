@@ -44,6 +44,7 @@ def run_load(port, clients, names, folder, seconds):
     users = load.users_file(clients, patients, practitioners, lists)
     env = {
         **os.environ,
+        **harness.WRK_ENV,
         "LOAD_USERS": str(users),
         "LOAD_OUT": str(folder),
         "LOAD_RUN": "0badcafe",

@@ -375,3 +375,19 @@ def test_history_runs_the_same_queries_for_5_and_700_entries(
     # 9 with a chart range: the baseline's readings and the period's are read apart.
     with django_assert_max_num_queries(8 if query == "?range=all" else 9):
         bob_client.get(HISTORY + query)
+
+
+@pytest.mark.parametrize("url", [HISTORY, HISTORY + "?range=all", "/account/my-data.json"])
+def test_the_patient_s_own_pages_never_read_session_notes(frozen, alice, alice_client, url):
+    # Not shown is not enough: notes the page never reads cannot leak by a template slip.
+    make_entry(alice, NOW - timedelta(days=3))
+    TreatmentSession.objects.create(
+        patient=alice, practitioner=alice.practitioner, when=NOW - timedelta(days=2), notes="x"
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        assert alice_client.get(url).status_code == 200
+
+    reads = [q["sql"] for q in queries if 'FROM "tracker_treatmentsession"' in q["sql"]]
+    assert reads, "the page reads the sessions"
+    assert not [sql for sql in reads if '"tracker_treatmentsession"."notes"' in sql]

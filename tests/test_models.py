@@ -1,11 +1,12 @@
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tracker.models import SymptomEntry
+from tracker.models import SymptomEntry, TreatmentSession
 
 
 def make_entry(patient, **scores):
@@ -66,3 +67,21 @@ def test_entries_get_distinct_public_ids(alice):
 def test_patient_urls_use_the_public_id(alice):
     assert str(alice.public_id) in alice.get_absolute_url()
     assert f"/{alice.pk}/" not in alice.get_absolute_url()
+
+
+def test_a_session_is_held_from_its_start_in_sql_and_in_memory_alike(alice):
+    now = timezone.now()
+    earlier, starting, booked = (
+        TreatmentSession.objects.create(
+            patient=alice, practitioner=alice.practitioner, when=now + timedelta(minutes=m)
+        )
+        for m in (-60, 0, 1)
+    )
+
+    in_sql = set(TreatmentSession.objects.held(now))
+    in_memory = {s for s in TreatmentSession.objects.all() if s.is_held(now)}
+
+    assert in_sql == in_memory == {earlier, starting}
+    assert booked not in in_sql
+    assert alice.first_session_held(now) == earlier.when
+    assert alice.first_session_held(now - timedelta(hours=2)) is None

@@ -43,6 +43,7 @@ class BodyLocation(models.TextChoices):
 NOTE_MAX_LENGTH = 1000
 # How long a patient may edit or delete an entry after saving it.
 EDIT_WINDOW = timedelta(hours=24)
+EDIT_WINDOW_HOURS = int(EDIT_WINDOW.total_seconds() // 3600)
 
 
 class Practitioner(models.Model):
@@ -282,7 +283,7 @@ class SymptomEntry(models.Model):
         super().validate_constraints(exclude={*(exclude or ()), *symptoms.NAMES, "note"})
 
     def is_editable(self, now):
-        """Patients may fix their own entry for 24 hours after saving it."""
+        """Patients may fix their own entry for EDIT_WINDOW after saving it."""
         return now - self.created_at < EDIT_WINDOW
 
     def scores(self):

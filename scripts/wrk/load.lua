@@ -54,6 +54,9 @@ for line in io.lines(os.getenv("LOAD_USERS")) do
   users[#users + 1] = { role = fields[1], cookie = fields[2], patients = split(fields[3], ",") }
 end
 local ports = split(os.getenv("LOAD_PORTS") or "", ",")
+-- CHECKIN_SYMPTOMS: the check-in form's score fields, comma-separated (scripts/harness.py
+-- sets it from tracker/symptoms.py).
+local symptoms = split(os.getenv("CHECKIN_SYMPTOMS"), ",")
 
 -- Main Lua state: give each thread its user and its first instance.
 
@@ -111,8 +114,11 @@ local function new_token()
 end
 
 local function checkin_body(tok)
-  return "csrfmiddlewaretoken=" .. csrf .. "&pain=" .. math.random(0, 10) ..
-    "&numbness=" .. math.random(0, 10) .. "&tingling=" .. math.random(0, 10) ..
+  local fields = {}
+  for i, name in ipairs(symptoms) do
+    fields[i] = name .. "=" .. math.random(0, 10)
+  end
+  return "csrfmiddlewaretoken=" .. csrf .. "&" .. table.concat(fields, "&") ..
     "&when=now&note=&token=" .. tok
 end
 

@@ -33,6 +33,21 @@ function init(args)
   math.randomseed(os.time() * 1000 + (thread_no or 0))
 end
 
+-- CHECKIN_SYMPTOMS: the form's score fields, comma-separated (scripts/harness.py sets it
+-- from tracker/symptoms.py).
+local symptoms = {}
+for name in string.gmatch(os.getenv("CHECKIN_SYMPTOMS") or "", "([^,]+)") do
+  symptoms[#symptoms + 1] = name
+end
+
+local function random_scores()
+  local fields = {}
+  for i, name in ipairs(symptoms) do
+    fields[i] = name .. "=" .. math.random(0, 10)
+  end
+  return table.concat(fields, "&")
+end
+
 local function origin()
   return wrk.scheme .. "://" .. wrk.host .. ":" .. wrk.port
 end
@@ -46,9 +61,8 @@ function request()
     -- A version-4-shaped UUID, unique per run, thread and request.
     local token = string.format("%s-%04x-4%03x-8%03x-%012x", run_id, thread_no or 0,
       math.random(0, 4095), math.random(0, 4095), count)
-    local pain, numbness, tingling = math.random(0, 10), math.random(0, 10), math.random(0, 10)
-    local body = "csrfmiddlewaretoken=" .. user.csrf .. "&pain=" .. pain .. "&numbness=" ..
-      numbness .. "&tingling=" .. tingling .. "&when=now&note=&token=" .. token
+    local body = "csrfmiddlewaretoken=" .. user.csrf .. "&" .. random_scores() ..
+      "&when=now&note=&token=" .. token
     headers["Content-Type"] = "application/x-www-form-urlencoded"
     headers["Origin"] = origin()
     headers["Referer"] = origin() .. wrk.path

@@ -13,6 +13,7 @@ from tracker import access, audit, learn
 from tracker.access import patient_required
 from tracker.course import CHART_RANGES, chart_range, checkin_message, course_of
 from tracker.forms import SymptomEntryForm
+from tracker.models import EDIT_WINDOW_HOURS
 
 ENTRIES_PER_PAGE = 20
 
@@ -102,7 +103,9 @@ def editable_entry(request, public_id):
     """The entry (access.py decides who may open it), or None once its edit window is over."""
     entry = access.get_entry_or_404(request, public_id)
     if not entry.is_editable(timezone.now()):
-        messages.info(request, "Entries can be changed for 24 hours after saving.")
+        messages.info(
+            request, f"Entries can be changed for {EDIT_WINDOW_HOURS} hours after saving."
+        )
         return None
     return entry
 
@@ -121,7 +124,8 @@ def edit_entry(request, public_id):
         messages.success(request, "Your entry was updated.")
         return redirect("tracker:history")
     audit.record(request, audit.VIEW, entry.patient, "entry", entry.public_id)
-    return render(request, "tracker/entry_edit.html", {"form": form, "entry": entry})
+    ctx = {"form": form, "entry": entry, "edit_window_hours": EDIT_WINDOW_HOURS}
+    return render(request, "tracker/entry_edit.html", ctx)
 
 
 @patient_required
