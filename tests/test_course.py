@@ -6,19 +6,16 @@ gives, cut to the same period; and the cut must be visible, with a way to see it
 """
 
 import random
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.conftest import NOW, freeze_at
 from tracker.models import SymptomEntry, TreatmentSession
 from tracker.views.common import CHART_RANGES, course_of
 
-LONDON = ZoneInfo("Europe/London")
-NOW = datetime(2026, 6, 16, 12, 0, tzinfo=LONDON)
 START = NOW - timedelta(days=400)
 
 
@@ -83,7 +80,7 @@ def test_a_short_range_reads_only_what_it_shows(long_course):
     assert any('"recorded_at" >=' in sql for sql in read), read
 
 
-@time_machine.travel(NOW, tick=False)
+@freeze_at(NOW)
 def test_detail_page_lists_the_period_and_links_to_everything(long_course, xavier_client):
     url = long_course.get_absolute_url()
     text = xavier_client.get(url).content.decode()
@@ -102,7 +99,7 @@ def test_detail_page_lists_the_period_and_links_to_everything(long_course, xavie
     assert everything.count("Edit<span") == total
 
 
-@time_machine.travel(NOW, tick=False)
+@freeze_at(NOW)
 def test_history_says_the_interval_table_is_cut(long_course, alice_client):
     text = alice_client.get("/history/").content.decode()
     held = TreatmentSession.objects.filter(patient=long_course, when__lte=NOW).count()

@@ -2,30 +2,23 @@
 
 Chart with session markers, chart ranges, the table of intervals between sessions,
 entries and sessions (with practitioner notes), learn links, and the query budget.
-Time is frozen at NOW, a Tuesday in June (clinic time Europe/London = UTC+1).
+Time is frozen at NOW (tests/conftest.py), a Tuesday in June (clinic time
+Europe/London = UTC+1).
 """
 
 import html
 import re
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.conftest import LONDON, NOW
 from tracker import learn
 from tracker.models import SymptomEntry, TreatmentSession
 
-LONDON = ZoneInfo("Europe/London")
-NOW = datetime(2026, 6, 16, 12, 0, tzinfo=LONDON)
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen")  # at NOW, for every test
 
 
 def detail_url(patient):
