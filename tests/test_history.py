@@ -262,11 +262,11 @@ def test_the_last_page_holds_the_oldest_entries(alice_client, alice, frozen):
     assert entry_ids_on(response) == [str(e.public_id) for e in entries[40:]]
 
 
-@pytest.mark.parametrize(("page", "shown"), [("abc", "Page 1 of 3"), ("999", "Page 3 of 3")])
-def test_a_bogus_page_number_shows_a_real_page(alice_client, alice, frozen, page, shown):
+@pytest.mark.parametrize(("page_number", "shown"), [("abc", "Page 1 of 3"), ("999", "Page 3 of 3")])
+def test_a_bogus_page_number_shows_a_real_page(alice_client, alice, frozen, page_number, shown):
     make_entries(alice, 45, MARCH_NOW - timedelta(hours=1))
 
-    response = alice_client.get(HISTORY + f"?page={page}")
+    response = alice_client.get(HISTORY + f"?page={page_number}")
 
     assert response.status_code == 200
     assert shown in html(response)
