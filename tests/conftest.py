@@ -18,7 +18,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -57,6 +59,22 @@ def frozen(request):
     moment = marker.args[0] if marker else NOW
     with freeze_at(moment):
         yield moment
+
+
+ENTRIES = '"tracker_symptomentry"'
+
+
+def entry_reads(queries):
+    """The SQL of the captured SELECTs that read the entries table (subqueries too)."""
+    return [q["sql"] for q in queries if q["sql"].startswith("SELECT") and ENTRIES in q["sql"]]
+
+
+def baseline_window_read(patient, first_session_at):
+    """The one query Patient.baseline makes: the readings of the baseline window."""
+    with CaptureQueriesContext(connection) as queries:
+        patient.baseline(first_session_at)
+    (sql,) = [q["sql"] for q in queries]
+    return sql
 
 
 def make_user(username, **extra):

@@ -15,7 +15,14 @@ import time_machine
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import LONDON, MARCH_NOW, add_history, make_entry
+from tests.conftest import (
+    LONDON,
+    MARCH_NOW,
+    add_history,
+    baseline_window_read,
+    entry_reads,
+    make_entry,
+)
 from tracker.forms import SymptomEntryForm
 from tracker.models import SymptomEntry, TreatmentSession
 from tracker.views import patient as patient_views
@@ -890,11 +897,15 @@ def test_the_check_in_page_runs_the_same_queries_for_5_and_700_entries(
         bob_client.get(LOG)
 
 
-def queries_to_post(client):
+def post_queries(client):
     with CaptureQueriesContext(connection) as queries:
         response = client.post(LOG, answers())
     assert response.status_code == 302
-    return len(queries)
+    return queries
+
+
+def queries_to_post(client):
+    return len(post_queries(client))
 
 
 def test_the_check_in_post_runs_the_same_queries_for_0_5_and_700_entries(
@@ -904,10 +915,18 @@ def test_the_check_in_post_runs_the_same_queries_for_0_5_and_700_entries(
     add_history(bob, 700, MARCH_NOW)
 
     few = queries_to_post(alice_client)
-    many = queries_to_post(bob_client)
+    bobs = post_queries(bob_client)
     first = queries_to_post(carol_client)  # no entries, no session: the first week
 
-    assert few == many == first
+    assert few == len(bobs) == first
+    # What is read of 700 entries: the entry before (one row) and the baseline window
+    # (exactly Patient.baseline's query, for the first session held), nothing else.
+    reads = entry_reads(bobs)
+    first_held = bob.sessions.filter(when__lte=MARCH_NOW).order_by("when")[0].when
+    window = baseline_window_read(bob, first_held)
+    assert window in reads, reads
+    before = [sql for sql in reads if sql != window]
+    assert len(before) == 1 and before[0].endswith(" LIMIT 1"), before
     # Session, user, patient; the entry and its audit row in one transaction (4); for
     # the message the entry before, the first session held and the baseline window.
     with django_assert_max_num_queries(10):

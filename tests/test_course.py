@@ -12,12 +12,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import NOW, freeze_at
+from tests.conftest import ENTRIES, NOW, baseline_window_read, entry_reads, freeze_at
 from tracker.models import SymptomEntry, TreatmentSession
 from tracker.views.common import CHART_RANGES, course_of
 
 START = NOW - timedelta(days=400)
-ENTRIES = '"tracker_symptomentry"'
 
 
 @pytest.fixture
@@ -77,13 +76,10 @@ def test_the_cut_course_equals_the_whole_course_cut(long_course, range_key, days
 def test_a_short_range_reads_only_what_it_shows(long_course):
     # Two reads of the entries, however long the course: the baseline window (exactly
     # Patient.baseline's query) and the period, from a lower bound on recorded_at.
-    first_held = long_course.sessions.order_by("when").first().when
-    with CaptureQueriesContext(connection) as baseline_queries:
-        long_course.baseline(first_held)
-    (window,) = [q["sql"] for q in baseline_queries]
+    window = baseline_window_read(long_course, long_course.sessions.order_by("when")[0].when)
     with CaptureQueriesContext(connection) as queries:
         course_of(long_course, NOW, "4w", whole=False)
-    reads = [q["sql"] for q in queries if ENTRIES in q["sql"]]
+    reads = entry_reads(queries)
     assert window in reads, reads
     period = [sql for sql in reads if sql != window]
     assert len(period) == 1, period
