@@ -308,12 +308,15 @@ def test_it_links_to_record_report_and_export(xavier_client, alice):
 
 def test_the_learn_panel_links_the_practice_pages(xavier_client, alice):
     page = body(xavier_client.get(detail_url(alice)))
+    # The panel alone: the menu links /learn/ on every page.
+    panel = page[page.index('<aside class="learn-panel') :]
+    panel = panel[: panel.index("</aside>")]
 
     pages = learn.pages_for(learn.PANEL_PRACTICE)
     assert pages
     for item in pages:
-        assert f'href="/learn/{item.slug}/"' in page
-    assert 'href="/learn/"' in page
+        assert f'href="/learn/{item.slug}/"' in panel
+    assert 'href="/learn/">All learn pages</a>' in panel
 
 
 # --- Query budget -------------------------------------------------------------------
