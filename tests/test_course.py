@@ -97,7 +97,8 @@ def test_detail_page_lists_the_period_and_links_to_everything(long_course, xavie
     assert 0 < shown < total
     assert f"Showing {shown} of {total} sessions: those in the last 12 weeks." in text
     assert f'href="?range=all#sessions-heading">Show all {total}</a>' in text
-    assert f"{total} sessions" in text  # the header counts the whole course
+    # The header counts the whole course ("Showing ... of {total} sessions" does too).
+    assert f" · {total} sessions" in text
     assert text.count("Edit<span") == shown
 
     everything = xavier_client.get(url + "?range=all").content.decode()
