@@ -7,13 +7,20 @@
 Practitioners and staff must pass a second factor: their clients are signed in
 with a confirmed authenticator (TOTP) device and already verified. Patients
 have no device, so their clients need no second step.
+
+Time: NOW is the moment the `frozen` fixture stops the clock at, unless a test
+(or its module) is marked @pytest.mark.frozen_at(another_moment).
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -26,6 +33,48 @@ from tracker.models import (
 )
 
 PASSWORD = "correct horse battery staple"
+
+LONDON = ZoneInfo("Europe/London")
+# A Tuesday in June: clinic time (Europe/London) is UTC+1.
+NOW = datetime(2026, 6, 16, 12, 0, tzinfo=LONDON)
+# A Tuesday in March, before the clocks change: clinic time equals UTC.
+MARCH_NOW = datetime(2026, 3, 10, 12, 0, tzinfo=LONDON)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "frozen_at(moment): the moment the frozen fixture stops the clock at"
+    )
+
+
+def freeze_at(moment):
+    """The clock stopped at moment; a context manager or a decorator."""
+    return time_machine.travel(moment, tick=False)
+
+
+@pytest.fixture
+def frozen(request):
+    """The clock stopped at NOW (or at the test's frozen_at mark) for the test; yields it."""
+    marker = request.node.get_closest_marker("frozen_at")
+    moment = marker.args[0] if marker else NOW
+    with freeze_at(moment):
+        yield moment
+
+
+ENTRIES = '"tracker_symptomentry"'
+
+
+def entry_reads(queries):
+    """The SQL of the captured SELECTs that read the entries table (subqueries too)."""
+    return [q["sql"] for q in queries if q["sql"].startswith("SELECT") and ENTRIES in q["sql"]]
+
+
+def baseline_window_read(patient, first_session_at):
+    """The one query Patient.baseline makes: the readings of the baseline window."""
+    with CaptureQueriesContext(connection) as queries:
+        patient.baseline(first_session_at)
+    (sql,) = [q["sql"] for q in queries]
+    return sql
 
 
 def make_user(username, **extra):

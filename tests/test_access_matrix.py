@@ -1,19 +1,64 @@
 """The access matrix over every URL: six people x (GET, POST).
 
 For each: the expected status, and that nobody's response body carries data
-they must not see. Every URL must have a POST row here (the guard test); GET
-rows live in tests/test_access.py's LADDER.
+they must not see. Two guard tests walk the URL resolver so a new URL cannot
+ship without both its GET and its POST row here.
 """
 
 import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from tests.test_access import ACTORS, LADDER, named_urls, url_for
 from tracker.models import SymptomEntry, TreatmentSession
 
-# POST with an empty form, status per actor in ACTORS order (anon, alice, bob,
-# xavier, yara, staff). 405: the page does not take POST. 200: the form comes
-# back with its errors. 302: sent on (to the login page for anonymous).
+LOGIN = "/accounts/login/"
+ACTORS = ("anon", "alice", "bob", "xavier", "yara", "staff")
+
+# GET, status per actor in ACTORS order (anon, alice, bob, xavier, yara, staff).
+# 302 means "to the login page" for anonymous (checked) and "on to somewhere
+# else" (their home, or the next step) for signed-in users.
+GET = {
+    "tracker:home": (302, 302, 302, 302, 302, 302),
+    # The benchmark's trivial signed-in page.
+    "tracker:ping": (302, 200, 200, 200, 200, 200),
+    "tracker:log": (302, 200, 200, 404, 404, 404),
+    "tracker:history": (302, 200, 200, 404, 404, 404),
+    # Alice's own entry: only Alice may change or delete it.
+    "tracker:edit_entry": (302, 200, 404, 404, 404, 404),
+    "tracker:delete_entry": (302, 200, 404, 404, 404, 404),
+    "tracker:worklist": (302, 404, 404, 200, 200, 404),
+    # Alice's page: only her practitioner, Xavier, may open it.
+    "tracker:patient_detail": (302, 404, 404, 200, 404, 404),
+    "tracker:add_patient": (302, 404, 404, 200, 200, 404),
+    # POST only; the patient is looked up after the method check.
+    "tracker:resend_invitation": (302, 404, 404, 405, 405, 404),
+    "tracker:add_session": (302, 404, 404, 200, 404, 404),
+    "tracker:edit_session": (302, 404, 404, 200, 404, 404),
+    "tracker:delete_session": (302, 404, 404, 200, 404, 404),
+    "tracker:export_csv": (302, 404, 404, 200, 404, 404),
+    "tracker:report": (302, 404, 404, 200, 404, 404),
+    # An unknown token: everyone gets the page that explains the link is not valid.
+    "tracker:accept_invitation": (200, 200, 200, 200, 200, 200),
+    "tracker:learn_index": (200, 200, 200, 200, 200, 200),
+    "tracker:learn_page": (200, 200, 200, 200, 200, 200),
+    "login": (200, 302, 302, 302, 302, 302),
+    # Logging out is POST only; a GET must not sign anyone out.
+    "logout": (405, 405, 405, 405, 405, 405),
+    # The second step: everyone here is past it, or has no device, so it sends them on.
+    "two_factor_verify": (302, 302, 302, 302, 302, 302),
+    # Patients may turn it on; practitioners and staff already have a device.
+    "two_factor_setup": (302, 200, 200, 302, 302, 302),
+    # Only with an authenticator; patients without one are sent to set it up.
+    "backup_codes": (302, 302, 302, 200, 200, 200),
+    "password_change": (302, 200, 200, 200, 200, 200),
+    "account": (302, 200, 200, 200, 200, 200),
+    # A patient's own data: each patient gets their own; nobody else has any.
+    "my_data": (302, 200, 200, 404, 404, 404),
+}
+
+# POST with an empty form, same order. 405: the page does not take POST.
+# 200: the form comes back with its errors. 302: sent on (to the login page
+# for anonymous, checked).
 POST = {
     "tracker:home": (405, 405, 405, 405, 405, 405),
     "tracker:ping": (302, 405, 405, 405, 405, 405),
@@ -49,10 +94,10 @@ POST = {
 
 # Words planted in each person's records; who may see which.
 SECRETS = {
-    "alice": ["Alice Archer", "alice-note-7f3"],
+    "alice": ["Alice", "alice-note-7f3"],
     "alice-session": ["alice-session-note-1a"],
     "bob": ["Bob Baker", "bob-note-2c9"],
-    "carol": ["Carol Carter", "carol-note-5d1"],
+    "carol": ["Carol", "carol-note-5d1"],
 }
 MAY_SEE = {
     "anon": set(),
@@ -97,23 +142,68 @@ def body_of(response):
     return content.decode(errors="replace")
 
 
-@pytest.mark.parametrize("name", LADDER)
+def url_for(name, alice, entry, session):
+    """The URL for name, about Alice, her entry or her session where it takes an id."""
+    kwargs = {
+        "tracker:patient_detail": {"public_id": alice.public_id},
+        "tracker:edit_entry": {"public_id": entry.public_id},
+        "tracker:delete_entry": {"public_id": entry.public_id},
+        "tracker:resend_invitation": {"public_id": alice.public_id},
+        "tracker:add_session": {"public_id": alice.public_id},
+        "tracker:edit_session": {"public_id": session.public_id},
+        "tracker:delete_session": {"public_id": session.public_id},
+        "tracker:export_csv": {"public_id": alice.public_id},
+        "tracker:report": {"public_id": alice.public_id},
+        "tracker:accept_invitation": {"token": "not-a-real-token"},
+        "tracker:learn_page": {"slug": "tracking-your-symptoms"},
+    }.get(name, {})
+    return reverse(name, kwargs=kwargs)
+
+
+def statuses(table, name):
+    """{actor: expected status} for one URL's row of GET or POST."""
+    return dict(zip(ACTORS, table[name], strict=True))
+
+
+def check(response, expected, actor, method, url):
+    assert response.status_code == expected, f"{actor} {method} {url}"
+    if expected == 302 and actor == "anon":
+        assert response.url.startswith(LOGIN), f"{actor} {method} {url} -> {response.url}"
+    assert not leaks(actor, body_of(response)), f"{actor} {method} {url}"
+
+
+@pytest.mark.parametrize("name", GET)
 @pytest.mark.parametrize("actor", ACTORS)
 def test_get_shows_nobody_else_s_data(world, name, actor):
     alice, entry, session, clients = world
-    response = clients[actor].get(url_for(name, alice, entry, session))
-    assert response.status_code == LADDER[name][actor]
-    assert not leaks(actor, body_of(response)), name
+    url = url_for(name, alice, entry, session)
+    check(clients[actor].get(url), statuses(GET, name)[actor], actor, "GET", url)
 
 
 @pytest.mark.parametrize("name", POST)
 @pytest.mark.parametrize("actor", ACTORS)
 def test_post_status_and_nobody_else_s_data(world, name, actor):
     alice, entry, session, clients = world
-    response = clients[actor].post(url_for(name, alice, entry, session))
-    expected = dict(zip(ACTORS, POST[name], strict=True))[actor]
-    assert response.status_code == expected, (name, actor)
-    assert not leaks(actor, body_of(response)), name
+    url = url_for(name, alice, entry, session)
+    check(clients[actor].post(url), statuses(POST, name)[actor], actor, "POST", url)
+
+
+def named_urls(resolver=None, namespace=""):
+    """Every named URL the project serves, except the Django admin's own."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.app_name == "admin":
+                continue
+            ns = pattern.namespace or ""
+            yield from named_urls(pattern, f"{namespace}{ns}:" if ns else namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+def test_every_url_is_in_the_get_matrix():
+    missing = set(named_urls()) - set(GET)
+    assert not missing, f"Add these URLs to GET in tests/test_access_matrix.py: {sorted(missing)}"
 
 
 def test_every_url_is_in_the_post_matrix():

@@ -6,19 +6,16 @@ gives, cut to the same period; and the cut must be visible, with a way to see it
 """
 
 import random
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.conftest import ENTRIES, NOW, baseline_window_read, entry_reads, freeze_at
 from tracker.course import CHART_RANGES, course_of
 from tracker.models import SymptomEntry, TreatmentSession
 
-LONDON = ZoneInfo("Europe/London")
-NOW = datetime(2026, 6, 16, 12, 0, tzinfo=LONDON)
 START = NOW - timedelta(days=400)
 
 
@@ -77,13 +74,19 @@ def test_the_cut_course_equals_the_whole_course_cut(long_course, range_key, days
 
 
 def test_a_short_range_reads_only_what_it_shows(long_course):
+    # Two reads of the entries, however long the course: the baseline window (exactly
+    # Patient.baseline's query) and the period, from a lower bound on recorded_at.
+    window = baseline_window_read(long_course, long_course.sessions.order_by("when")[0].when)
     with CaptureQueriesContext(connection) as queries:
         course_of(long_course, NOW, "4w", whole=False)
-    read = [q["sql"] for q in queries if "recorded_at" in q["sql"] and "COUNT" not in q["sql"]]
-    assert any('"recorded_at" >=' in sql for sql in read), read
+    reads = entry_reads(queries)
+    assert window in reads, reads
+    period = [sql for sql in reads if sql != window]
+    assert len(period) == 1, period
+    assert f'{ENTRIES}."recorded_at" >= ' in period[0], period[0]
 
 
-@time_machine.travel(NOW, tick=False)
+@freeze_at(NOW)
 def test_detail_page_lists_the_period_and_links_to_everything(long_course, xavier_client):
     url = long_course.get_absolute_url()
     text = xavier_client.get(url).content.decode()
@@ -94,7 +97,8 @@ def test_detail_page_lists_the_period_and_links_to_everything(long_course, xavie
     assert 0 < shown < total
     assert f"Showing {shown} of {total} sessions: those in the last 12 weeks." in text
     assert f'href="?range=all#sessions-heading">Show all {total}</a>' in text
-    assert f"{total} sessions" in text  # the header counts the whole course
+    # The header counts the whole course ("Showing ... of {total} sessions" does too).
+    assert f" · {total} sessions" in text
     assert text.count("Edit<span") == shown
 
     everything = xavier_client.get(url + "?range=all").content.decode()
@@ -102,7 +106,7 @@ def test_detail_page_lists_the_period_and_links_to_everything(long_course, xavie
     assert everything.count("Edit<span") == total
 
 
-@time_machine.travel(NOW, tick=False)
+@freeze_at(NOW)
 def test_history_says_the_interval_table_is_cut(long_course, alice_client):
     text = alice_client.get("/history/").content.decode()
     held = TreatmentSession.objects.filter(patient=long_course, when__lte=NOW).count()

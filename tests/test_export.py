@@ -1,7 +1,8 @@
 """What leaves the app: the CSV export and the printable report of one patient.
 
-Time is frozen at NOW, a Tuesday in June: clinic time (Europe/London) is UTC+1, so
-the date range's day boundaries are tested at local midnight, not UTC midnight.
+Time is frozen at NOW (tests/conftest.py), a Tuesday in June: clinic time
+(Europe/London) is UTC+1, so the date range's day boundaries are tested at local
+midnight, not UTC midnight.
 """
 
 import csv
@@ -9,15 +10,12 @@ import html
 import io
 import re
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 
+from tests.conftest import LONDON
 from tracker.models import Patient, SymptomEntry, TreatmentSession
 
-LONDON = ZoneInfo("Europe/London")
-NOW = datetime(2026, 6, 16, 12, 0, tzinfo=LONDON)
 HEADER = [
     "patient",
     "when",
@@ -32,10 +30,7 @@ HEADER = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen")  # at NOW, for every test
 
 
 def at(day, hour=12, minute=0):

@@ -1,32 +1,25 @@
 """The patient's history page (/history/): chart, progress, entries, sessions.
 
-Time is frozen at NOW (a Tuesday in March, clinic time equal to UTC) so dates
-on the page can be asserted exactly.
+Time is frozen at MARCH_NOW (tests/conftest.py: a Tuesday in March, clinic time
+equal to UTC) so dates on the page can be asserted exactly.
 """
 
 import re
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import add_history, make_entry
+from tests.conftest import LONDON, MARCH_NOW, add_history, make_entry
 from tracker.models import SymptomEntry, TreatmentSession
-
-LONDON = ZoneInfo("Europe/London")
-NOW = datetime(2026, 3, 10, 12, 0, tzinfo=LONDON)
 
 HISTORY = "/history/"
 SESSION_NOTE = "Practitioner only: seemed anxious about results"
 
 
-@pytest.fixture
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield NOW
+# Tests that ask for `frozen` stop the clock at MARCH_NOW, not at conftest's NOW.
+pytestmark = pytest.mark.frozen_at(MARCH_NOW)
 
 
 def make_entries(patient, count, last, every=timedelta(hours=12)):
@@ -65,8 +58,8 @@ def test_a_new_patient_sees_a_first_check_in_call_to_action(alice_client, frozen
     response = alice_client.get(HISTORY)
 
     assert response.status_code == 200
-    assert "Make my first check-in" in html(response)
-    assert 'href="/log/"' in html(response)
+    # The button itself goes to the check-in (the menu links there on every page).
+    assert re.search(r'<a [^>]*href="/log/"[^>]*>Make my first check-in</a>', html(response))
     assert "<svg" not in html(response)
     assert "My entries" not in html(response)
 
@@ -75,7 +68,7 @@ def test_a_new_patient_sees_a_first_check_in_call_to_action(alice_client, frozen
 
 
 def test_it_shows_the_chart(alice_client, alice, frozen):
-    make_entries(alice, 5, NOW - timedelta(hours=1))
+    make_entries(alice, 5, MARCH_NOW - timedelta(hours=1))
 
     response = alice_client.get(HISTORY)
 
@@ -85,9 +78,9 @@ def test_it_shows_the_chart(alice_client, alice, frozen):
 
 
 def test_it_marks_sessions_on_the_chart(alice_client, alice, frozen):
-    make_entries(alice, 40, NOW - timedelta(hours=1))
-    make_session(alice, NOW - timedelta(days=14))
-    make_session(alice, NOW - timedelta(days=7))
+    make_entries(alice, 40, MARCH_NOW - timedelta(hours=1))
+    make_session(alice, MARCH_NOW - timedelta(days=14))
+    make_session(alice, MARCH_NOW - timedelta(days=7))
 
     response = alice_client.get(HISTORY)
 
@@ -97,7 +90,7 @@ def test_it_marks_sessions_on_the_chart(alice_client, alice, frozen):
 
 
 def test_without_sessions_there_are_no_session_markers(alice_client, alice, frozen):
-    make_entries(alice, 10, NOW - timedelta(hours=1))
+    make_entries(alice, 10, MARCH_NOW - timedelta(hours=1))
 
     response = alice_client.get(HISTORY)
 
@@ -106,11 +99,11 @@ def test_without_sessions_there_are_no_session_markers(alice_client, alice, froz
 
 
 def test_it_says_how_each_symptom_compares_with_the_baseline(alice_client, alice, frozen):
-    first = NOW - timedelta(days=30)
+    first = MARCH_NOW - timedelta(days=30)
     for day in range(3):
         make_entry(alice, first + timedelta(days=day), pain=6, numbness=4, tingling=2)
     for days in (1, 2):
-        make_entry(alice, NOW - timedelta(days=days), pain=3, numbness=4, tingling=4)
+        make_entry(alice, MARCH_NOW - timedelta(days=days), pain=3, numbness=4, tingling=4)
 
     response = alice_client.get(HISTORY)
 
@@ -131,7 +124,7 @@ def test_it_says_how_each_symptom_compares_with_the_baseline(alice_client, alice
 
 
 def test_without_a_baseline_it_asks_for_more_entries(alice_client, alice, frozen):
-    make_entry(alice, NOW - timedelta(days=1), pain=4)
+    make_entry(alice, MARCH_NOW - timedelta(days=1), pain=4)
 
     response = alice_client.get(HISTORY)
 
@@ -143,8 +136,8 @@ def test_without_a_baseline_it_asks_for_more_entries(alice_client, alice, frozen
 
 
 def test_it_shows_the_next_booked_session(alice_client, alice, frozen):
-    make_entry(alice, NOW - timedelta(days=1))
-    make_session(alice, NOW - timedelta(days=7))
+    make_entry(alice, MARCH_NOW - timedelta(days=1))
+    make_session(alice, MARCH_NOW - timedelta(days=7))
     make_session(alice, datetime(2026, 3, 17, 14, 0, tzinfo=LONDON))
 
     response = alice_client.get(HISTORY)
@@ -156,8 +149,8 @@ def test_it_shows_the_next_booked_session(alice_client, alice, frozen):
 
 
 def test_with_no_session_booked_it_says_so(alice_client, alice, frozen):
-    make_entry(alice, NOW - timedelta(days=1))
-    make_session(alice, NOW - timedelta(days=7))
+    make_entry(alice, MARCH_NOW - timedelta(days=1))
+    make_session(alice, MARCH_NOW - timedelta(days=7))
 
     response = alice_client.get(HISTORY)
 
@@ -166,7 +159,7 @@ def test_with_no_session_booked_it_says_so(alice_client, alice, frozen):
 
 
 def test_it_shows_the_learn_panel(alice_client, alice, frozen):
-    make_entry(alice, NOW - timedelta(days=1))
+    make_entry(alice, MARCH_NOW - timedelta(days=1))
 
     response = alice_client.get(HISTORY)
 
@@ -182,10 +175,10 @@ def test_a_new_patient_also_sees_the_learn_panel(alice_client, frozen):
 
 @pytest.mark.parametrize("query", ["", "?range=4w", "?range=12w", "?range=all", "?page=2"])
 def test_the_patient_never_sees_session_notes(alice_client, alice, frozen, query):
-    make_entries(alice, 30, NOW - timedelta(hours=1))
-    make_session(alice, NOW - timedelta(days=10))
-    make_session(alice, NOW - timedelta(days=3))
-    make_session(alice, NOW + timedelta(days=4))
+    make_entries(alice, 30, MARCH_NOW - timedelta(hours=1))
+    make_session(alice, MARCH_NOW - timedelta(days=10))
+    make_session(alice, MARCH_NOW - timedelta(days=3))
+    make_session(alice, MARCH_NOW + timedelta(days=4))
 
     response = alice_client.get(HISTORY + query)
 
@@ -208,8 +201,8 @@ def test_the_patient_never_sees_session_notes(alice_client, alice, frozen, query
     ],
 )
 def test_the_chart_range_links_change_the_period(alice_client, alice, frozen, query, active, title):
-    make_entry(alice, NOW - timedelta(days=100))
-    make_entries(alice, 30, NOW - timedelta(hours=1))
+    make_entry(alice, MARCH_NOW - timedelta(days=100))
+    make_entries(alice, 30, MARCH_NOW - timedelta(hours=1))
 
     response = alice_client.get(HISTORY + query)
 
@@ -219,7 +212,7 @@ def test_the_chart_range_links_change_the_period(alice_client, alice, frozen, qu
 
 
 def test_a_range_with_no_entries_offers_all_entries(alice_client, alice, frozen):
-    make_entry(alice, NOW - timedelta(days=60))
+    make_entry(alice, MARCH_NOW - timedelta(days=60))
 
     response = alice_client.get(HISTORY + "?range=4w")
 
@@ -232,9 +225,9 @@ def test_a_range_with_no_entries_offers_all_entries(alice_client, alice, frozen)
 
 
 def test_entries_are_listed_newest_first(alice_client, alice, frozen):
-    middle = make_entry(alice, NOW - timedelta(days=2))
-    newest = make_entry(alice, NOW - timedelta(days=1))
-    oldest = make_entry(alice, NOW - timedelta(days=3))
+    middle = make_entry(alice, MARCH_NOW - timedelta(days=2))
+    newest = make_entry(alice, MARCH_NOW - timedelta(days=1))
+    oldest = make_entry(alice, MARCH_NOW - timedelta(days=3))
 
     response = alice_client.get(HISTORY)
 
@@ -242,7 +235,7 @@ def test_entries_are_listed_newest_first(alice_client, alice, frozen):
 
 
 def test_entries_are_shown_20_to_a_page(alice_client, alice, frozen):
-    entries = make_entries(alice, 45, NOW - timedelta(hours=1))
+    entries = make_entries(alice, 45, MARCH_NOW - timedelta(hours=1))
 
     response = alice_client.get(HISTORY)
 
@@ -252,7 +245,7 @@ def test_entries_are_shown_20_to_a_page(alice_client, alice, frozen):
 
 
 def test_page_2_shows_the_next_20_entries(alice_client, alice, frozen):
-    entries = make_entries(alice, 45, NOW - timedelta(hours=1))
+    entries = make_entries(alice, 45, MARCH_NOW - timedelta(hours=1))
 
     response = alice_client.get(HISTORY + "?page=2")
 
@@ -262,25 +255,25 @@ def test_page_2_shows_the_next_20_entries(alice_client, alice, frozen):
 
 
 def test_the_last_page_holds_the_oldest_entries(alice_client, alice, frozen):
-    entries = make_entries(alice, 45, NOW - timedelta(hours=1))
+    entries = make_entries(alice, 45, MARCH_NOW - timedelta(hours=1))
 
     response = alice_client.get(HISTORY + "?page=3")
 
     assert entry_ids_on(response) == [str(e.public_id) for e in entries[40:]]
 
 
-@pytest.mark.parametrize(("page", "shown"), [("abc", "Page 1 of 3"), ("999", "Page 3 of 3")])
-def test_a_bogus_page_number_shows_a_real_page(alice_client, alice, frozen, page, shown):
-    make_entries(alice, 45, NOW - timedelta(hours=1))
+@pytest.mark.parametrize(("page_number", "shown"), [("abc", "Page 1 of 3"), ("999", "Page 3 of 3")])
+def test_a_bogus_page_number_shows_a_real_page(alice_client, alice, frozen, page_number, shown):
+    make_entries(alice, 45, MARCH_NOW - timedelta(hours=1))
 
-    response = alice_client.get(HISTORY + f"?page={page}")
+    response = alice_client.get(HISTORY + f"?page={page_number}")
 
     assert response.status_code == 200
     assert shown in html(response)
 
 
 def test_an_entry_shows_its_scores_places_and_note(alice_client, alice, frozen):
-    entry = make_entry(alice, NOW - timedelta(hours=3), pain=7, numbness=2, tingling=0)
+    entry = make_entry(alice, MARCH_NOW - timedelta(hours=3), pain=7, numbness=2, tingling=0)
     SymptomEntry.objects.filter(pk=entry.pk).update(
         locations=["feet_left", "hands_right"], note="Cramp in the night"
     )
@@ -310,7 +303,9 @@ def test_a_note_with_script_is_stored_verbatim_and_shown_escaped(alice_client, a
 
 
 def test_a_fresh_entry_offers_change_and_delete(alice_client, alice, frozen):
-    entry = make_entry(alice, NOW - timedelta(hours=3), created_at=NOW - timedelta(hours=23))
+    entry = make_entry(
+        alice, MARCH_NOW - timedelta(hours=3), created_at=MARCH_NOW - timedelta(hours=23)
+    )
 
     response = alice_client.get(HISTORY)
 
@@ -319,7 +314,9 @@ def test_a_fresh_entry_offers_change_and_delete(alice_client, alice, frozen):
 
 
 def test_an_entry_saved_24_hours_ago_is_read_only(alice_client, alice, frozen):
-    entry = make_entry(alice, NOW - timedelta(days=2), created_at=NOW - timedelta(hours=24))
+    entry = make_entry(
+        alice, MARCH_NOW - timedelta(days=2), created_at=MARCH_NOW - timedelta(hours=24)
+    )
 
     response = alice_client.get(HISTORY)
 
@@ -332,8 +329,8 @@ def test_an_entry_saved_24_hours_ago_is_read_only(alice_client, alice, frozen):
 
 
 def test_a_patient_sees_only_their_own_entries(alice_client, alice, bob, frozen):
-    mine = make_entry(alice, NOW - timedelta(days=1), note="Alice's note")
-    theirs = make_entry(bob, NOW - timedelta(days=1), note="Bob's private note")
+    mine = make_entry(alice, MARCH_NOW - timedelta(days=1), note="Alice's note")
+    theirs = make_entry(bob, MARCH_NOW - timedelta(days=1), note="Bob's private note")
 
     response = alice_client.get(HISTORY)
 
@@ -365,8 +362,8 @@ def queries_for(client, url):
 def test_history_runs_the_same_queries_for_5_and_700_entries(
     alice_client, alice, bob_client, bob, frozen, django_assert_max_num_queries, query
 ):
-    add_history(alice, 5, NOW, SESSION_NOTE)
-    add_history(bob, 700, NOW, SESSION_NOTE)
+    add_history(alice, 5, MARCH_NOW, SESSION_NOTE)
+    add_history(bob, 700, MARCH_NOW, SESSION_NOTE)
 
     few = queries_for(alice_client, HISTORY + query)
     many = queries_for(bob_client, HISTORY + query)
@@ -380,9 +377,12 @@ def test_history_runs_the_same_queries_for_5_and_700_entries(
 @pytest.mark.parametrize("url", [HISTORY, HISTORY + "?range=all", "/account/my-data.json"])
 def test_the_patient_s_own_pages_never_read_session_notes(frozen, alice, alice_client, url):
     # Not shown is not enough: notes the page never reads cannot leak by a template slip.
-    make_entry(alice, NOW - timedelta(days=3))
+    make_entry(alice, MARCH_NOW - timedelta(days=3))
     TreatmentSession.objects.create(
-        patient=alice, practitioner=alice.practitioner, when=NOW - timedelta(days=2), notes="x"
+        patient=alice,
+        practitioner=alice.practitioner,
+        when=MARCH_NOW - timedelta(days=2),
+        notes="x",
     )
 
     with CaptureQueriesContext(connection) as queries:

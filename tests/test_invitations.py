@@ -265,7 +265,8 @@ def test_link_used_twice_explains_itself_and_changes_nothing(invited):
         assert response.status_code == 200
         assert "This link has already been used." in body
         assert "new_password1" not in body
-        assert 'href="/accounts/login/"' in body
+        # The page's own link, not the menu's "Sign in" (on every signed-out page).
+        assert re.search(r'<a [^>]*href="/accounts/login/"[^>]*>Go to the sign-in page</a>', body)
     patient = dan()
     assert patient.user.check_password(NEW_PASSWORD)
     assert patient.invitations.get().used_at == used_at
@@ -357,7 +358,13 @@ def test_wrong_user_signed_in_is_refused_and_the_link_kept(alice, alice_client, 
         assert response.status_code == 200
         assert "You are signed in as alice." in body
         assert "Sign out first, then open the link again." in body
-        assert 'action="/accounts/logout/"' in body
+        # The page's own sign-out button, not the menu's (on every signed-in page).
+        assert re.search(
+            r'<form method="post" action="/accounts/logout/">(?:(?!</form>).)*'
+            r"Sign out and open the link</button>",
+            body,
+            re.S,
+        )
         assert "new_password1" not in body
     patient = dan()
     assert not patient.user.has_usable_password()

@@ -73,15 +73,15 @@ def test_slugs_equal_file_names_and_are_unique():
     assert {page.slug for page in PAGES} == {path.stem for path in FILES}
 
 
-@pytest.mark.parametrize("page", PAGES, ids=page_ids(PAGES))
-def test_header_values_are_valid(page):
-    assert page.reviewed == datetime.date(2026, 11, 21)
-    assert set(page.symptoms) <= set(symptoms.NAMES)
-    assert page.audience in learn.AUDIENCES
-    assert page.related, "link at least one related page"
-    assert page.slug not in page.related
-    for slug in page.related:
-        assert learn.get_page(slug), f"{page.slug}: related page {slug!r} does not exist"
+@pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
+def test_header_values_are_valid(learn_page):
+    assert learn_page.reviewed == datetime.date(2026, 11, 21)
+    assert set(learn_page.symptoms) <= set(symptoms.NAMES)
+    assert learn_page.audience in learn.AUDIENCES
+    assert learn_page.related, "link at least one related page"
+    assert learn_page.slug not in learn_page.related
+    for slug in learn_page.related:
+        assert learn.get_page(slug), f"{learn_page.slug}: related page {slug!r} does not exist"
 
 
 def test_pages_are_listed_in_header_order():
@@ -91,27 +91,27 @@ def test_pages_are_listed_in_header_order():
     assert PAGES[0].slug == "peripheral-neuropathy"
 
 
-@pytest.mark.parametrize("page", PAGES, ids=page_ids(PAGES))
-def test_every_reference_has_a_doi_pubmed_or_pmc_link(page):
-    assert page.references, f"{page.slug} has no references"
-    for ref in page.references:
-        assert SOURCE_LINK.match(ref.url), f"{page.slug} [{ref.number}]: {ref.url!r}"
+@pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
+def test_every_reference_has_a_doi_pubmed_or_pmc_link(learn_page):
+    assert learn_page.references, f"{learn_page.slug} has no references"
+    for ref in learn_page.references:
+        assert SOURCE_LINK.match(ref.url), f"{learn_page.slug} [{ref.number}]: {ref.url!r}"
 
 
-@pytest.mark.parametrize("page", PAGES, ids=page_ids(PAGES))
-def test_references_are_numbered_from_one_and_have_anchors(page):
-    numbers = [ref.number for ref in page.references]
+@pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
+def test_references_are_numbered_from_one_and_have_anchors(learn_page):
+    numbers = [ref.number for ref in learn_page.references]
     assert numbers == list(range(1, len(numbers) + 1))
     for number in numbers:
-        assert f'<li id="ref-{number}">' in page.html
+        assert f'<li id="ref-{number}">' in learn_page.html
 
 
-@pytest.mark.parametrize("page", PAGES, ids=page_ids(PAGES))
-def test_every_citation_resolves_and_every_reference_is_cited(page):
-    numbers = {ref.number for ref in page.references}
-    linked = [int(n) for n in re.findall(r'href="#ref-(\d+)"', page.html)]
-    assert set(linked) <= numbers, f"{page.slug}: citations without a reference"
-    assert numbers <= set(linked), f"{page.slug}: references never cited"
+@pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
+def test_every_citation_resolves_and_every_reference_is_cited(learn_page):
+    numbers = {ref.number for ref in learn_page.references}
+    linked = [int(n) for n in re.findall(r'href="#ref-(\d+)"', learn_page.html)]
+    assert set(linked) <= numbers, f"{learn_page.slug}: citations without a reference"
+    assert numbers <= set(linked), f"{learn_page.slug}: references never cited"
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
@@ -123,11 +123,11 @@ def test_every_bracketed_number_in_the_source_became_a_link(path):
     assert len(re.findall(r'href="#ref-\d+"', page.html)) == len(in_source)
 
 
-@pytest.mark.parametrize("page", PATIENT_PAGES, ids=page_ids(PATIENT_PAGES))
-def test_patient_pages_are_easy_to_read(page):
-    score = textstat.flesch_reading_ease(page.text)
+@pytest.mark.parametrize("learn_page", PATIENT_PAGES, ids=page_ids(PATIENT_PAGES))
+def test_patient_pages_are_easy_to_read(learn_page):
+    score = textstat.flesch_reading_ease(learn_page.text)
     assert score >= MIN_READING_EASE, (
-        f"{page.slug}: Flesch reading ease {score:.1f} < {MIN_READING_EASE}"
+        f"{learn_page.slug}: Flesch reading ease {score:.1f} < {MIN_READING_EASE}"
     )
 
 
@@ -143,9 +143,9 @@ def test_readability_text_leaves_out_references_and_citation_marks():
     assert "Cancer experts make no recommendation" in page.text
 
 
-@pytest.mark.parametrize("page", PAGES, ids=page_ids(PAGES))
-def test_no_page_claims_that_acupuncture_repairs_nerves(page):
-    sentences = re.split(r"(?<=[.!?])\s+", page.text)
+@pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
+def test_no_page_claims_that_acupuncture_repairs_nerves(learn_page):
+    sentences = re.split(r"(?<=[.!?])\s+", learn_page.text)
     for sentence in sentences:
         if re.search(r"\b(restor|repair|regenerat|cure)", sentence, re.IGNORECASE):
             assert re.search(r"\b(no|not|cannot)\b", sentence, re.IGNORECASE), sentence
@@ -169,15 +169,15 @@ def test_safety_and_evidence_pages_carry_a_disclaimer():
         assert "does not replace" in learn.get_page(slug).text
 
 
-@pytest.mark.parametrize("page", PAGES, ids=page_ids(PAGES))
-def test_links_between_pages_point_to_existing_pages(page):
-    for slug in re.findall(r'href="\.\./([^/"]+)/"', page.html):
-        assert learn.get_page(slug), f"{page.slug} links to missing page {slug!r}"
+@pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
+def test_links_between_pages_point_to_existing_pages(learn_page):
+    for slug in re.findall(r'href="\.\./([^/"]+)/"', learn_page.html):
+        assert learn.get_page(slug), f"{learn_page.slug} links to missing page {slug!r}"
 
 
-@pytest.mark.parametrize("page", PAGES, ids=page_ids(PAGES))
-def test_the_body_leaves_the_h1_to_the_template(page):
-    assert "<h1" not in page.html
+@pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
+def test_the_body_leaves_the_h1_to_the_template(learn_page):
+    assert "<h1" not in learn_page.html
 
 
 # Loader ------------------------------------------------------------------------------
@@ -290,24 +290,24 @@ def assert_strict_csp_friendly(html):
 
 
 @pytest.mark.parametrize("viewer", VIEWERS)
-@pytest.mark.parametrize("page", PAGES, ids=page_ids(PAGES))
-def test_view_every_page_renders_for_everyone(request, db, viewer, page):
+@pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
+def test_view_every_page_renders_for_everyone(request, db, viewer, learn_page):
     client = request.getfixturevalue(viewer)
-    response = client.get(f"/learn/{page.slug}/")
+    response = client.get(f"/learn/{learn_page.slug}/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert escape(page.title) in html
-    assert f"{page.reading_minutes} min read" in html
+    assert escape(learn_page.title) in html
+    assert f"{learn_page.reading_minutes} min read" in html
     assert "Last reviewed" in html and "21 November 2026" in html
     assert 'id="ref-1"' in html
     assert_strict_csp_friendly(html)
 
 
-@pytest.mark.parametrize("page", PAGES, ids=page_ids(PAGES))
-def test_view_page_links_its_related_pages_at_the_end(client, db, page):
-    html = client.get(f"/learn/{page.slug}/").content.decode()
+@pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
+def test_view_page_links_its_related_pages_at_the_end(client, db, learn_page):
+    html = client.get(f"/learn/{learn_page.slug}/").content.decode()
     related = html[html.index('id="related-heading"') :]
-    for slug in page.related:
+    for slug in learn_page.related:
         assert f'href="/learn/{slug}/"' in related
 
 

@@ -2,30 +2,23 @@
 
 Chart with session markers, chart ranges, the table of intervals between sessions,
 entries and sessions (with practitioner notes), learn links, and the query budget.
-Time is frozen at NOW, a Tuesday in June (clinic time Europe/London = UTC+1).
+Time is frozen at NOW (tests/conftest.py), a Tuesday in June (clinic time
+Europe/London = UTC+1).
 """
 
 import html
 import re
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.conftest import LONDON, NOW
 from tracker import learn
 from tracker.models import SymptomEntry, TreatmentSession
 
-LONDON = ZoneInfo("Europe/London")
-NOW = datetime(2026, 6, 16, 12, 0, tzinfo=LONDON)
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen")  # at NOW, for every test
 
 
 def detail_url(patient):
@@ -315,12 +308,15 @@ def test_it_links_to_record_report_and_export(xavier_client, alice):
 
 def test_the_learn_panel_links_the_practice_pages(xavier_client, alice):
     page = body(xavier_client.get(detail_url(alice)))
+    # The panel alone: the menu links /learn/ on every page.
+    panel = page[page.index('<aside class="learn-panel') :]
+    panel = panel[: panel.index("</aside>")]
 
     pages = learn.pages_for(learn.PANEL_PRACTICE)
     assert pages
     for item in pages:
-        assert f'href="/learn/{item.slug}/"' in page
-    assert 'href="/learn/"' in page
+        assert f'href="/learn/{item.slug}/"' in panel
+    assert 'href="/learn/">All learn pages</a>' in panel
 
 
 # --- Query budget -------------------------------------------------------------------

@@ -1,27 +1,21 @@
 """Treatment sessions: record, edit and delete; who may; what the patient then sees.
 
-Time is frozen at NOW, a Tuesday in June: clinic time (Europe/London) is UTC+1, so
-a form time of 10:30 is stored as 09:30 UTC.
+Time is frozen at NOW (tests/conftest.py), a Tuesday in June: clinic time
+(Europe/London) is UTC+1, so a form time of 10:30 is stored as 09:30 UTC.
 """
 
 import re
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 
+from tests.conftest import LONDON, NOW
 from tracker.models import SymptomEntry, TreatmentSession
 
-LONDON = ZoneInfo("Europe/London")
-NOW = datetime(2026, 6, 16, 12, 0, tzinfo=LONDON)
 PRIVATE_NOTE = "Practitioner only: PRIVATE-7f3a, anxious about scan results"
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen")  # at NOW, for every test
 
 
 def add_url(patient):

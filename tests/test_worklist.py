@@ -1,7 +1,8 @@
 """The practitioner's worklist (/practice/): rows, figures, flags, order, search, pages.
 
-Time is frozen at NOW, a Tuesday in June (clinic time Europe/London = UTC+1), so
-"how long ago", the 7-day windows and the flags can be asserted at their edges.
+Time is frozen at NOW (tests/conftest.py), a Tuesday in June (clinic time
+Europe/London = UTC+1), so "how long ago", the 7-day windows and the flags can be
+asserted at their edges.
 Baselines are set three ways, as in scores.choose_baseline: entries strictly before
 the first session (3 or more), else the first 7 days of logging (3 or more), else none.
 """
@@ -11,28 +12,21 @@ import random
 import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import make_patient
+from tests.conftest import LONDON, NOW, make_patient
 from tracker import charts, scores, symptoms
 from tracker.models import Patient, SymptomEntry, TreatmentSession
 
-LONDON = ZoneInfo("Europe/London")
-NOW = datetime(2026, 6, 16, 12, 0, tzinfo=LONDON)
 WORKLIST = "/practice/"
 
-
-@pytest.fixture(autouse=True)
-def frozen():
-    # Autouse, so it starts before the user fixtures: everyone joined at NOW.
-    with time_machine.travel(NOW, tick=False):
-        yield
+# Frozen at NOW for every test; a module's usefixtures starts before the user
+# fixtures a test asks for, so everyone joined at NOW.
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 def log(patient, at, pain=2, numbness=2, tingling=2):
