@@ -1,3 +1,4 @@
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -370,3 +371,7 @@ def test_compare_phrase():
         "Pain 3 — 1.5 lower than your baseline"
     )
     assert scores.compare_phrase("pain", 3, None, "your last entry") == "Pain 3"
+
+
+def test_every_flag_in_the_registry_has_its_field_and_no_field_lacks_one():
+    assert [f.name for f in dataclasses.fields(scores.Flags)] == list(scores.FLAG_NAMES)

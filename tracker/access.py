@@ -52,12 +52,16 @@ def deny(request, object_type, object_id=""):
     return Http404("No such page.")
 
 
+def _get_or_404(request, queryset, object_type, public_id):
+    try:
+        return queryset.get(public_id=public_id)
+    except queryset.model.DoesNotExist:
+        raise deny(request, object_type, public_id) from None
+
+
 def get_patient_or_404(request, public_id):
     """One of the patients request.user may see; anything else is a recorded 404."""
-    try:
-        return patients_visible_to(request.user).get(public_id=public_id)
-    except Patient.DoesNotExist:
-        raise deny(request, "patient", public_id) from None
+    return _get_or_404(request, patients_visible_to(request.user), "patient", public_id)
 
 
 def _role_required(role):
@@ -78,21 +82,18 @@ patient_required = _role_required(PATIENT)
 practitioner_required = _role_required(PRACTITIONER)
 
 
+def _of_visible_patients(request, model):
+    return model.objects.select_related("patient").filter(
+        patient__in=patients_visible_to(request.user)
+    )
+
+
 def get_session_or_404(request, public_id):
     """A treatment session of one of request.user's visible patients; else a recorded 404."""
-    try:
-        return TreatmentSession.objects.select_related("patient").get(
-            patient__in=patients_visible_to(request.user), public_id=public_id
-        )
-    except TreatmentSession.DoesNotExist:
-        raise deny(request, "session", public_id) from None
+    sessions = _of_visible_patients(request, TreatmentSession)
+    return _get_or_404(request, sessions, "session", public_id)
 
 
 def get_entry_or_404(request, public_id):
     """A check-in entry of one of request.user's visible patients; else a recorded 404."""
-    try:
-        return SymptomEntry.objects.select_related("patient").get(
-            patient__in=patients_visible_to(request.user), public_id=public_id
-        )
-    except SymptomEntry.DoesNotExist:
-        raise deny(request, "entry", public_id) from None
+    return _get_or_404(request, _of_visible_patients(request, SymptomEntry), "entry", public_id)
