@@ -288,7 +288,11 @@ class SymptomEntry(models.Model):
 
     def scores(self):
         """(symptom, score) pairs in the order of symptoms.SYMPTOMS, for templates."""
-        return [(symptom, getattr(self, symptom.name)) for symptom in symptoms.SYMPTOMS]
+        return list(zip(symptoms.SYMPTOMS, self.score_values(), strict=True))
+
+    def score_values(self):
+        """The scores in the order of symptoms.NAMES, as a tuple."""
+        return tuple(getattr(self, name) for name in symptoms.NAMES)
 
     def location_labels(self):
         labels = dict(BodyLocation.choices)

@@ -6,7 +6,7 @@ the page's sparklines are drawn from come from one more query (add_daily_means).
 
 This module returns data only. templates/tracker/worklist.html prints it; the
 sparkline, change and latest-scores cells, repeated on every row, are drawn by
-the template tags in templatetags/worklist_cells.py, which keep each distinct
+the template tags in templatetags/score_cells.py, which keep each distinct
 cell once drawn.
 """
 

@@ -1,9 +1,11 @@
-"""The worklist's repeated cells: sparklines, changes from baseline, the latest scores.
+"""Cells of scores that repeat on every row of a list: the worklist's sparklines,
+changes from baseline and latest scores, and each entry's scores on the history
+and detail pages.
 
-With 50 rows of 3 sparklines and 3 changes each, template includes, filters and
-nested loops per row cost more than the page's queries. So each distinct cell is
-drawn once from its partial and then kept (see kept()): a practitioner looks at
-the same figures again and again, and they change only with a new entry or a new day.
+A loop over the symptoms on every row costs more than the page's queries (50
+worklist rows of 3 sparklines and 3 changes each; 20 or 25 entries a page). So
+each distinct cell is drawn once from its partial and then kept (see kept()):
+the same figures come back again and again, and there are few distinct ones.
 """
 
 from functools import lru_cache, wraps
@@ -19,15 +21,17 @@ from tracker.symptoms import SYMPTOMS
 register = template.Library()
 
 
-def kept(function):
+def kept(function=None, *, maxsize=2048):
     """Memoize a function of hashable, immutable arguments, for the life of the process.
 
     The arguments are all that a cell is drawn from, so a kept copy is never out of
     date, and they hold no names, only figures, so sharing cells between users reveals
-    nothing. A patient's cells take about 8 KB, so the most kept is about 17 MB per
-    process. Not in DEBUG, where an edited template should show at once.
+    nothing. A patient's worklist cells take about 8 KB, so the most kept is about
+    17 MB per process. Not in DEBUG, where an edited template should show at once.
     """
-    cached = lru_cache(maxsize=2048)(function)
+    if function is None:
+        return lambda function: kept(function, maxsize=maxsize)
+    cached = lru_cache(maxsize=maxsize)(function)
 
     @wraps(function)
     def call(*args):
@@ -66,11 +70,24 @@ def _changes_cell(progress, language):
 
 @register.simple_tag
 def latest_scores_cell(scores):
-    """The last entry's scores, "5 / 4 / 3", each named for screen readers."""
-    return _latest_scores_cell(scores)
+    """The last entry's scores on a worklist row, "5 / 4 / 3", each named for screen readers."""
+    return _scores_cell("tracker/worklist_latest.html", scores)
 
 
-@kept
-def _latest_scores_cell(scores):
+@register.simple_tag
+def entry_scores(entry):
+    """An entry's scores in words, "Pain 5 · Numbness 4 · Tingling 3" (the history page)."""
+    return _scores_cell("tracker/entry_scores.html", entry.score_values())
+
+
+@register.simple_tag
+def entry_score_cells(entry):
+    """An entry's scores as table cells, one per symptom (the detail page)."""
+    return _scores_cell("tracker/entry_score_cells.html", entry.score_values())
+
+
+# Three partials of at most 11 ** 3 score sets each, a few hundred bytes a cell.
+@kept(maxsize=4096)
+def _scores_cell(template_name, scores):
     pairs = list(zip(SYMPTOMS, scores, strict=True))
-    return render_to_string("tracker/worklist_latest.html", {"scores": pairs})
+    return render_to_string(template_name, {"scores": pairs})
