@@ -24,7 +24,6 @@ import json
 import re
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -107,12 +106,7 @@ def users_file(clients, with_csrf_from=None):
     for client in clients:
         token = client.form_token(with_csrf_from) if with_csrf_from else ""
         lines.append(f"{client.cookie_header()}\t{token}")
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (removed by the caller)
-        "w", prefix="relief-bench-users-", suffix=".txt", delete=False
-    )
-    handle.write("\n".join(lines) + "\n")
-    handle.close()
-    return Path(handle.name)
+    return harness.temp_file(lines, "relief-bench-users-")
 
 
 def measure(server, path, users, mode, seconds, connections, warmup):

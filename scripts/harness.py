@@ -23,6 +23,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from http.cookies import SimpleCookie
@@ -413,6 +414,16 @@ def login_many(port, usernames, second_factor=False):
 
 
 # wrk
+
+
+def temp_file(lines, prefix):
+    """The lines in a new temporary file, for a wrk script to read; the caller removes it."""
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (removed by the caller)
+        "w", prefix=prefix, suffix=".txt", delete=False
+    )
+    handle.write("\n".join(lines) + "\n")
+    handle.close()
+    return Path(handle.name)
 
 
 def run_wrk(script, url, env_extra, threads, connections, seconds, timeout_s=30):

@@ -98,12 +98,7 @@ def users_file(clients, patients, practitioners, lists):
     for client, name in zip(clients, patients + practitioners, strict=True):
         role = "patient" if name in patients else "practitioner"
         lines.append(f"{role}\t{client.cookie_header()}\t{','.join(lists.get(name, []))}")
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (removed by the caller)
-        "w", prefix="relief-load-users-", suffix=".txt", delete=False
-    )
-    handle.write("\n".join(lines) + "\n")
-    handle.close()
-    return Path(handle.name)
+    return harness.temp_file(lines, "relief-load-users-")
 
 
 def restart_postgres():
