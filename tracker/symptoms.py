@@ -25,9 +25,6 @@ class Symptom:
         """One letter for narrow table columns ("P / N / T")."""
         return self.label[0]
 
-    def __str__(self):
-        return self.label
-
 
 # Okabe-Ito colours, safe for the common colour-vision deficiencies; each has at least
 # 3:1 contrast on white. Dash and marker differ too, so the chart still reads in greyscale.
