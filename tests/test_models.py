@@ -82,6 +82,6 @@ def test_a_session_is_held_from_its_start_in_sql_and_in_memory_alike(alice):
     in_memory = {s for s in TreatmentSession.objects.all() if s.is_held(now)}
 
     assert in_sql == in_memory == {earlier, starting}
-    assert booked not in in_sql
+    assert set(TreatmentSession.objects.booked(now)) == {booked}
     assert alice.first_session_held(now) == earlier.when
     assert alice.first_session_held(now - timedelta(hours=2)) is None

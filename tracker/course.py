@@ -94,8 +94,9 @@ def course_of(patient, now, range_key="all", start=None, end=None, whole=True, n
     sessions = list(sessions if notes else sessions.defer("notes"))
     for number, session in enumerate(sessions, 1):
         session.number = number
+        session.held = session.is_held(now)
     session_times = [s.when for s in sessions]
-    past_times = [s.when for s in sessions if s.is_held(now)]
+    past_times = [s.when for s in sessions if s.held]
     first_held = past_times[0] if past_times else None
 
     days = None if whole else CHART_RANGES[range_key][1]
@@ -135,7 +136,7 @@ def course_of(patient, now, range_key="all", start=None, end=None, whole=True, n
         "period_label": CHART_RANGES[range_key][0].lower(),
         "recent_days": scores.RECENT_DAYS,
         "baseline_min_entries": scores.BASELINE_MIN_ENTRIES,
-        "next_session": next((s for s in sessions if s.when > now), None),
+        "next_session": next((s for s in sessions if not s.held), None),
         "sessions_done": len(past_times),
     }
 

@@ -104,9 +104,7 @@ class PatientQuerySet(models.QuerySet):
             return Subquery(per_patient.values("json"))
 
         return self.annotate(
-            next_session_at=Subquery(
-                sessions.filter(when__gt=now).order_by("when").values("when")[:1]
-            ),
+            next_session_at=Subquery(sessions.booked(now).order_by("when").values("when")[:1]),
             last_entry_at=Subquery(latest.values("recorded_at")[:1]),
             summary_latest=Subquery(
                 latest.values(json=JSONObject(**{s: s for s in symptoms.NAMES}))[:1]
@@ -202,6 +200,10 @@ class TreatmentSessionQuerySet(models.QuerySet):
         """
         return self.filter(when__lte=now)
 
+    def booked(self, now):
+        """Sessions still to come: the ones not held by `now`."""
+        return self.filter(when__gt=now)
+
 
 class TreatmentSession(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -226,7 +228,7 @@ class TreatmentSession(models.Model):
         return reverse("tracker:edit_session", args=[self.public_id])
 
     def is_held(self, now):
-        """The rule of TreatmentSessionQuerySet.held(), for a session already read."""
+        """The rule of TreatmentSessionQuerySet.held() and booked(), for a session in memory."""
         return self.when <= now
 
 
