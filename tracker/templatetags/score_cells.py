@@ -86,7 +86,7 @@ def entry_score_cells(entry):
     return _scores_cell("tracker/entry_score_cells.html", entry.score_values())
 
 
-# Three partials of at most 11 ** 3 score sets each, a few hundred bytes a cell.
+# Three partials, one cell per distinct set of scores seen, a few hundred bytes each.
 @kept(maxsize=4096)
 def _scores_cell(template_name, scores):
     pairs = list(zip(SYMPTOMS, scores, strict=True))
