@@ -174,6 +174,11 @@ class Band(StrEnum):
 
     @property
     def label(self) -> str:
+        return "".join(words for words, _ in _BAND_LABELS[self])
+
+    @property
+    def label_parts(self) -> tuple[tuple[str, bool], ...]:
+        """The label as (words, optional) pairs: optional words go where space is short."""
         return _BAND_LABELS[self]
 
     @property
@@ -183,11 +188,11 @@ class Band(StrEnum):
 
 
 _BAND_LABELS = {
-    Band.WORSE: "Worse",
-    Band.NO_CHANGE: "No important change",
-    Band.MINIMAL: "Minimal improvement",
-    Band.MODERATE: "Moderate improvement",
-    Band.SUBSTANTIAL: "Substantial improvement",
+    Band.WORSE: (("Worse", False),),
+    Band.NO_CHANGE: (("No", False), (" important", True), (" change", False)),
+    Band.MINIMAL: (("Minimal", False), (" improvement", True)),
+    Band.MODERATE: (("Moderate", False), (" improvement", True)),
+    Band.SUBSTANTIAL: (("Substantial", False), (" improvement", True)),
 }
 # The bands in one sentence, for pages that print them beside the figures.
 BANDS_EXPLAINED = (
