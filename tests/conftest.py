@@ -12,6 +12,8 @@ Time: NOW is the moment the `frozen` fixture stops the clock at, unless a test
 (or its module) is marked @pytest.mark.frozen_at(another_moment).
 """
 
+import html
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -69,12 +71,36 @@ def entry_reads(queries):
     return [q["sql"] for q in queries if q["sql"].startswith("SELECT") and ENTRIES in q["sql"]]
 
 
+def queries_for(client, url):
+    """How many queries a second GET of url runs (the first may warm caches)."""
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
 def baseline_window_read(patient, first_session_at):
     """The one query Patient.baseline makes: the readings of the baseline window."""
     with CaptureQueriesContext(connection) as queries:
         patient.baseline(first_session_at)
     (sql,) = [q["sql"] for q in queries]
     return sql
+
+
+def body(response):
+    """The page's HTML."""
+    return response.content.decode()
+
+
+def text(fragment):
+    """Visible text of an HTML fragment, whitespace collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+def detail_url(patient):
+    """The practitioner's page for one patient."""
+    return f"/practice/patients/{patient.public_id}/"
 
 
 def make_user(username, **extra):

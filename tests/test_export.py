@@ -6,14 +6,12 @@ midnight, not UTC midnight.
 """
 
 import csv
-import html
 import io
-import re
 from datetime import datetime
 
 import pytest
 
-from tests.conftest import LONDON
+from tests.conftest import LONDON, body, text
 from tracker.models import Patient, SymptomEntry, TreatmentSession
 
 HEADER = [
@@ -72,14 +70,6 @@ def data_rows(client, patient, **params):
     header, *rows = export(client, patient, **params)
     assert header == HEADER
     return rows
-
-
-def body(response):
-    return response.content.decode()
-
-
-def text(fragment):
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
 
 
 # --- CSV: the file ----------------------------------------------------------------

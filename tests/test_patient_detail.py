@@ -6,7 +6,6 @@ Time is frozen at NOW (tests/conftest.py), a Tuesday in June (clinic time
 Europe/London = UTC+1).
 """
 
-import html
 import re
 from datetime import datetime, timedelta
 
@@ -14,15 +13,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import LONDON, NOW
+from tests.conftest import LONDON, NOW, body, detail_url, text
 from tracker import learn
 from tracker.models import SymptomEntry, TreatmentSession
 
 pytestmark = pytest.mark.usefixtures("frozen")  # at NOW, for every test
-
-
-def detail_url(patient):
-    return f"/practice/patients/{patient.public_id}/"
 
 
 def log(patient, at, pain=2, numbness=2, tingling=2, **extra):
@@ -50,18 +45,10 @@ def session(patient, when, notes="", points_used=""):
     )
 
 
-def body(response):
-    return response.content.decode()
-
-
 def chart_svg(response):
     match = re.search(r'<svg class="chart".*?</svg>', body(response), re.S)
     assert match, "no chart on the page"
     return match.group(0)
-
-
-def text(fragment):
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
 
 
 def table_rows(response, css_class):

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import LONDON, NOW
+from tests.conftest import LONDON, NOW, body, detail_url
 from tracker.models import SymptomEntry, TreatmentSession
 
 PRIVATE_NOTE = "Practitioner only: PRIVATE-7f3a, anxious about scan results"
@@ -30,10 +30,6 @@ def delete_url(session):
     return f"/practice/sessions/{session.public_id}/delete/"
 
 
-def detail_url(patient):
-    return f"/practice/patients/{patient.public_id}/"
-
-
 def make_session(patient, when=None, notes=PRIVATE_NOTE, points_used="ST36"):
     return TreatmentSession.objects.create(
         patient=patient,
@@ -49,10 +45,6 @@ def snapshot(session):
     return TreatmentSession.objects.filter(pk=session.pk).values(
         "when", "points_used", "notes", "practitioner"
     )[0]
-
-
-def body(response):
-    return response.content.decode()
 
 
 VALID = {"when": "2026-06-13T10:30", "points_used": "ST36, SP6, Bafeng", "notes": PRIVATE_NOTE}

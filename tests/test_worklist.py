@@ -18,7 +18,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import LONDON, NOW, make_patient
+from tests.conftest import LONDON, NOW, make_patient, text
 from tracker import charts, scores, symptoms
 from tracker.models import Patient, SymptomEntry, TreatmentSession
 
@@ -74,11 +74,6 @@ def row_html(response, name):
         if f">{name}</a>" in chunk:
             return chunk.split("</tr>")[0]
     raise AssertionError(f"No row for {name}")
-
-
-def text(fragment):
-    """Visible text of an HTML fragment, whitespace collapsed."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
 
 
 def bulk_patients(practitioner, count, prefix="Patient"):
