@@ -225,6 +225,17 @@ def make_entry(patient, recorded_at, created_at=None, pain=5, numbness=4, tingli
     return entry
 
 
+def make_session(patient, when, notes="", points_used=""):
+    """A treatment session with the patient's own practitioner, given or booked."""
+    return TreatmentSession.objects.create(
+        patient=patient,
+        practitioner=patient.practitioner,
+        when=when,
+        notes=notes,
+        points_used=points_used,
+    )
+
+
 def add_history(patient, count, now, session_notes="Practitioner only"):
     """count entries spread over two years before now, and three sessions (one still to come).
 
@@ -243,9 +254,4 @@ def add_history(patient, count, now, session_notes="Practitioner only"):
         for i in range(count)
     )
     for days in (-60, -20, 5):
-        TreatmentSession.objects.create(
-            patient=patient,
-            practitioner=patient.practitioner,
-            when=now + timedelta(days=days),
-            notes=session_notes,
-        )
+        make_session(patient, now + timedelta(days=days), notes=session_notes)

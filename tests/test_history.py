@@ -6,12 +6,21 @@ equal to UTC) so dates on the page can be asserted exactly.
 
 import re
 from datetime import datetime, timedelta
+from functools import partial
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import LONDON, MARCH_NOW, add_history, body, make_entry, queries_for
+from tests.conftest import (
+    LONDON,
+    MARCH_NOW,
+    add_history,
+    body,
+    make_entry,
+    make_session,
+    queries_for,
+)
 from tracker.models import SymptomEntry, TreatmentSession
 
 HISTORY = "/history/"
@@ -36,10 +45,8 @@ def make_entries(patient, count, last, every=timedelta(hours=12)):
     )
 
 
-def make_session(patient, when, notes=SESSION_NOTE):
-    return TreatmentSession.objects.create(
-        patient=patient, practitioner=patient.practitioner, when=when, notes=notes
-    )
+# Every session here carries the practitioner's note: the patient's page must hide it.
+noted_session = partial(make_session, notes=SESSION_NOTE)
 
 
 def entry_ids_on(response):
@@ -75,8 +82,8 @@ def test_it_shows_the_chart(alice_client, alice, frozen):
 
 def test_it_marks_sessions_on_the_chart(alice_client, alice, frozen):
     make_entries(alice, 40, MARCH_NOW - timedelta(hours=1))
-    make_session(alice, MARCH_NOW - timedelta(days=14))
-    make_session(alice, MARCH_NOW - timedelta(days=7))
+    noted_session(alice, MARCH_NOW - timedelta(days=14))
+    noted_session(alice, MARCH_NOW - timedelta(days=7))
 
     response = alice_client.get(HISTORY)
 
@@ -133,8 +140,8 @@ def test_without_a_baseline_it_asks_for_more_entries(alice_client, alice, frozen
 
 def test_it_shows_the_next_booked_session(alice_client, alice, frozen):
     make_entry(alice, MARCH_NOW - timedelta(days=1))
-    make_session(alice, MARCH_NOW - timedelta(days=7))
-    make_session(alice, datetime(2026, 3, 17, 14, 0, tzinfo=LONDON))
+    noted_session(alice, MARCH_NOW - timedelta(days=7))
+    noted_session(alice, datetime(2026, 3, 17, 14, 0, tzinfo=LONDON))
 
     response = alice_client.get(HISTORY)
 
@@ -146,7 +153,7 @@ def test_it_shows_the_next_booked_session(alice_client, alice, frozen):
 
 def test_with_no_session_booked_it_says_so(alice_client, alice, frozen):
     make_entry(alice, MARCH_NOW - timedelta(days=1))
-    make_session(alice, MARCH_NOW - timedelta(days=7))
+    noted_session(alice, MARCH_NOW - timedelta(days=7))
 
     response = alice_client.get(HISTORY)
 
@@ -172,9 +179,9 @@ def test_a_new_patient_also_sees_the_learn_panel(alice_client, frozen):
 @pytest.mark.parametrize("query", ["", "?range=4w", "?range=12w", "?range=all", "?page=2"])
 def test_the_patient_never_sees_session_notes(alice_client, alice, frozen, query):
     make_entries(alice, 30, MARCH_NOW - timedelta(hours=1))
-    make_session(alice, MARCH_NOW - timedelta(days=10))
-    make_session(alice, MARCH_NOW - timedelta(days=3))
-    make_session(alice, MARCH_NOW + timedelta(days=4))
+    noted_session(alice, MARCH_NOW - timedelta(days=10))
+    noted_session(alice, MARCH_NOW - timedelta(days=3))
+    noted_session(alice, MARCH_NOW + timedelta(days=4))
 
     response = alice_client.get(HISTORY + query)
 
