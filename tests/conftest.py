@@ -209,8 +209,13 @@ def clients(client, alice_client, bob_client, xavier_client, yara_client, staff_
     }
 
 
-def make_entry(patient, recorded_at, created_at=None, pain=5, numbness=4, tingling=3, note=""):
-    """An entry as the patient saved it; created_at moves its 24-hour edit window."""
+def make_entry(
+    patient, recorded_at, created_at=None, pain=5, numbness=4, tingling=3, note="", **extra
+):
+    """An entry as the patient saved it; created_at moves its 24-hour edit window.
+
+    extra: any other field, such as locations.
+    """
     entry = SymptomEntry.objects.create(
         patient=patient,
         recorded_at=recorded_at,
@@ -218,6 +223,7 @@ def make_entry(patient, recorded_at, created_at=None, pain=5, numbness=4, tingli
         numbness=numbness,
         tingling=tingling,
         note=note,
+        **extra,
     )
     if created_at is not None:
         SymptomEntry.objects.filter(pk=entry.pk).update(created_at=created_at)

@@ -11,6 +11,7 @@ import html
 import random
 import re
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -18,7 +19,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import LONDON, NOW, make_patient, make_session, text
+from tests.conftest import LONDON, NOW, make_entry, make_patient, make_session, text
 from tracker import charts, scores, symptoms
 from tracker.models import Patient, SymptomEntry, TreatmentSession
 
@@ -29,23 +30,21 @@ WORKLIST = "/practice/"
 pytestmark = pytest.mark.usefixtures("frozen")
 
 
-def log(patient, at, pain=2, numbness=2, tingling=2):
-    return SymptomEntry.objects.create(
-        patient=patient, recorded_at=at, pain=pain, numbness=numbness, tingling=tingling
-    )
+# Scores 2/2/2 unless a test names others: the figures below are worked out from them.
+log = partial(make_entry, pain=2, numbness=2, tingling=2)
 
 
 def log_recent(patient, pains, numbness=2, tingling=2):
     """One entry per pain score, 1, 2, 3... hours before NOW (inside the 7-day window)."""
     for hours, pain in enumerate(pains, 1):
-        log(patient, NOW - timedelta(hours=hours), pain, numbness, tingling)
+        log(patient, NOW - timedelta(hours=hours), pain=pain, numbness=numbness, tingling=tingling)
 
 
 def set_baseline(patient, pain=4, numbness=2, tingling=2):
     """Three entries 30-28 days ago, then the first session 20 days ago: a baseline of
     exactly these scores, taken from the entries before the first session."""
     for days in (30, 29, 28):
-        log(patient, NOW - timedelta(days=days), pain, numbness, tingling)
+        log(patient, NOW - timedelta(days=days), pain=pain, numbness=numbness, tingling=tingling)
     make_session(patient, NOW - timedelta(days=20))
 
 
@@ -594,7 +593,13 @@ def test_summary_figures_match_the_rules_in_scores(alice, first_session_day):
     for day in range(60):
         for _ in range(rng.choice([0, 1, 1, 2, 3])):
             at = start + timedelta(days=day, minutes=rng.randrange(24 * 60))
-            log(alice, at, rng.randint(0, 10), rng.randint(0, 10), rng.randint(0, 10))
+            log(
+                alice,
+                at,
+                pain=rng.randint(0, 10),
+                numbness=rng.randint(0, 10),
+                tingling=rng.randint(0, 10),
+            )
     if first_session_day is not None:
         make_session(alice, start + timedelta(days=first_session_day))
     make_session(alice, NOW + timedelta(days=3))
