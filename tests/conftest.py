@@ -12,6 +12,8 @@ Time: NOW is the moment the `frozen` fixture stops the clock at, unless a test
 (or its module) is marked @pytest.mark.frozen_at(another_moment).
 """
 
+import html
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -69,12 +71,36 @@ def entry_reads(queries):
     return [q["sql"] for q in queries if q["sql"].startswith("SELECT") and ENTRIES in q["sql"]]
 
 
+def queries_for(client, url):
+    """How many queries a second GET of url runs (the first may warm caches)."""
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
 def baseline_window_read(patient, first_session_at):
     """The one query Patient.baseline makes: the readings of the baseline window."""
     with CaptureQueriesContext(connection) as queries:
         patient.baseline(first_session_at)
     (sql,) = [q["sql"] for q in queries]
     return sql
+
+
+def body(response):
+    """The page's HTML."""
+    return response.content.decode()
+
+
+def text(fragment):
+    """Visible text of an HTML fragment, whitespace collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+def detail_url(patient):
+    """The practitioner's page for one patient."""
+    return f"/practice/patients/{patient.public_id}/"
 
 
 def make_user(username, **extra):
@@ -183,8 +209,13 @@ def clients(client, alice_client, bob_client, xavier_client, yara_client, staff_
     }
 
 
-def make_entry(patient, recorded_at, created_at=None, pain=5, numbness=4, tingling=3, note=""):
-    """An entry as the patient saved it; created_at moves its 24-hour edit window."""
+def make_entry(
+    patient, recorded_at, created_at=None, pain=5, numbness=4, tingling=3, note="", **extra
+):
+    """An entry as the patient saved it; created_at moves its 24-hour edit window.
+
+    extra: any other field, such as locations.
+    """
     entry = SymptomEntry.objects.create(
         patient=patient,
         recorded_at=recorded_at,
@@ -192,11 +223,23 @@ def make_entry(patient, recorded_at, created_at=None, pain=5, numbness=4, tingli
         numbness=numbness,
         tingling=tingling,
         note=note,
+        **extra,
     )
     if created_at is not None:
         SymptomEntry.objects.filter(pk=entry.pk).update(created_at=created_at)
         entry.refresh_from_db()
     return entry
+
+
+def make_session(patient, when, notes="", points_used=""):
+    """A treatment session with the patient's own practitioner, given or booked."""
+    return TreatmentSession.objects.create(
+        patient=patient,
+        practitioner=patient.practitioner,
+        when=when,
+        notes=notes,
+        points_used=points_used,
+    )
 
 
 def add_history(patient, count, now, session_notes="Practitioner only"):
@@ -217,9 +260,4 @@ def add_history(patient, count, now, session_notes="Practitioner only"):
         for i in range(count)
     )
     for days in (-60, -20, 5):
-        TreatmentSession.objects.create(
-            patient=patient,
-            practitioner=patient.practitioner,
-            when=now + timedelta(days=days),
-            notes=session_notes,
-        )
+        make_session(patient, now + timedelta(days=days), notes=session_notes)

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.conftest import PASSWORD, make_patient
+from tests.conftest import PASSWORD, make_patient, make_session
 from tracker.models import (
     AppendOnlyError,
     AuditAction,
@@ -44,12 +44,6 @@ def summary(rows):
 def make_entry(patient, **fields):
     values = {"recorded_at": timezone.now(), "pain": 3, "numbness": 4, "tingling": 5, **fields}
     return SymptomEntry.objects.create(patient=patient, **values)
-
-
-def make_session(patient):
-    return TreatmentSession.objects.create(
-        patient=patient, practitioner=patient.practitioner, when=timezone.now()
-    )
 
 
 def check_in(**changes):
@@ -144,7 +138,7 @@ def test_opening_an_entry_to_change_it_records_one_view(alice_client, alice, nam
 
 @pytest.mark.parametrize("name", ["tracker:edit_session", "tracker:delete_session"])
 def test_opening_a_session_records_one_view(xavier_client, alice, name):
-    session = make_session(alice)
+    session = make_session(alice, timezone.now())
     with recorded() as rows:
         response = xavier_client.get(reverse(name, args=[session.public_id]))
 
@@ -304,7 +298,7 @@ def test_a_patient_opening_another_patients_entry_is_denied(bob_client, alice):
 
 
 def test_another_practitioners_session_is_denied(yara_client, alice):
-    session = make_session(alice)
+    session = make_session(alice, timezone.now())
     with recorded() as rows:
         response = yara_client.post(reverse("tracker:delete_session", args=[session.public_id]))
 

@@ -22,6 +22,7 @@ from tests.conftest import (
     baseline_window_read,
     entry_reads,
     make_entry,
+    queries_for,
 )
 from tracker.forms import SymptomEntryForm
 from tracker.models import SymptomEntry, TreatmentSession
@@ -873,14 +874,6 @@ def test_the_check_in_page_needs_a_signed_in_patient(client, xavier_client, staf
 
 
 # --- Query budget -------------------------------------------------------------------------
-
-
-def queries_for(client, url):
-    client.get(url)  # the first request may warm caches; count the second
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
 
 
 def test_the_check_in_page_runs_the_same_queries_for_5_and_700_entries(

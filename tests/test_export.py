@@ -6,15 +6,14 @@ midnight, not UTC midnight.
 """
 
 import csv
-import html
 import io
-import re
 from datetime import datetime
+from functools import partial
 
 import pytest
 
-from tests.conftest import LONDON
-from tracker.models import Patient, SymptomEntry, TreatmentSession
+from tests.conftest import LONDON, body, make_entry, make_session, text
+from tracker.models import Patient
 
 HEADER = [
     "patient",
@@ -38,20 +37,8 @@ def at(day, hour=12, minute=0):
     return datetime(2026, 6, day, hour, minute, tzinfo=LONDON)
 
 
-def log(patient, when, pain=4, numbness=3, tingling=2, **extra):
-    return SymptomEntry.objects.create(
-        patient=patient, recorded_at=when, pain=pain, numbness=numbness, tingling=tingling, **extra
-    )
-
-
-def session(patient, when, notes="", points_used=""):
-    return TreatmentSession.objects.create(
-        patient=patient,
-        practitioner=patient.practitioner,
-        when=when,
-        notes=notes,
-        points_used=points_used,
-    )
+# Scores 4/3/2 unless a test names others: the rows and the report below expect them.
+log = partial(make_entry, pain=4, numbness=3, tingling=2)
 
 
 def csv_url(patient):
@@ -74,14 +61,6 @@ def data_rows(client, patient, **params):
     return rows
 
 
-def body(response):
-    return response.content.decode()
-
-
-def text(fragment):
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
-
-
 # --- CSV: the file ----------------------------------------------------------------
 
 
@@ -101,7 +80,7 @@ def test_an_empty_record_exports_only_the_header(xavier_client, alice):
 
 def test_entries_and_sessions_come_in_time_order(xavier_client, alice, bob):
     log(alice, at(15, 8), pain=6, locations=["feet_left", "hands_right"], note="after")
-    session(alice, at(14, 10, 30), notes="calm", points_used="ST36")
+    make_session(alice, at(14, 10, 30), notes="calm", points_used="ST36")
     log(alice, at(13), pain=4, note="before")
     log(bob, at(14), note="Bob's, not Alice's")
 
@@ -128,10 +107,10 @@ def test_entries_and_sessions_come_in_time_order(xavier_client, alice, bob):
 def test_the_date_range_keeps_whole_local_days_at_both_ends(xavier_client, alice):
     log(alice, at(9, 23, 59), note="day before start")
     log(alice, at(10, 0, 0), note="start of first day")
-    session(alice, at(11, 9), notes="session inside")
+    make_session(alice, at(11, 9), notes="session inside")
     log(alice, at(12, 23, 59), note="end of last day")
     log(alice, at(13, 0, 0), note="day after end")
-    session(alice, at(14, 9), notes="session after")
+    make_session(alice, at(14, 9), notes="session after")
 
     rows = data_rows(xavier_client, alice, start="2026-06-10", end="2026-06-12")
 
@@ -179,7 +158,7 @@ def test_a_name_that_starts_like_a_formula_is_defused(xavier_client, alice, star
 def test_session_points_and_notes_that_start_like_a_formula_are_defused(
     xavier_client, alice, start
 ):
-    session(alice, at(15), points_used=f"{start}SUM(A1:A9)", notes=f"{start}1+1")
+    make_session(alice, at(15), points_used=f"{start}SUM(A1:A9)", notes=f"{start}1+1")
 
     [row] = data_rows(xavier_client, alice)
 
@@ -188,7 +167,7 @@ def test_session_points_and_notes_that_start_like_a_formula_are_defused(
 
 def test_ordinary_text_is_left_as_it_is(xavier_client, alice):
     log(alice, at(15), note="Feet 3-4 at night; dose = 2 tablets @ 8pm")
-    session(alice, at(14), points_used="ST36 + SP6", notes="'quoted' already")
+    make_session(alice, at(14), points_used="ST36 + SP6", notes="'quoted' already")
 
     rows = data_rows(xavier_client, alice)
 
@@ -234,8 +213,8 @@ def course(alice):
     """Baseline of 6 / 4 / 2 before the first session; pain halves afterwards."""
     for day in (1, 2, 3):
         log(alice, at(day), pain=6, numbness=4, tingling=2)
-    session(alice, at(5, 9), notes="First needling", points_used="ST36")
-    session(alice, at(12, 9), notes="Second needling", points_used="SP6")
+    make_session(alice, at(5, 9), notes="First needling", points_used="ST36")
+    make_session(alice, at(12, 9), notes="Second needling", points_used="SP6")
     for day in (13, 14, 15):
         log(alice, at(day), pain=3, numbness=4, tingling=4)
     return alice
@@ -316,8 +295,8 @@ def test_an_invalid_range_is_refused_not_ignored(xavier_client, alice):
 
 def test_the_report_lists_only_the_sessions_in_the_period(xavier_client, alice):
     log(alice, at(1))
-    session(alice, at(3), notes="early session")
-    session(alice, at(12), notes="late session")
+    make_session(alice, at(3), notes="early session")
+    make_session(alice, at(12), notes="late session")
     response = xavier_client.get(report_url(alice), {"start": "2026-06-10"})
     assert "late session" in body(response)
     assert "early session" not in body(response)

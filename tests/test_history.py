@@ -6,12 +6,21 @@ equal to UTC) so dates on the page can be asserted exactly.
 
 import re
 from datetime import datetime, timedelta
+from functools import partial
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import LONDON, MARCH_NOW, add_history, make_entry
+from tests.conftest import (
+    LONDON,
+    MARCH_NOW,
+    add_history,
+    body,
+    make_entry,
+    make_session,
+    queries_for,
+)
 from tracker.models import SymptomEntry, TreatmentSession
 
 HISTORY = "/history/"
@@ -36,19 +45,13 @@ def make_entries(patient, count, last, every=timedelta(hours=12)):
     )
 
 
-def make_session(patient, when, notes=SESSION_NOTE):
-    return TreatmentSession.objects.create(
-        patient=patient, practitioner=patient.practitioner, when=when, notes=notes
-    )
-
-
-def html(response):
-    return response.content.decode()
+# Every session here carries the practitioner's note: the patient's page must hide it.
+noted_session = partial(make_session, notes=SESSION_NOTE)
 
 
 def entry_ids_on(response):
     """public_ids of the entries listed, in page order."""
-    return re.findall(r'id="entry-([0-9a-f-]{36})"', html(response))
+    return re.findall(r'id="entry-([0-9a-f-]{36})"', body(response))
 
 
 # --- Empty state -----------------------------------------------------------------
@@ -59,9 +62,9 @@ def test_a_new_patient_sees_a_first_check_in_call_to_action(alice_client, frozen
 
     assert response.status_code == 200
     # The button itself goes to the check-in (the menu links there on every page).
-    assert re.search(r'<a [^>]*href="/log/"[^>]*>Make my first check-in</a>', html(response))
-    assert "<svg" not in html(response)
-    assert "My entries" not in html(response)
+    assert re.search(r'<a [^>]*href="/log/"[^>]*>Make my first check-in</a>', body(response))
+    assert "<svg" not in body(response)
+    assert "My entries" not in body(response)
 
 
 # --- Chart, sessions and progress -------------------------------------------------
@@ -73,20 +76,20 @@ def test_it_shows_the_chart(alice_client, alice, frozen):
     response = alice_client.get(HISTORY)
 
     assert response.status_code == 200
-    assert '<svg class="chart"' in html(response)
-    assert "Make my first check-in" not in html(response)
+    assert '<svg class="chart"' in body(response)
+    assert "Make my first check-in" not in body(response)
 
 
 def test_it_marks_sessions_on_the_chart(alice_client, alice, frozen):
     make_entries(alice, 40, MARCH_NOW - timedelta(hours=1))
-    make_session(alice, MARCH_NOW - timedelta(days=14))
-    make_session(alice, MARCH_NOW - timedelta(days=7))
+    noted_session(alice, MARCH_NOW - timedelta(days=14))
+    noted_session(alice, MARCH_NOW - timedelta(days=7))
 
     response = alice_client.get(HISTORY)
 
-    assert re.search(r">S1</text>", html(response))
-    assert re.search(r">S2</text>", html(response))
-    assert "Treatment sessions marked: 2." in html(response)
+    assert re.search(r">S1</text>", body(response))
+    assert re.search(r">S2</text>", body(response))
+    assert "Treatment sessions marked: 2." in body(response)
 
 
 def test_without_sessions_there_are_no_session_markers(alice_client, alice, frozen):
@@ -94,8 +97,8 @@ def test_without_sessions_there_are_no_session_markers(alice_client, alice, froz
 
     response = alice_client.get(HISTORY)
 
-    assert ">S1</text>" not in html(response)
-    assert "Treatment sessions marked: 0." in html(response)
+    assert ">S1</text>" not in body(response)
+    assert "Treatment sessions marked: 0." in body(response)
 
 
 def test_it_says_how_each_symptom_compares_with_the_baseline(alice_client, alice, frozen):
@@ -107,7 +110,7 @@ def test_it_says_how_each_symptom_compares_with_the_baseline(alice_client, alice
 
     response = alice_client.get(HISTORY)
 
-    page = html(response)
+    page = body(response)
     assert "your average of the first week of logging (3 entries)" in page
     assert (
         "Pain: 3.0 on average over the last 7 days, 3.0 points lower (50% less) "
@@ -128,34 +131,34 @@ def test_without_a_baseline_it_asks_for_more_entries(alice_client, alice, frozen
 
     response = alice_client.get(HISTORY)
 
-    assert "We need at least 3 entries in your first week" in html(response)
+    assert "We need at least 3 entries in your first week" in body(response)
     assert (
         "Pain: 4.0 on average over the last 7 days. Not enough entries yet to set a baseline."
-        in html(response)
+        in body(response)
     )
 
 
 def test_it_shows_the_next_booked_session(alice_client, alice, frozen):
     make_entry(alice, MARCH_NOW - timedelta(days=1))
-    make_session(alice, MARCH_NOW - timedelta(days=7))
-    make_session(alice, datetime(2026, 3, 17, 14, 0, tzinfo=LONDON))
+    noted_session(alice, MARCH_NOW - timedelta(days=7))
+    noted_session(alice, datetime(2026, 3, 17, 14, 0, tzinfo=LONDON))
 
     response = alice_client.get(HISTORY)
 
     assert (
         "Your next session: <strong>Tuesday 17 March at 14:00</strong>. Sessions so far: 1."
-        in html(response)
+        in body(response)
     )
 
 
 def test_with_no_session_booked_it_says_so(alice_client, alice, frozen):
     make_entry(alice, MARCH_NOW - timedelta(days=1))
-    make_session(alice, MARCH_NOW - timedelta(days=7))
+    noted_session(alice, MARCH_NOW - timedelta(days=7))
 
     response = alice_client.get(HISTORY)
 
-    assert "Your next session" not in html(response)
-    assert "Sessions so far: 1. No next session is booked yet." in html(response)
+    assert "Your next session" not in body(response)
+    assert "Sessions so far: 1. No next session is booked yet." in body(response)
 
 
 def test_it_shows_the_learn_panel(alice_client, alice, frozen):
@@ -163,27 +166,27 @@ def test_it_shows_the_learn_panel(alice_client, alice, frozen):
 
     response = alice_client.get(HISTORY)
 
-    assert 'class="learn-panel' in html(response)
-    assert 'href="/learn/tracking-your-symptoms/"' in html(response)
+    assert 'class="learn-panel' in body(response)
+    assert 'href="/learn/tracking-your-symptoms/"' in body(response)
 
 
 def test_a_new_patient_also_sees_the_learn_panel(alice_client, frozen):
     response = alice_client.get(HISTORY)
 
-    assert 'class="learn-panel' in html(response)
+    assert 'class="learn-panel' in body(response)
 
 
 @pytest.mark.parametrize("query", ["", "?range=4w", "?range=12w", "?range=all", "?page=2"])
 def test_the_patient_never_sees_session_notes(alice_client, alice, frozen, query):
     make_entries(alice, 30, MARCH_NOW - timedelta(hours=1))
-    make_session(alice, MARCH_NOW - timedelta(days=10))
-    make_session(alice, MARCH_NOW - timedelta(days=3))
-    make_session(alice, MARCH_NOW + timedelta(days=4))
+    noted_session(alice, MARCH_NOW - timedelta(days=10))
+    noted_session(alice, MARCH_NOW - timedelta(days=3))
+    noted_session(alice, MARCH_NOW + timedelta(days=4))
 
     response = alice_client.get(HISTORY + query)
 
     assert response.status_code == 200
-    assert "seemed anxious" not in html(response)
+    assert "seemed anxious" not in body(response)
 
 
 # --- Chart ranges -----------------------------------------------------------------
@@ -207,8 +210,8 @@ def test_the_chart_range_links_change_the_period(alice_client, alice, frozen, qu
     response = alice_client.get(HISTORY + query)
 
     assert response.status_code == 200
-    assert f'<title id="history-chart-title">{title}</title>' in html(response)
-    assert re.search(rf'aria-current="page">{active}</a>', html(response))
+    assert f'<title id="history-chart-title">{title}</title>' in body(response)
+    assert re.search(rf'aria-current="page">{active}</a>', body(response))
 
 
 def test_a_range_with_no_entries_offers_all_entries(alice_client, alice, frozen):
@@ -217,8 +220,8 @@ def test_a_range_with_no_entries_offers_all_entries(alice_client, alice, frozen)
     response = alice_client.get(HISTORY + "?range=4w")
 
     assert response.status_code == 200
-    assert "No entries in this period." in html(response)
-    assert 'href="?range=all"' in html(response)
+    assert "No entries in this period." in body(response)
+    assert 'href="?range=all"' in body(response)
 
 
 # --- The list of entries ---------------------------------------------------------------
@@ -240,8 +243,8 @@ def test_entries_are_shown_20_to_a_page(alice_client, alice, frozen):
     response = alice_client.get(HISTORY)
 
     assert entry_ids_on(response) == [str(e.public_id) for e in entries[:20]]
-    assert "Page 1 of 3" in html(response)
-    assert 'href="?page=2"' in html(response)
+    assert "Page 1 of 3" in body(response)
+    assert 'href="?page=2"' in body(response)
 
 
 def test_page_2_shows_the_next_20_entries(alice_client, alice, frozen):
@@ -251,7 +254,7 @@ def test_page_2_shows_the_next_20_entries(alice_client, alice, frozen):
 
     assert response.status_code == 200
     assert entry_ids_on(response) == [str(e.public_id) for e in entries[20:40]]
-    assert "Page 2 of 3" in html(response)
+    assert "Page 2 of 3" in body(response)
 
 
 def test_the_last_page_holds_the_oldest_entries(alice_client, alice, frozen):
@@ -269,7 +272,7 @@ def test_a_bogus_page_number_shows_a_real_page(alice_client, alice, frozen, page
     response = alice_client.get(HISTORY + f"?page={page_number}")
 
     assert response.status_code == 200
-    assert shown in html(response)
+    assert shown in body(response)
 
 
 def test_an_entry_shows_its_scores_places_and_note(alice_client, alice, frozen):
@@ -280,7 +283,7 @@ def test_an_entry_shows_its_scores_places_and_note(alice_client, alice, frozen):
 
     response = alice_client.get(HISTORY)
 
-    page = html(response)
+    page = body(response)
     assert (
         "Pain <strong>7</strong> · Numbness <strong>2</strong> · Tingling <strong>0</strong>"
         in page
@@ -298,8 +301,8 @@ def test_a_note_with_script_is_stored_verbatim_and_shown_escaped(alice_client, a
     response = alice_client.get(HISTORY)
 
     assert alice.entries.get().note == note
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; 😀" in html(response)
-    assert "<script>alert(1)" not in html(response)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; 😀" in body(response)
+    assert "<script>alert(1)" not in body(response)
 
 
 def test_a_fresh_entry_offers_change_and_delete(alice_client, alice, frozen):
@@ -309,8 +312,8 @@ def test_a_fresh_entry_offers_change_and_delete(alice_client, alice, frozen):
 
     response = alice_client.get(HISTORY)
 
-    assert f'href="/history/entries/{entry.public_id}/edit/"' in html(response)
-    assert f'href="/history/entries/{entry.public_id}/delete/"' in html(response)
+    assert f'href="/history/entries/{entry.public_id}/edit/"' in body(response)
+    assert f'href="/history/entries/{entry.public_id}/delete/"' in body(response)
 
 
 def test_an_entry_saved_24_hours_ago_is_read_only(alice_client, alice, frozen):
@@ -321,8 +324,8 @@ def test_an_entry_saved_24_hours_ago_is_read_only(alice_client, alice, frozen):
     response = alice_client.get(HISTORY)
 
     assert str(entry.public_id) in entry_ids_on(response)
-    assert f"/history/entries/{entry.public_id}/edit/" not in html(response)
-    assert f"/history/entries/{entry.public_id}/delete/" not in html(response)
+    assert f"/history/entries/{entry.public_id}/edit/" not in body(response)
+    assert f"/history/entries/{entry.public_id}/delete/" not in body(response)
 
 
 # --- Only one's own entries --------------------------------------------------------------
@@ -335,8 +338,8 @@ def test_a_patient_sees_only_their_own_entries(alice_client, alice, bob, frozen)
     response = alice_client.get(HISTORY)
 
     assert entry_ids_on(response) == [str(mine.public_id)]
-    assert "Bob" not in html(response)
-    assert str(theirs.public_id) not in html(response)
+    assert "Bob" not in body(response)
+    assert str(theirs.public_id) not in body(response)
 
 
 def test_the_history_page_needs_a_signed_in_patient(client, xavier_client, staff_client, db):
@@ -348,14 +351,6 @@ def test_the_history_page_needs_a_signed_in_patient(client, xavier_client, staff
 
 
 # --- Query budget ---------------------------------------------------------------------------
-
-
-def queries_for(client, url):
-    client.get(url)  # the first request may warm caches; count the second
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
 
 
 @pytest.mark.parametrize("query", ["", "?range=all", "?page=2"])

@@ -6,10 +6,11 @@ Time is frozen at NOW (tests/conftest.py), a Tuesday in June: clinic time
 
 import re
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 
-from tests.conftest import LONDON, NOW
+from tests.conftest import LONDON, NOW, body, detail_url, make_session
 from tracker.models import SymptomEntry, TreatmentSession
 
 PRIVATE_NOTE = "Practitioner only: PRIVATE-7f3a, anxious about scan results"
@@ -30,18 +31,10 @@ def delete_url(session):
     return f"/practice/sessions/{session.public_id}/delete/"
 
 
-def detail_url(patient):
-    return f"/practice/patients/{patient.public_id}/"
-
-
-def make_session(patient, when=None, notes=PRIVATE_NOTE, points_used="ST36"):
-    return TreatmentSession.objects.create(
-        patient=patient,
-        practitioner=patient.practitioner,
-        when=when or NOW - timedelta(days=3),
-        notes=notes,
-        points_used=points_used,
-    )
+# Three days ago, with a point and the private note: what the forms below edit and hide.
+noted_session = partial(
+    make_session, when=NOW - timedelta(days=3), notes=PRIVATE_NOTE, points_used="ST36"
+)
 
 
 def snapshot(session):
@@ -49,10 +42,6 @@ def snapshot(session):
     return TreatmentSession.objects.filter(pk=session.pk).values(
         "when", "points_used", "notes", "practitioner"
     )[0]
-
-
-def body(response):
-    return response.content.decode()
 
 
 VALID = {"when": "2026-06-13T10:30", "points_used": "ST36, SP6, Bafeng", "notes": PRIVATE_NOTE}
@@ -152,7 +141,7 @@ def test_a_refused_form_keeps_what_was_typed(xavier_client, alice):
 
 
 def test_the_edit_form_shows_the_session_in_clinic_time(xavier_client, alice):
-    session = make_session(alice, when=datetime(2026, 6, 13, 10, 30, tzinfo=LONDON))
+    session = noted_session(alice, when=datetime(2026, 6, 13, 10, 30, tzinfo=LONDON))
 
     response = xavier_client.get(edit_url(session))
 
@@ -162,7 +151,7 @@ def test_the_edit_form_shows_the_session_in_clinic_time(xavier_client, alice):
 
 
 def test_editing_a_session_saves_the_changes(xavier_client, xavier, alice):
-    session = make_session(alice)
+    session = noted_session(alice)
 
     response = xavier_client.post(
         edit_url(session),
@@ -181,7 +170,7 @@ def test_editing_a_session_saves_the_changes(xavier_client, xavier, alice):
 
 
 def test_an_invalid_edit_changes_nothing(xavier_client, alice):
-    session = make_session(alice)
+    session = noted_session(alice)
     before = snapshot(session)
 
     response = xavier_client.post(
@@ -194,7 +183,7 @@ def test_an_invalid_edit_changes_nothing(xavier_client, alice):
 
 
 def test_delete_asks_for_confirmation_first(xavier_client, alice):
-    session = make_session(alice, when=datetime(2026, 6, 13, 10, 30, tzinfo=LONDON))
+    session = noted_session(alice, when=datetime(2026, 6, 13, 10, 30, tzinfo=LONDON))
 
     response = xavier_client.get(delete_url(session))
 
@@ -205,8 +194,8 @@ def test_delete_asks_for_confirmation_first(xavier_client, alice):
 
 
 def test_confirming_deletes_the_session(xavier_client, alice):
-    session = make_session(alice)
-    other = make_session(alice, when=NOW - timedelta(days=10))
+    session = noted_session(alice)
+    other = noted_session(alice, when=NOW - timedelta(days=10))
 
     response = xavier_client.post(delete_url(session))
 
@@ -226,7 +215,7 @@ def test_another_practitioner_cannot_record_a_session(yara_client, alice):
 
 
 def test_another_practitioner_cannot_edit_a_session(yara_client, alice):
-    session = make_session(alice)
+    session = noted_session(alice)
     before = snapshot(session)
 
     response = yara_client.post(
@@ -238,7 +227,7 @@ def test_another_practitioner_cannot_edit_a_session(yara_client, alice):
 
 
 def test_another_practitioner_cannot_delete_a_session(yara_client, alice):
-    session = make_session(alice)
+    session = noted_session(alice)
 
     response = yara_client.post(delete_url(session))
 
@@ -254,7 +243,7 @@ def test_a_patient_cannot_record_a_session(alice_client, alice):
 
 
 def test_a_patient_cannot_edit_or_delete_their_sessions(alice_client, alice):
-    session = make_session(alice)
+    session = noted_session(alice)
     before = snapshot(session)
 
     edit = alice_client.post(edit_url(session), {**VALID, "notes": "changed by patient"})

@@ -11,6 +11,7 @@ import html
 import random
 import re
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -18,7 +19,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import LONDON, NOW, make_patient
+from tests.conftest import LONDON, NOW, make_entry, make_patient, make_session, text
 from tracker import charts, scores, symptoms
 from tracker.models import Patient, SymptomEntry, TreatmentSession
 
@@ -29,30 +30,22 @@ WORKLIST = "/practice/"
 pytestmark = pytest.mark.usefixtures("frozen")
 
 
-def log(patient, at, pain=2, numbness=2, tingling=2):
-    return SymptomEntry.objects.create(
-        patient=patient, recorded_at=at, pain=pain, numbness=numbness, tingling=tingling
-    )
+# Scores 2/2/2 unless a test names others: the figures below are worked out from them.
+log = partial(make_entry, pain=2, numbness=2, tingling=2)
 
 
 def log_recent(patient, pains, numbness=2, tingling=2):
     """One entry per pain score, 1, 2, 3... hours before NOW (inside the 7-day window)."""
     for hours, pain in enumerate(pains, 1):
-        log(patient, NOW - timedelta(hours=hours), pain, numbness, tingling)
+        log(patient, NOW - timedelta(hours=hours), pain=pain, numbness=numbness, tingling=tingling)
 
 
 def set_baseline(patient, pain=4, numbness=2, tingling=2):
     """Three entries 30-28 days ago, then the first session 20 days ago: a baseline of
     exactly these scores, taken from the entries before the first session."""
     for days in (30, 29, 28):
-        log(patient, NOW - timedelta(days=days), pain, numbness, tingling)
-    session(patient, NOW - timedelta(days=20))
-
-
-def session(patient, when, notes=""):
-    return TreatmentSession.objects.create(
-        patient=patient, practitioner=patient.practitioner, when=when, notes=notes
-    )
+        log(patient, NOW - timedelta(days=days), pain=pain, numbness=numbness, tingling=tingling)
+    make_session(patient, NOW - timedelta(days=20))
 
 
 def rows(response):
@@ -74,11 +67,6 @@ def row_html(response, name):
         if f">{name}</a>" in chunk:
             return chunk.split("</tr>")[0]
     raise AssertionError(f"No row for {name}")
-
-
-def text(fragment):
-    """Visible text of an HTML fragment, whitespace collapsed."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
 
 
 def bulk_patients(practitioner, count, prefix="Patient"):
@@ -227,9 +215,9 @@ def test_it_labels_a_rise_worse_and_a_small_change_no_important_change(xavier_cl
 
 
 def test_it_shows_the_next_booked_session(xavier_client, alice, bob):
-    session(alice, NOW - timedelta(days=1))
-    session(alice, datetime(2026, 6, 25, 9, 0, tzinfo=LONDON))
-    session(alice, datetime(2026, 6, 18, 14, 30, tzinfo=LONDON))
+    make_session(alice, NOW - timedelta(days=1))
+    make_session(alice, datetime(2026, 6, 25, 9, 0, tzinfo=LONDON))
+    make_session(alice, datetime(2026, 6, 18, 14, 30, tzinfo=LONDON))
 
     response = xavier_client.get(WORKLIST)
 
@@ -248,8 +236,8 @@ def test_baseline_is_the_mean_of_entries_strictly_before_the_first_session(xavie
     for days, pain in ((20, 2), (19, 4), (18, 6)):
         log(alice, NOW - timedelta(days=days), pain=pain)
     log(alice, first_session, pain=10)  # at the session itself: not before it
-    session(alice, first_session)
-    session(alice, NOW - timedelta(days=5))
+    make_session(alice, first_session)
+    make_session(alice, NOW - timedelta(days=5))
 
     response = xavier_client.get(WORKLIST)
 
@@ -264,7 +252,7 @@ def test_baseline_falls_back_to_the_first_week_of_logging(xavier_client, alice):
     # Two entries before the first session: too few, so the first week is used.
     log(alice, start, pain=8)
     log(alice, start + timedelta(days=1), pain=6)
-    session(alice, start + timedelta(days=2))
+    make_session(alice, start + timedelta(days=2))
     log(alice, start + timedelta(days=6, hours=23), pain=4)
     log(alice, start + timedelta(days=7), pain=0)  # exactly 7 days on: outside the week
 
@@ -533,7 +521,7 @@ def test_the_percent_shown_never_contradicts_the_band(xavier_client, alice):
     # "No important change"); fixed in 15c094e. Baseline 11/3 = 3.67, recent 19/4 = 4.75.
     for days, pain in ((30, 4), (29, 4), (28, 3)):
         log(alice, NOW - timedelta(days=days), pain=pain)
-    session(alice, NOW - timedelta(days=20))
+    make_session(alice, NOW - timedelta(days=20))
     log_recent(alice, [5, 5, 5, 4])
 
     response = xavier_client.get(WORKLIST)
@@ -584,7 +572,7 @@ def test_a_booked_session_does_not_end_the_baseline(xavier_client, alice):
     for days in (20, 19, 18):
         log(alice, NOW - timedelta(days=days), pain=4)
     log_recent(alice, [6, 6, 6])
-    session(alice, NOW + timedelta(days=2))  # booked, not yet given
+    make_session(alice, NOW + timedelta(days=2))  # booked, not yet given
 
     row = row_for(xavier_client.get(WORKLIST), alice)
 
@@ -605,10 +593,16 @@ def test_summary_figures_match_the_rules_in_scores(alice, first_session_day):
     for day in range(60):
         for _ in range(rng.choice([0, 1, 1, 2, 3])):
             at = start + timedelta(days=day, minutes=rng.randrange(24 * 60))
-            log(alice, at, rng.randint(0, 10), rng.randint(0, 10), rng.randint(0, 10))
+            log(
+                alice,
+                at,
+                pain=rng.randint(0, 10),
+                numbness=rng.randint(0, 10),
+                tingling=rng.randint(0, 10),
+            )
     if first_session_day is not None:
-        session(alice, start + timedelta(days=first_session_day))
-    session(alice, NOW + timedelta(days=3))
+        make_session(alice, start + timedelta(days=first_session_day))
+    make_session(alice, NOW + timedelta(days=3))
 
     patient = Patient.objects.with_summary(NOW).get(pk=alice.pk)
 
@@ -691,7 +685,7 @@ def test_a_change_that_rounds_to_zero_shows_no_minus_sign(xavier_client, alice):
     # Baseline 13/3 = 4.33, recent 4.3: -0.03 points, shown as 0.0 as on the detail page.
     for days, pain in ((30, 4), (29, 4), (28, 5)):
         log(alice, NOW - timedelta(days=days), pain=pain)
-    session(alice, NOW - timedelta(days=20))
+    make_session(alice, NOW - timedelta(days=20))
     log_recent(alice, [4, 4, 5, 4, 5, 4, 4, 5, 4, 4])
 
     row = text(row_html(xavier_client.get(WORKLIST), "Alice Archer"))

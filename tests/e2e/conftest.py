@@ -15,6 +15,8 @@ from django.core.management import call_command
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tracker.models import Patient
+
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls
 # from the test body are still synchronous and safe.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -106,6 +108,11 @@ def shot(page, name):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     width = page.viewport_size["width"]
     page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=True)
+
+
+def demo_patient():
+    """The demo clinic's patient (see the demo fixture)."""
+    return Patient.objects.get(user__username="demo.patient")
 
 
 def current_code(username):

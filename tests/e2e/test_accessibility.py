@@ -10,7 +10,7 @@ import uuid
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.e2e.conftest import shot, sign_in, slug
+from tests.e2e.conftest import demo_patient, shot, sign_in, slug
 from tracker import learn
 from tracker.models import Patient, SymptomEntry
 
@@ -41,7 +41,7 @@ def patient_pages():
 
 
 def practitioner_pages():
-    patient = Patient.objects.get(user__username="demo.patient")
+    patient = demo_patient()
     session = patient.sessions.first()
     base = f"/practice/patients/{patient.public_id}"
     return [

@@ -5,16 +5,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.e2e.conftest import shot, sign_in
+from tests.e2e.conftest import demo_patient, shot, sign_in
 from tracker.models import Patient, SymptomEntry
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "has_touch": True, "is_mobile": True}
-
-
-def demo_patient():
-    return Patient.objects.get(user__username="demo.patient")
 
 
 def test_a_patient_checks_in_by_tapping_on_a_phone(demo, new_context, live_server):

@@ -6,7 +6,7 @@ import io
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.e2e.conftest import shot, sign_in
+from tests.e2e.conftest import demo_patient, shot, sign_in
 from tracker.models import Patient, TreatmentSession
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -17,10 +17,6 @@ DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 def assert_accessible(page):
     violations = Axe().run(page).response["violations"]
     assert not violations, [(v["id"], v["impact"], v["help"]) for v in violations]
-
-
-def demo_patient():
-    return Patient.objects.get(user__username="demo.patient")
 
 
 def test_a_practitioner_works_through_the_worklist_and_records_a_session(
