@@ -23,7 +23,6 @@ def reading(at, pain=5, numbness=5, tingling=5):
 def test_reading_value_by_symptom_name():
     r = reading(T0, 1, 2, 3)
     assert [r.value(s) for s in symptoms.NAMES] == [1, 2, 3]
-    assert r.max_score == 3
 
 
 def test_reading_value_rejects_unknown_symptom():
@@ -123,12 +122,16 @@ def test_point_change():
         (10, 9, Band.MINIMAL),  # exactly -10%
         (10, 9.1, Band.NO_CHANGE),
         (10, 13, Band.WORSE),  # exactly +30%
-        (10, 12.9, Band.NO_CHANGE),
+        (5, 6.4, Band.NO_CHANGE),  # +28%, 1.4 points
+        (5, 6.5, Band.WORSE),  # exactly +30%
+        (10, 11.9, Band.NO_CHANGE),  # +19%, 1.9 points
+        (10, 12, Band.WORSE),  # +20%, but 2 points
         (10, 10, Band.NO_CHANGE),
         (10 / 3, 7 / 3, Band.MODERATE),  # thirds: -30.0% once rounded
         (3.333, 2.333, Band.MODERATE),
-        (0, 2, Band.WORSE),  # zero baseline: points instead
-        (0, 1.9, Band.NO_CHANGE),
+        (0, 2, Band.WORSE),  # zero baseline: any rise of a point is unbounded in %
+        (0, 1, Band.WORSE),
+        (0, 0.9, Band.NO_CHANGE),
         (0, 0, Band.NO_CHANGE),
     ],
 )
@@ -159,12 +162,12 @@ def test_recent_mean_window_excludes_exactly_seven_days_ago():
         reading(now + timedelta(seconds=1), pain=10),  # future: out
     ]
     assert scores.recent_mean(readings, now)["pain"] == 3.0
-    assert scores.recent_max(readings, now) == 5  # numbness/tingling default 5
+    assert scores.recent_max(readings, now) == {"pain": 4, "numbness": 5, "tingling": 5}
 
 
 def test_recent_mean_without_entries_is_none():
     assert scores.recent_mean([], T0) == {"pain": None, "numbness": None, "tingling": None}
-    assert scores.recent_max([], T0) is None
+    assert scores.recent_max([], T0) == {"pain": None, "numbness": None, "tingling": None}
 
 
 # --- Flags --------------------------------------------------------------------
@@ -177,7 +180,7 @@ def flags(**kwargs):
     args = {
         "baseline_values": BASE,
         "recent_means": CALM,
-        "recent_max": 5,
+        "recent_max": {"pain": 5, "numbness": 4, "tingling": 0},
         "last_entry_at": day(9),
         "now": day(10),
     }
@@ -196,9 +199,9 @@ def test_worse_flag_at_thirty_percent_of_any_symptom():
     assert not flags(recent_means={**CALM, "numbness": 5.1}).worse  # +27.5%
 
 
-def test_worse_flag_with_zero_baseline_uses_points():
-    assert flags(recent_means={**CALM, "tingling": 2.0}).worse
-    assert not flags(recent_means={**CALM, "tingling": 1.9}).worse
+def test_worse_flag_with_zero_baseline_needs_a_point():
+    assert flags(recent_means={**CALM, "tingling": 1.0}).worse
+    assert not flags(recent_means={**CALM, "tingling": 0.9}).worse
 
 
 def test_worse_flag_needs_a_baseline_and_a_recent_mean():
@@ -207,9 +210,9 @@ def test_worse_flag_needs_a_baseline_and_a_recent_mean():
 
 
 def test_severe_flag_from_seven():
-    assert flags(recent_max=7).severe
-    assert not flags(recent_max=6).severe
-    assert not flags(recent_max=None).severe
+    assert flags(recent_max=maxima(pain=7)).severe
+    assert not flags(recent_max=maxima(pain=6)).severe
+    assert not flags(recent_max=maxima(pain=None, numbness=None, tingling=None)).severe
 
 
 def test_missed_flag_at_exactly_seven_days():
@@ -227,7 +230,7 @@ def test_patient_who_never_logged_is_missed_only_after_the_grace_period():
 
 
 def test_flag_names_and_labels():
-    result = flags(recent_means={**CALM, "pain": 9}, recent_max=9, last_entry_at=day(1))
+    result = flags(recent_means={**CALM, "pain": 9}, recent_max=maxima(9), last_entry_at=day(1))
     assert result.names() == ["worse", "severe", "missed"]
     assert result.any
     assert [flag.name for flag in scores.FLAGS] == result.names()
@@ -375,3 +378,44 @@ def test_compare_phrase():
 
 def test_every_flag_in_the_registry_has_its_field_and_no_field_lacks_one():
     assert [f.name for f in dataclasses.fields(scores.Flags)] == list(scores.FLAG_NAMES)
+
+
+# --- Defects found by the clinical review (issue 13), each written before its fix ----------
+
+HIGH = {"pain": 8.0, "numbness": 4.0, "tingling": 0.0}
+
+
+def maxima(pain=5, numbness=4, tingling=0):
+    return {"pain": pain, "numbness": numbness, "tingling": tingling}
+
+
+def test_worse_can_fire_above_a_baseline_of_7_7():
+    # 8 -> 10 is 2 points but only 25%: a 30% rise is impossible above 7.7.
+    assert scores.band_for(8, 10) == Band.WORSE
+    assert scores.summary_sentence("pain", 8, 10).endswith("a clear worsening.")
+    assert flags(baseline_values=HIGH, recent_means={**HIGH, "pain": 10.0}).worse
+
+
+@pytest.mark.parametrize(
+    "baseline, current, band",
+    [
+        (0.1, 0.2, Band.NO_CHANGE),  # +100%, but a tenth of a point
+        (0.5, 0.2, Band.NO_CHANGE),  # -60%, but 0.3 points
+        (1.9, 1.0, Band.NO_CHANGE),  # -47%, 0.9 points
+        (0, 1.9, Band.WORSE),  # from nothing to nearly 2 points
+        (0, 0.9, Band.NO_CHANGE),
+    ],
+)
+def test_a_band_needs_a_change_of_a_point_near_zero(baseline, current, band):
+    assert scores.band_for(baseline, current) == band
+
+
+def test_severe_is_not_always_on_when_the_baseline_is_severe():
+    # Pain was 8 before treatment: a 9 this week is the worsening rule's to judge.
+    assert not flags(baseline_values=HIGH, recent_means=HIGH, recent_max=maxima(pain=9)).severe
+    # Numbness was 4: reaching 7 is new, so it is flagged.
+    assert flags(baseline_values=HIGH, recent_means=HIGH, recent_max=maxima(numbness=7)).severe
+
+
+def test_severe_flags_a_new_patient_without_a_baseline():
+    assert flags(baseline_values=None, recent_max=maxima(pain=9)).severe

@@ -180,9 +180,9 @@ def test_sparklines_have_one_point_per_clinic_day(xavier_client, alice):
 
 
 def test_it_shows_the_change_from_baseline_with_its_band(xavier_client, alice):
-    set_baseline(alice, pain=6, numbness=5, tingling=5)
-    log(alice, NOW - timedelta(hours=1), pain=3, numbness=3, tingling=4)
-    log(alice, NOW - timedelta(hours=2), pain=3, numbness=4, tingling=5)
+    set_baseline(alice, pain=6, numbness=5, tingling=10)
+    log(alice, NOW - timedelta(hours=1), pain=3, numbness=3, tingling=9)
+    log(alice, NOW - timedelta(hours=2), pain=3, numbness=4, tingling=9)
 
     response = xavier_client.get(WORKLIST)
 
@@ -190,13 +190,13 @@ def test_it_shows_the_change_from_baseline_with_its_band(xavier_client, alice):
     assert [(p.points, p.percent, p.band.label) for p in progress] == [
         (-3.0, -50.0, "Substantial improvement"),
         (-1.5, -30.0, "Moderate improvement"),
-        (-0.5, -10.0, "Minimal improvement"),
+        (-1.0, -10.0, "Minimal improvement"),
     ]
     # Pain, numbness, tingling in that order, each as points, (%) and band.
     assert re.search(
         r"-3\.0 \(-50%\) Substantial improvement.*"
         r"-1\.5 \(-30%\) Moderate improvement.*"
-        r"-0\.5 \(-10%\) Minimal improvement",
+        r"-1\.0 \(-10%\) Minimal improvement",
         text(row_html(response, "Alice Archer")),
     )
 
@@ -623,7 +623,7 @@ def test_summary_of_a_patient_without_entries_is_empty(alice):
     patient = Patient.objects.with_summary(NOW).get(pk=alice.pk)
 
     assert patient.last_entry_at is None
-    assert patient.summary_recent_max is None
+    assert patient.summary_recent_max == {"pain": None, "numbness": None, "tingling": None}
     for window in ("recent", "before", "week", "latest"):
         assert patient.summary_means(window) == {"pain": None, "numbness": None, "tingling": None}
     assert patient.summary_count("before") == patient.summary_count("week") == 0
@@ -642,7 +642,10 @@ def test_each_flag_carries_its_own_help_for_hover_and_screen_readers(
     response = xavier_client.get(WORKLIST)
 
     row = row_html(response, "Alice Archer")
-    assert 'data-help="Severe: a score of 7 or more in the last 7 days."' in row
+    assert (
+        'data-help="Severe: a score of 7 or more in the last 7 days, for a symptom whose '
+        'baseline is under 7 or not known yet."' in row
+    )
     assert 'data-help="Review missed: no entry for 3 days or more."' in row
     for name in ("severe", "missed"):
         assert f'aria-describedby="flag-help-{name}"' in row

@@ -109,7 +109,7 @@ class PatientQuerySet(models.QuerySet):
             summary_latest=Subquery(
                 latest.values(json=JSONObject(**{s: s for s in symptoms.NAMES}))[:1]
             ),
-            summary_recent=figures(recent, max=Max(Greatest(*symptoms.NAMES))),
+            summary_recent=figures(recent, **{f"max_{s}": Max(s) for s in symptoms.NAMES}),
             summary_before=figures(before, count=Count("pk")),
             summary_week=figures(week, count=Count("pk")),
         )
@@ -150,8 +150,9 @@ class Patient(models.Model):
 
     @property
     def summary_recent_max(self):
-        """The highest score of any symptom in the recent window, or None."""
-        return (self.summary_recent or {}).get("max")
+        """{symptom: its highest score in the recent window}, None where the window is empty."""
+        figures = self.summary_recent or {}
+        return {s: figures.get(f"max_{s}") for s in symptoms.NAMES}
 
     def summary_baseline(self):
         """The baseline from with_summary() annotations (the rule is scores.choose_baseline)."""

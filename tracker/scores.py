@@ -20,17 +20,21 @@ from tracker.symptoms import BY_NAME, NAMES, Symptom
 
 _INDEX = {name: i for i, name in enumerate(NAMES)}
 
-# Thresholds, in percent of the baseline mean. A change is compared after it
-# has been rounded to one decimal, i.e. exactly as it is shown, and each edge
-# counts as reaching the band ("at least 30%").
+# Improvement bands, in percent of the baseline mean (IMMPACT, from group data in
+# drug trials). A change is compared after it has been rounded to one decimal, i.e.
+# exactly as it is shown, and each edge counts as reaching the band ("at least 30%").
 MINIMAL_RATIO = 10
 MODERATE_RATIO = 30
 SUBSTANTIAL_RATIO = 50
+# Near zero a percentage means little (0.1 -> 0.2 is +100%): a change smaller than
+# this many points is "no important change", whatever its percentage.
+BAND_MIN_POINTS = 1.0
+# Worsening is our own rule (IMMPACT defines none): a rise of WORSE_POINTS, or of
+# WORSE_RATIO percent and at least BAND_MIN_POINTS. Farrar 2001 found that about 2
+# points on the 0-10 scale matched what patients called "much" different; the points
+# let the rule fire at every baseline (a 30% rise is impossible above 7.7).
+WORSE_POINTS = 2.0
 WORSE_RATIO = 30
-# With a zero baseline a percentage is undefined, so a rise in points is used.
-# Farrar 2001 found that about 2 points on the 0-10 scale matched what patients
-# called "much" different, so that is the size we treat as important.
-ZERO_BASELINE_WORSE_POINTS = 2.0
 # Scores of 7-10 are "severe" on the anchor words shown to patients.
 SEVERE_SCORE = 7
 MISSED_AFTER_DAYS = 7
@@ -54,10 +58,6 @@ class Reading:
             return self.scores[_INDEX[symptom]]
         except KeyError:
             raise ValueError(f"Unknown symptom: {symptom!r}") from None
-
-    @property
-    def max_score(self) -> int:
-        return max(self.scores)
 
     @classmethod
     def from_entry(cls, entry) -> Reading:
@@ -195,11 +195,17 @@ _BAND_LABELS = {
     Band.SUBSTANTIAL: (("Substantial", False), (" improvement", True)),
 }
 # The bands in one sentence, for pages that print them beside the figures.
+_MIN_POINTS = format_score(BAND_MIN_POINTS)
+_WORSE_RULE = (
+    f"{format_score(WORSE_POINTS)} points or more, or {WORSE_RATIO}% or more "
+    f"and at least {_MIN_POINTS} point{'' if BAND_MIN_POINTS == 1 else 's'}"
+)
 BANDS_EXPLAINED = (
-    f"Bands follow IMMPACT: a fall of {MINIMAL_RATIO}\u2013{MODERATE_RATIO - 1}% is minimal, "
-    f"{MODERATE_RATIO}% or more moderate, {SUBSTANTIAL_RATIO}% or more substantial; "
-    f"a rise of {WORSE_RATIO}% or more is worse "
-    f"({format_score(ZERO_BASELINE_WORSE_POINTS)} points or more from a baseline of 0)."
+    f"Improvement bands follow IMMPACT, and come from group data in drug trials: "
+    f"a fall of {MINIMAL_RATIO}\u2013{MODERATE_RATIO - 1}% is minimal, {MODERATE_RATIO}% or "
+    f"more moderate, {SUBSTANTIAL_RATIO}% or more substantial. IMMPACT defines no "
+    f"worsening; ours is a rise of {_WORSE_RULE}. A change of less than {_MIN_POINTS} "
+    f"point is no important change, whatever its percentage."
 )
 _BAND_PHRASES = {
     Band.WORSE: "a clear worsening",
@@ -211,22 +217,28 @@ _BAND_PHRASES = {
 
 
 def band_for(baseline: float | None, current: float | None) -> Band | None:
-    """IMMPACT band of the change from baseline to current (None if either is missing)."""
+    """Band of the change from baseline to current (None if either is missing).
+
+    Improvements follow IMMPACT's percentages, worsening our own rule (see WORSE_POINTS);
+    both need a change of at least BAND_MIN_POINTS.
+    """
     if baseline is None or current is None:
         return None
-    if baseline == 0:
-        # Nothing can improve on zero, and a percentage of zero is undefined.
-        rise = point_change(baseline, current)
-        return Band.WORSE if rise >= ZERO_BASELINE_WORSE_POINTS else Band.NO_CHANGE
+    points = point_change(baseline, current)
+    if abs(points) < BAND_MIN_POINTS:
+        return Band.NO_CHANGE
+    # None only from a zero baseline, where any rise is an unbounded percentage.
     pct = percent_change(baseline, current)
+    if points > 0:
+        if points >= WORSE_POINTS or pct is None or pct >= WORSE_RATIO:
+            return Band.WORSE
+        return Band.NO_CHANGE
     if pct <= -SUBSTANTIAL_RATIO:
         return Band.SUBSTANTIAL
     if pct <= -MODERATE_RATIO:
         return Band.MODERATE
     if pct <= -MINIMAL_RATIO:
         return Band.MINIMAL
-    if pct >= WORSE_RATIO:
-        return Band.WORSE
     return Band.NO_CHANGE
 
 
@@ -243,10 +255,10 @@ def recent_mean(readings, now, days=RECENT_DAYS) -> dict[str, float | None]:
     return means_by_symptom(r for r in readings if _in_recent_window(r.at, now, days))
 
 
-def recent_max(readings, now, days=RECENT_DAYS) -> int | None:
-    """Highest score of any symptom in the same window as recent_mean."""
-    scores = [r.max_score for r in readings if _in_recent_window(r.at, now, days)]
-    return max(scores) if scores else None
+def recent_max(readings, now, days=RECENT_DAYS) -> dict[str, int | None]:
+    """Highest score per symptom in the same window as recent_mean."""
+    recent = [r for r in readings if _in_recent_window(r.at, now, days)]
+    return {s: max((r.value(s) for r in recent), default=None) for s in NAMES}
 
 
 # --- Flags ------------------------------------------------------------------
@@ -270,15 +282,15 @@ FLAGS = (
         "worse",
         "Worse",
         "worse",
-        f"Worse: the last {RECENT_DAYS} days' average of a symptom is at least "
-        f"{WORSE_RATIO}% above the baseline "
-        f"(or {format_score(ZERO_BASELINE_WORSE_POINTS)} points or more above a baseline of 0).",
+        f"Worse: the last {RECENT_DAYS} days' average of a symptom has risen above the "
+        f"baseline by {_WORSE_RULE}.",
     ),
     Flag(
         "severe",
         "Severe",
         "severe",
-        f"Severe: a score of {SEVERE_SCORE} or more in the last {RECENT_DAYS} days.",
+        f"Severe: a score of {SEVERE_SCORE} or more in the last {RECENT_DAYS} days, for a "
+        f"symptom whose baseline is under {SEVERE_SCORE} or not known yet.",
     ),
     Flag(
         "missed",
@@ -319,8 +331,10 @@ def flags_for(
 
     worse:  any symptom's recent mean is in the WORSE band against its baseline
             (band_for). No baseline means no "worse" flag.
-    severe: recent_max (highest score of any symptom in the recent window)
-            >= SEVERE_SCORE.
+    severe: a symptom's highest score in the recent window (recent_max, per
+            symptom) >= SEVERE_SCORE, where its baseline is below SEVERE_SCORE or
+            not known: for a baseline already severe, the worsening rule speaks,
+            so the flag is not on for ever.
     missed: the last entry - or, if there is none, `since` (when the patient
             joined) - is at least missed_after_days old: exactly that many days
             counts. With neither date known, nothing is flagged.
@@ -330,7 +344,11 @@ def flags_for(
         worse = any(
             band_for(baseline_values.get(s), recent_means.get(s)) == Band.WORSE for s in NAMES
         )
-    severe = recent_max is not None and recent_max >= SEVERE_SCORE
+    severe = any(
+        (recent_max.get(s) or 0) >= SEVERE_SCORE
+        and (not baseline_values or baseline_values[s] < SEVERE_SCORE)
+        for s in NAMES
+    )
     reference = last_entry_at if last_entry_at is not None else since
     missed = reference is not None and reference <= now - timedelta(days=missed_after_days)
     return Flags(worse=worse, severe=severe, missed=missed)
