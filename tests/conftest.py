@@ -80,10 +80,10 @@ def queries_for(client, url):
     return len(queries)
 
 
-def baseline_window_read(patient, first_session_at):
+def baseline_window_read(patient, first_session_at, now):
     """The one query Patient.baseline makes: the readings of the baseline window."""
     with CaptureQueriesContext(connection) as queries:
-        patient.baseline(first_session_at)
+        patient.baseline(first_session_at, now)
     (sql,) = [q["sql"] for q in queries]
     return sql
 

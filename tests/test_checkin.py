@@ -916,7 +916,7 @@ def test_the_check_in_post_runs_the_same_queries_for_0_5_and_700_entries(
     # (exactly Patient.baseline's query, for the first session held), nothing else.
     reads = entry_reads(bobs)
     first_held = bob.sessions.filter(when__lte=MARCH_NOW).order_by("when")[0].when
-    window = baseline_window_read(bob, first_held)
+    window = baseline_window_read(bob, first_held, MARCH_NOW)
     assert window in reads, reads
     before = [sql for sql in reads if sql != window]
     assert len(before) == 1 and before[0].endswith(" LIMIT 1"), before

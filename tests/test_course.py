@@ -76,7 +76,8 @@ def test_the_cut_course_equals_the_whole_course_cut(long_course, range_key, days
 def test_a_short_range_reads_only_what_it_shows(long_course):
     # Two reads of the entries, however long the course: the baseline window (exactly
     # Patient.baseline's query) and the period, from a lower bound on recorded_at.
-    window = baseline_window_read(long_course, long_course.sessions.order_by("when")[0].when)
+    first_held = long_course.sessions.order_by("when")[0].when
+    window = baseline_window_read(long_course, first_held, NOW)
     with CaptureQueriesContext(connection) as queries:
         course_of(long_course, NOW, "4w", whole=False)
     reads = entry_reads(queries)

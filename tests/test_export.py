@@ -249,9 +249,11 @@ def test_the_report_period_narrows_the_chart(xavier_client, course):
     assert "Entries shown: 6 pain" in body(whole)
     assert "Entries shown: 2 pain" in body(part)
     assert "Period: 13 Jun 2026 to" in text(body(part))
-    # Baseline, change and intervals always describe the whole course.
-    assert part.context["progress"] == whole.context["progress"]
-    assert part.context["intervals"] == whole.context["intervals"]
+    # The baseline is the course's; the intervals stop at the period's end (13 and 14
+    # June, not 15 June), and so do the recent figures.
+    assert part.context["baseline"] == whole.context["baseline"]
+    assert [i.count for i in part.context["intervals"]] == [3, 0, 2]
+    assert [i.count for i in whole.context["intervals"]] == [3, 0, 3]
 
 
 def test_the_report_period_shows_the_chosen_end_date(xavier_client, course):
@@ -300,3 +302,19 @@ def test_the_report_lists_only_the_sessions_in_the_period(xavier_client, alice):
     response = xavier_client.get(report_url(alice), {"start": "2026-06-10"})
     assert "late session" in body(response)
     assert "early session" not in body(response)
+
+
+def test_a_past_period_s_report_shows_that_period_s_figures_not_today_s(xavier_client, course):
+    # Today is 16 June; pain fell to 3 on 13-15 June, after the second session (12 June).
+    response = xavier_client.get(report_url(course), {"start": "2026-06-01", "end": "2026-06-10"})
+
+    # The 7 days to 10 June hold no entries: nothing recent, so no change, as of then.
+    assert [p.recent for p in response.context["progress"]] == [None, None, None]
+    page = body(response)
+    progress = text(page.split('class="table progress-table')[1].split("</table>")[0])
+    assert "7 days to 10 Jun 2026" in progress
+    # Only the first session had been held by 10 June, and nothing logged after it yet.
+    intervals = text(page.split('class="table table-sm interval-table"')[1].split("</table>")[0])
+    assert "After session 1 from 5 Jun 0" in intervals
+    assert "After session 2" not in intervals
+    assert "Mean score per interval, from the first entry to the end of the period" in page

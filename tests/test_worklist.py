@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import LONDON, NOW, make_entry, make_patient, make_session, text
 from tracker import charts, scores, symptoms
-from tracker.models import Patient, SymptomEntry, TreatmentSession
+from tracker.models import Patient, SymptomEntry, TreatmentSession, readings_of
 
 WORKLIST = "/practice/"
 
@@ -606,7 +606,7 @@ def test_summary_figures_match_the_rules_in_scores(alice, first_session_day):
 
     patient = Patient.objects.with_summary(NOW).get(pk=alice.pk)
 
-    readings = alice.readings()
+    readings = readings_of(alice.entries.all())
     expected = scores.baseline_for(readings, alice.first_session_held(NOW))
     baseline = patient.summary_baseline()
     assert (baseline.method, baseline.count) == (expected.method, expected.count)

@@ -82,6 +82,8 @@ def chart_range(request):
 def course_of(patient, now, range_key="all", start=None, end=None, whole=True, notes=True):
     """Everything the patient's page, the detail page and the report show about one course.
 
+    Everything is as of `now`, which a report sets to its period's end: readings after
+    it are left out and sessions after it count as booked.
     The chart is drawn from start (default: the start of range_key) to end (default: now);
     the baseline and progress always come from the whole course. With whole=False, the
     interval table and the session list are cut to range_key's period ("All" cuts
@@ -104,12 +106,13 @@ def course_of(patient, now, range_key="all", start=None, end=None, whole=True, n
     if cut:
         # The same queries however long the course: the baseline window's readings,
         # and those the period needs (all of them while the course is young).
-        baseline, first_at = patient.baseline(first_held)
+        baseline, first_at = patient.baseline(first_held, now)
         since = first_reading_needed(cut, past_times)
-        entries = patient.entries.filter(recorded_at__gte=since) if since else patient.entries
-        readings = readings_of(entries.all())
+        entries = patient.entries.filter(recorded_at__lte=now)
+        readings = readings_of(entries.filter(recorded_at__gte=since) if since else entries)
     else:
-        readings = patient.readings()
+        # Nothing after `now`: a report for a past period is worked out as of its end.
+        readings = readings_of(patient.entries.filter(recorded_at__lte=now))
         baseline = scores.baseline_for(readings, first_held)
         first_at = readings[0].at if readings else None
     start = start or range_start(first_at, range_key, now)
@@ -154,7 +157,8 @@ def checkin_message(patient, entry):
         .values_list("recorded_at", *NAMES)
         .first()
     )
-    baseline, _ = patient.baseline(patient.first_session_held(entry.created_at))
+    saved = entry.created_at
+    baseline, _ = patient.baseline(patient.first_session_held(saved), saved)
     previous = scores.Reading(before[0], before[1:]) if before else None
     phrases = scores.checkin_phrases(scores.Reading.from_entry(entry), previous, baseline)
     return "Saved. " + ". ".join(phrases) + "."

@@ -164,19 +164,16 @@ class Patient(models.Model):
             week,
         )
 
-    def readings(self):
-        """All entries as scores.Reading values, oldest first (one query)."""
-        return readings_of(self.entries.all())
-
     def first_session_held(self, now):
         """When the first session held by `now` took place, or None (one query)."""
         return self.sessions.held(now).order_by("when").values_list("when", flat=True).first()
 
-    def baseline(self, first_session_at):
-        """(baseline or None, when logging began or None), in one query.
+    def baseline(self, first_session_at, now):
+        """(baseline or None, when logging began or None) as of `now`, in one query.
 
         Reads only the entries a baseline can draw on, however long the history:
-        those before the first session held, and those in the first week of logging.
+        those before the first session held, and those in the first week of logging,
+        up to `now`.
         (Sums from the database would send less, but building that query costs Django
         more than reading these few rows.)
         """
@@ -188,7 +185,9 @@ class Patient(models.Model):
         if first_session_at is not None:
             held = models.Value(first_session_at, output_field=models.DateTimeField())
             window_end = Greatest(window_end, held)
-        readings = readings_of(self.entries.filter(recorded_at__lt=window_end))
+        readings = readings_of(
+            self.entries.filter(recorded_at__lt=window_end, recorded_at__lte=now)
+        )
         first_at = readings[0].at if readings else None
         return baseline_for(readings, first_session_at), first_at
 

@@ -1,4 +1,5 @@
 import csv
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -196,7 +197,10 @@ def report(request, public_id):
     now = timezone.now()
     form = DateRangeForm(request.GET or None)
     start, end = form.bounds()
-    course = course_of(patient, now, start=start, end=min(end, now) if end else None)
+    # Every figure is as of the period's last moment, never the clock: a report for
+    # October shows October's last 7 days and the sessions held by then.
+    as_of = min(end - timedelta(microseconds=1), now) if end else now
+    course = course_of(patient, as_of, start=start, end=as_of)
     course["sessions"] = [
         s
         for s in course["sessions"]
@@ -209,6 +213,7 @@ def report(request, public_id):
         **course,
         "now": now,
         "bands_explained": scores.BANDS_EXPLAINED,
+        "recent_until": as_of if as_of < now else None,
         "start_date": chosen.get("start"),
         "end_date": chosen.get("end"),
     }
