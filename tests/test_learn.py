@@ -7,6 +7,7 @@ for the ``db`` fixture rather than the django_db marker, so the module still col
 when the Django plugin is off.
 """
 
+import dataclasses
 import datetime
 import re
 
@@ -25,6 +26,7 @@ REQUIRED_SLUGS = {
     "safety",
 }
 MIN_READING_EASE = 50
+REVIEWED = datetime.date(2026, 11, 21)
 SOURCE_LINK = re.compile(
     r"^https://(doi\.org/10\.\d{4,9}/\S+"
     r"|pubmed\.ncbi\.nlm\.nih\.gov/\d+/"
@@ -75,7 +77,7 @@ def test_slugs_equal_file_names_and_are_unique():
 
 @pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
 def test_header_values_are_valid(learn_page):
-    assert learn_page.reviewed == datetime.date(2026, 11, 21)
+    assert learn_page.reviewed == REVIEWED
     assert set(learn_page.symptoms) <= set(symptoms.NAMES)
     assert learn_page.audience in learn.AUDIENCES
     assert learn_page.related, "link at least one related page"
@@ -301,6 +303,35 @@ def test_view_every_page_renders_for_everyone(request, db, viewer, learn_page):
     assert "Last reviewed" in html and "21 November 2026" in html
     assert 'id="ref-1"' in html
     assert_strict_csp_friendly(html)
+
+
+def meta_description(html):
+    found = re.findall(r'<meta name="description" content="([^"]*)">', html)
+    assert len(found) == 1, found
+    return found[0]
+
+
+@pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
+def test_view_page_meta_description_is_its_summary(client, db, learn_page):
+    html = client.get(f"/learn/{learn_page.slug}/").content.decode()
+    assert meta_description(html) == escape(learn_page.summary)
+
+
+def test_view_meta_description_escapes_the_summary(client, db, monkeypatch):
+    page = learn.get_page("safety")
+    tricky = dataclasses.replace(page, summary='Say "hi" & <b>bye</b>.')
+    monkeypatch.setattr(learn, "get_page", lambda slug: tricky if slug == "safety" else None)
+    html = client.get("/learn/safety/").content.decode()
+    assert meta_description(html) == "Say &quot;hi&quot; &amp; &lt;b&gt;bye&lt;/b&gt;."
+
+
+@pytest.mark.parametrize("url", ["/learn/", "/accounts/login/"])
+def test_view_other_public_pages_have_a_fixed_meta_description(client, db, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    description = meta_description(response.content.decode())
+    assert 40 <= len(description) <= 160
+    assert description not in {page.summary for page in PAGES}
 
 
 @pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
