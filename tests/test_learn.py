@@ -26,6 +26,7 @@ REQUIRED_SLUGS = {
     "safety",
 }
 MIN_READING_EASE = 50
+MAX_SUMMARY_GRADE = 8  # Flesch-Kincaid grade, the grade form of the reading-ease test below
 REVIEWED = datetime.date(2026, 11, 21)
 SOURCE_LINK = re.compile(
     r"^https://(doi\.org/10\.\d{4,9}/\S+"
@@ -130,6 +131,14 @@ def test_patient_pages_are_easy_to_read(learn_page):
     score = textstat.flesch_reading_ease(learn_page.text)
     assert score >= MIN_READING_EASE, (
         f"{learn_page.slug}: Flesch reading ease {score:.1f} < {MIN_READING_EASE}"
+    )
+
+
+@pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
+def test_summaries_are_easy_to_read(learn_page):
+    grade = textstat.flesch_kincaid_grade(learn_page.summary)
+    assert grade <= MAX_SUMMARY_GRADE, (
+        f"{learn_page.slug}: summary reads at grade {grade:.1f} > {MAX_SUMMARY_GRADE}"
     )
 
 
