@@ -142,6 +142,81 @@ def test_summaries_are_easy_to_read(learn_page):
     )
 
 
+# How soon to get help: one wording per tier, and each warning sign in one tier on every page.
+EMERGENCY, SAME_DAY, SOON = "emergency", "same day", "soon"
+TIER_WORDS = {
+    EMERGENCY: re.compile(r"emergency number now", re.IGNORECASE),
+    SAME_DAY: re.compile(r"help the same day", re.IGNORECASE),
+    SOON: re.compile(r"\b(doctor|team) soon\b", re.IGNORECASE),
+}
+WARNING_SIGNS = {
+    "signs of a stroke": EMERGENCY,
+    "trouble breathing, swallowing or speaking": EMERGENCY,
+    "suddenly lose control of your bladder": EMERGENCY,
+    "does not wake up within a minute": EMERGENCY,
+    "weakness that spreads over hours or days": SAME_DAY,
+    "red, hot or swollen": SAME_DAY,
+    "new cut, blister": SAME_DAY,
+    "sore on your foot that is not healing": SAME_DAY,
+    "dizzy when you stand up": SOON,
+    "you have fainted": SOON,
+    "heartbeat feels unusual": SOON,
+    "sweat much more or much less": SOON,
+    "problems that are slowly getting worse": SOON,
+    "new or worse": SOON,
+}
+
+
+def signs_with_tiers(page):
+    """(sign, tier) for each warning sign in the page's prose, under the last tier named."""
+    tier = None
+    for block in page.text.splitlines():
+        named = {name for name, words in TIER_WORDS.items() if words.search(block)}
+        assert len(named) <= 1, f"{page.slug}: one block names two tiers: {block!r}"
+        if named:
+            tier = named.pop()
+        for sign in WARNING_SIGNS:
+            if sign in block.lower():
+                yield sign, tier
+
+
+@pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
+def test_each_warning_sign_has_the_same_urgency_on_every_page(learn_page):
+    for sign, tier in signs_with_tiers(learn_page):
+        assert tier == WARNING_SIGNS[sign], f"{learn_page.slug}: {sign!r} is under {tier!r}"
+
+
+def test_the_safety_page_lists_every_warning_sign():
+    found = {sign for sign, _ in signs_with_tiers(learn.get_page("safety"))}
+    assert found == set(WARNING_SIGNS)
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "both feet every day",
+        "help the same day",
+        "red, hot or swollen, even if it does not hurt. This is urgent",
+        "hot-water bottles, heat pads or heat lamps",
+        "moxibustion",
+        "If you have diabetes, you are more likely to get infections",
+        "Tell your cancer team",
+        "about 9 in every 100 people",
+        "about 1 in every 10,000 people",
+        "They cannot show how often it happens",
+    ],
+)
+def test_the_safety_page_gives_the_corrected_advice(phrase):
+    assert phrase in learn.get_page("safety").text
+
+
+@pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
+def test_no_page_repeats_the_source_posts_definition(learn_page):
+    copied = "damage to the nerves outside the brain and spinal cord"
+    assert copied not in learn_page.text.lower()
+    assert copied not in learn_page.summary.lower()
+
+
 def test_the_required_pages_are_patient_facing():
     for slug in REQUIRED_SLUGS:
         assert learn.get_page(slug).audience == "patients"
@@ -341,6 +416,15 @@ def test_view_other_public_pages_have_a_fixed_meta_description(client, db, url):
     description = meta_description(response.content.decode())
     assert 40 <= len(description) <= 160
     assert description not in {page.summary for page in PAGES}
+
+
+@pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
+def test_view_page_disclaimer_sends_warning_signs_to_the_safety_page(client, db, learn_page):
+    html = client.get(f"/learn/{learn_page.slug}/").content.decode()
+    disclaimer = html[html.index('aria-label="Disclaimer"') :]
+    disclaimer = disclaimer[: disclaimer.index("</aside>")]
+    assert 'href="/learn/safety/"' in disclaimer
+    assert "see a doctor now" not in disclaimer
 
 
 @pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
