@@ -210,6 +210,24 @@ def test_the_safety_page_gives_the_corrected_advice(phrase):
     assert phrase in learn.get_page("safety").text
 
 
+@pytest.mark.parametrize(
+    ("slug", "phrase"),
+    [
+        ("evidence", "In 5 of the 6 trials, the nerve damage came from diabetes"),
+        ("evidence", "small pilot randomised trial with a sham group"),
+        ("evidence", "Part of it was electroacupuncture"),
+        ("evidence", "a sham that did not pierce the skin"),
+        ("evidence", "randomised, sham-controlled pilot, 63 women"),
+        ("evidence", "All the trials reported that acupuncture helped"),
+        ("evidence", "The authors concluded that acupuncture seems to help"),
+        ("evidence", '"potential for benefit"'),
+        ("peripheral-neuropathy", "tell your cancer team soon"),
+    ],
+)
+def test_pages_describe_the_studies_as_the_sources_do(slug, phrase):
+    assert phrase in learn.get_page(slug).text
+
+
 @pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
 def test_no_page_repeats_the_source_posts_definition(learn_page):
     copied = "damage to the nerves outside the brain and spinal cord"
