@@ -221,6 +221,8 @@ def test_the_safety_page_gives_the_corrected_advice(phrase):
         ("evidence", "All the trials reported that acupuncture helped"),
         ("evidence", "The authors concluded that acupuncture seems to help"),
         ("evidence", '"potential for benefit"'),
+        ("tracking-your-symptoms", "That study was not a trial"),
+        ("tracking-your-symptoms", "not a tested scale of their own"),
         ("peripheral-neuropathy", "tell your cancer team soon"),
     ],
 )
@@ -228,11 +230,37 @@ def test_pages_describe_the_studies_as_the_sources_do(slug, phrase):
     assert phrase in learn.get_page(slug).text
 
 
+def reference(url_part):
+    return [ref for page in PAGES for ref in page.references if url_part in ref.url]
+
+
+def test_references_carry_the_published_titles():
+    for ref in reference("31456070"):  # Zhi 2019: a cross-sectional study, not a trial
+        assert "trial" not in ref.text.lower()
+        assert "quantitative sensory testing" in ref.text
+    bao = reference("jamanetworkopen.2020.0681")
+    assert bao and all(
+        "Effect of acupuncture vs sham procedure on chemotherapy-induced peripheral neuropathy"
+        " symptoms: a randomized clinical trial" in ref.text
+        for ref in bao
+    )
+
+
 @pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
 def test_no_page_repeats_the_source_posts_definition(learn_page):
     copied = "damage to the nerves outside the brain and spinal cord"
     assert copied not in learn_page.text.lower()
     assert copied not in learn_page.summary.lower()
+
+
+@pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
+def test_pages_do_not_spell_out_the_apps_alert_rules(learn_page):
+    """The flag and baseline rules are being changed: the pages must not state their numbers."""
+    sentences = re.split(r"(?<=[.!?])\s+", learn_page.text)
+    for sentence in sentences:
+        if re.search(r"\b(flag|alert)", sentence, re.IGNORECASE):
+            assert not re.search(r"\d", sentence), sentence
+    assert "first 7 days" not in learn_page.text
 
 
 def test_the_required_pages_are_patient_facing():
