@@ -27,7 +27,7 @@ REQUIRED_SLUGS = {
 }
 MIN_READING_EASE = 50
 MAX_SUMMARY_GRADE = 8  # Flesch-Kincaid grade, the grade form of the reading-ease test below
-REVIEWED = datetime.date(2026, 11, 21)
+REVIEWED = datetime.date(2026, 12, 1)
 SOURCE_LINK = re.compile(
     r"^https://(doi\.org/10\.\d{4,9}/\S+"
     r"|pubmed\.ncbi\.nlm\.nih\.gov/\d+/"
@@ -430,7 +430,7 @@ def test_view_every_page_renders_for_everyone(request, db, viewer, learn_page):
     html = response.content.decode()
     assert escape(learn_page.title) in html
     assert f"{learn_page.reading_minutes} min read" in html
-    assert "Last reviewed" in html and "21 November 2026" in html
+    assert "Last reviewed" in html and "1 December 2026" in html
     assert 'id="ref-1"' in html
     assert_strict_csp_friendly(html)
 
