@@ -7,6 +7,7 @@ for the ``db`` fixture rather than the django_db marker, so the module still col
 when the Django plugin is off.
 """
 
+import dataclasses
 import datetime
 import re
 
@@ -25,6 +26,8 @@ REQUIRED_SLUGS = {
     "safety",
 }
 MIN_READING_EASE = 50
+MAX_SUMMARY_GRADE = 8  # Flesch-Kincaid grade, the grade form of the reading-ease test below
+REVIEWED = datetime.date(2026, 12, 1)
 SOURCE_LINK = re.compile(
     r"^https://(doi\.org/10\.\d{4,9}/\S+"
     r"|pubmed\.ncbi\.nlm\.nih\.gov/\d+/"
@@ -75,7 +78,7 @@ def test_slugs_equal_file_names_and_are_unique():
 
 @pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
 def test_header_values_are_valid(learn_page):
-    assert learn_page.reviewed == datetime.date(2026, 11, 21)
+    assert learn_page.reviewed == REVIEWED
     assert set(learn_page.symptoms) <= set(symptoms.NAMES)
     assert learn_page.audience in learn.AUDIENCES
     assert learn_page.related, "link at least one related page"
@@ -129,6 +132,135 @@ def test_patient_pages_are_easy_to_read(learn_page):
     assert score >= MIN_READING_EASE, (
         f"{learn_page.slug}: Flesch reading ease {score:.1f} < {MIN_READING_EASE}"
     )
+
+
+@pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
+def test_summaries_are_easy_to_read(learn_page):
+    grade = textstat.flesch_kincaid_grade(learn_page.summary)
+    assert grade <= MAX_SUMMARY_GRADE, (
+        f"{learn_page.slug}: summary reads at grade {grade:.1f} > {MAX_SUMMARY_GRADE}"
+    )
+
+
+# How soon to get help: one wording per tier, and each warning sign in one tier on every page.
+EMERGENCY, SAME_DAY, SOON = "emergency", "same day", "soon"
+TIER_WORDS = {
+    EMERGENCY: re.compile(r"emergency number now", re.IGNORECASE),
+    SAME_DAY: re.compile(r"help the same day", re.IGNORECASE),
+    SOON: re.compile(r"\b(doctor|team) soon\b", re.IGNORECASE),
+}
+WARNING_SIGNS = {
+    "signs of a stroke": EMERGENCY,
+    "trouble breathing, swallowing or speaking": EMERGENCY,
+    "suddenly lose control of your bladder": EMERGENCY,
+    "does not wake up within a minute": EMERGENCY,
+    "weakness that spreads over hours or days": SAME_DAY,
+    "red, hot or swollen": SAME_DAY,
+    "new cut, blister": SAME_DAY,
+    "sore on your foot that is not healing": SAME_DAY,
+    "dizzy when you stand up": SOON,
+    "you have fainted": SOON,
+    "heartbeat feels unusual": SOON,
+    "sweat much more or much less": SOON,
+    "problems that are slowly getting worse": SOON,
+    "new or worse": SOON,
+}
+
+
+def signs_with_tiers(page):
+    """(sign, tier) for each warning sign in the page's prose, under the last tier named."""
+    tier = None
+    for block in page.text.splitlines():
+        named = {name for name, words in TIER_WORDS.items() if words.search(block)}
+        assert len(named) <= 1, f"{page.slug}: one block names two tiers: {block!r}"
+        if named:
+            tier = named.pop()
+        for sign in WARNING_SIGNS:
+            if sign in block.lower():
+                yield sign, tier
+
+
+@pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
+def test_each_warning_sign_has_the_same_urgency_on_every_page(learn_page):
+    for sign, tier in signs_with_tiers(learn_page):
+        assert tier == WARNING_SIGNS[sign], f"{learn_page.slug}: {sign!r} is under {tier!r}"
+
+
+def test_the_safety_page_lists_every_warning_sign():
+    found = {sign for sign, _ in signs_with_tiers(learn.get_page("safety"))}
+    assert found == set(WARNING_SIGNS)
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "both feet every day",
+        "help the same day",
+        "red, hot or swollen, even if it does not hurt. This is urgent",
+        "hot-water bottles, heat pads or heat lamps",
+        "moxibustion",
+        "If you have diabetes, you are more likely to get infections",
+        "Tell your cancer team",
+        "about 9 in every 100 people",
+        "about 1 in every 10,000 people",
+        "They cannot show how often it happens",
+    ],
+)
+def test_the_safety_page_gives_the_corrected_advice(phrase):
+    assert phrase in learn.get_page("safety").text
+
+
+@pytest.mark.parametrize(
+    ("slug", "phrase"),
+    [
+        ("evidence", "In 5 of the 6 trials, the nerve damage came from diabetes"),
+        ("evidence", "small pilot randomised trial with a sham group"),
+        ("evidence", "Part of it was electroacupuncture"),
+        ("evidence", "a sham that did not pierce the skin"),
+        ("evidence", "randomised, sham-controlled pilot, 63 women"),
+        ("evidence", "All the trials reported that acupuncture helped"),
+        ("evidence", "The authors concluded that acupuncture seems to help"),
+        ("evidence", '"potential for benefit"'),
+        ("tracking-your-symptoms", "That study was not a trial"),
+        ("tracking-your-symptoms", "not a tested scale of their own"),
+        ("peripheral-neuropathy", "tell your cancer team soon"),
+    ],
+)
+def test_pages_describe_the_studies_as_the_sources_do(slug, phrase):
+    assert phrase in learn.get_page(slug).text
+
+
+def reference(url_part):
+    return [ref for page in PAGES for ref in page.references if url_part in ref.url]
+
+
+def test_references_carry_the_published_titles():
+    for ref in reference("31456070"):  # Zhi 2019: a cross-sectional study, not a trial
+        assert "trial" not in ref.text.lower()
+        assert "quantitative sensory testing" in ref.text
+    bao = reference("jamanetworkopen.2020.0681")
+    assert bao and all(
+        "Effect of acupuncture vs sham procedure on chemotherapy-induced peripheral neuropathy"
+        " symptoms: a randomized clinical trial" in ref.text
+        for ref in bao
+    )
+
+
+@pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
+def test_no_page_repeats_the_source_posts_definition(learn_page):
+    copied = "damage to the nerves outside the brain and spinal cord"
+    assert copied not in learn_page.text.lower()
+    assert copied not in learn_page.summary.lower()
+
+
+@pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
+def test_pages_do_not_spell_out_the_apps_alert_rules(learn_page):
+    """The flag and baseline rules are being changed: the pages must not state their numbers."""
+    sentences = re.split(r"(?<=[.!?])\s+", learn_page.text)
+    for sentence in sentences:
+        if re.search(r"\b(flag|alert)", sentence, re.IGNORECASE):
+            assert not re.search(r"\d", sentence), sentence
+    assert "first 7 days" not in learn_page.text
 
 
 def test_the_required_pages_are_patient_facing():
@@ -298,9 +430,47 @@ def test_view_every_page_renders_for_everyone(request, db, viewer, learn_page):
     html = response.content.decode()
     assert escape(learn_page.title) in html
     assert f"{learn_page.reading_minutes} min read" in html
-    assert "Last reviewed" in html and "21 November 2026" in html
+    assert "Last reviewed" in html and "1 December 2026" in html
     assert 'id="ref-1"' in html
     assert_strict_csp_friendly(html)
+
+
+def meta_description(html):
+    found = re.findall(r'<meta name="description" content="([^"]*)">', html)
+    assert len(found) == 1, found
+    return found[0]
+
+
+@pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
+def test_view_page_meta_description_is_its_summary(client, db, learn_page):
+    html = client.get(f"/learn/{learn_page.slug}/").content.decode()
+    assert meta_description(html) == escape(learn_page.summary)
+
+
+def test_view_meta_description_escapes_the_summary(client, db, monkeypatch):
+    page = learn.get_page("safety")
+    tricky = dataclasses.replace(page, summary='Say "hi" & <b>bye</b>.')
+    monkeypatch.setattr(learn, "get_page", lambda slug: tricky if slug == "safety" else None)
+    html = client.get("/learn/safety/").content.decode()
+    assert meta_description(html) == "Say &quot;hi&quot; &amp; &lt;b&gt;bye&lt;/b&gt;."
+
+
+@pytest.mark.parametrize("url", ["/learn/", "/accounts/login/"])
+def test_view_other_public_pages_have_a_fixed_meta_description(client, db, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    description = meta_description(response.content.decode())
+    assert 40 <= len(description) <= 160
+    assert description not in {page.summary for page in PAGES}
+
+
+@pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
+def test_view_page_disclaimer_sends_warning_signs_to_the_safety_page(client, db, learn_page):
+    html = client.get(f"/learn/{learn_page.slug}/").content.decode()
+    disclaimer = html[html.index('aria-label="Disclaimer"') :]
+    disclaimer = disclaimer[: disclaimer.index("</aside>")]
+    assert 'href="/learn/safety/"' in disclaimer
+    assert "see a doctor now" not in disclaimer
 
 
 @pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
