@@ -1,5 +1,7 @@
 """The symptom declaration (tracker/symptoms.py): what every list of symptoms reads."""
 
+from pathlib import Path
+
 from tracker import symptoms
 
 
@@ -25,3 +27,33 @@ def test_symptom_styles_differ_in_more_than_colour():
     count = len(symptoms.SYMPTOMS)
     assert len({s.dash for s in symptoms.SYMPTOMS}) == count
     assert len({s.marker for s in symptoms.SYMPTOMS}) == count
+
+
+def test_symptom_names_are_spelled_only_in_their_homes():
+    # The declaration, the model's columns and the learn pages' prose name the symptoms;
+    # every other file loops over symptoms.SYMPTOMS. ("pain" is an everyday word, so the
+    # check looks for the others.)
+    root = Path(__file__).resolve().parent.parent
+    allowed = {root / "tracker" / "symptoms.py", root / "tracker" / "models.py"}
+    found = []
+    for folder in ("clinic", "tracker", "templates", "scripts", "static"):
+        for path in (root / folder).rglob("*"):
+            if not path.is_file() or path.suffix not in {
+                ".py",
+                ".html",
+                ".svg",
+                ".txt",
+                ".css",
+                ".js",
+                ".lua",
+            }:
+                continue
+            if path in allowed or "migrations" in path.parts or "content" in path.parts:
+                continue
+            text = path.read_text(encoding="utf-8").lower()
+            found += [
+                f"{path.relative_to(root)}: {s.name}"
+                for s in symptoms.SYMPTOMS[1:]
+                if s.name in text
+            ]
+    assert not found, found

@@ -6,7 +6,7 @@ Each file starts with a header read by Python-Markdown's ``meta`` extension:
     Summary: One or two plain sentences for the index and the side panels.
     Slug: peripheral-neuropathy          (must equal the file name)
     Reviewed: 2026-11-21                 (ISO date of the last clinical review)
-    Symptoms: pain, numbness             (names from tracker/symptoms.py; may be empty)
+    Symptoms: pain                       (symptoms.py names, comma-separated; may be empty)
     Audience: patients                   (patients or practitioners)
     Related: evidence, safety            (slugs, linked at the end of the page)
     Order: 1                             (position in the list at /learn/)

@@ -480,8 +480,8 @@ def difference_phrase(value, other, other_label) -> str:
 def compare_phrase(symptom, value, other, other_label) -> str:
     """Short comparison for the message after a check-in.
 
-    compare_phrase("numbness", 4, 6, "your first week")
-    -> "Numbness 4 — 2 lower than your first week"
+    compare_phrase("pain", 4, 6, "your first week")
+    -> "Pain 4 — 2 lower than your first week"
     """
     head = f"{BY_NAME[symptom].label} {format_score(value)}"
     if other is None:
@@ -499,7 +499,7 @@ def baseline_label(baseline: Baseline) -> str:
 def checkin_phrases(reading: Reading, previous: Reading | None, baseline: Baseline | None):
     """One phrase per symptom comparing a new check-in with the last one and the baseline.
 
-    "Numbness 4 — 1 lower than your last entry; 2 lower than your first week"
+    "Pain 4 — 1 lower than your last entry; 2 lower than your first week"
     """
     phrases = []
     for symptom in NAMES:

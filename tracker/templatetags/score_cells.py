@@ -76,7 +76,7 @@ def latest_scores_cell(scores):
 
 @register.simple_tag
 def entry_scores(entry):
-    """An entry's scores in words, "Pain 5 · Numbness 4 · Tingling 3" (the history page)."""
+    """An entry's scores in words, "Pain 5 · ..." (the history page)."""
     return _scores_cell("tracker/entry_scores.html", entry.score_values())
 
 
