@@ -131,7 +131,7 @@ def test_without_a_baseline_it_asks_for_more_entries(alice_client, alice, frozen
 
     response = alice_client.get(HISTORY)
 
-    assert "We need at least 3 entries in your first week" in body(response)
+    assert "We need at least 3 entries in the 14 days before your first session" in body(response)
     assert (
         "Pain: 4.0 on average over the last 7 days. Not enough entries yet to set a baseline."
         in body(response)

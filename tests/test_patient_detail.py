@@ -139,7 +139,7 @@ def test_the_progress_table_shows_baseline_change_and_band(xavier_client, alice)
         ["Numbness", "4.0", "4.0", "0.0 (0%) No important change"],
         ["Tingling", "2.0", "4.0", "+2.0 (+100%) Worse"],
     ]
-    assert "Baseline: mean before the first session (3 entries)" in body(response)
+    assert "Baseline: mean of the 14 days before the first session (3 entries)" in body(response)
 
 
 def test_the_detail_page_and_the_worklist_agree_on_the_change(xavier_client, alice):

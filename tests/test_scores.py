@@ -44,14 +44,14 @@ def test_baseline_uses_entries_before_first_session():
     assert baseline.method == scores.BEFORE_FIRST_SESSION
     assert baseline.count == 3
     assert baseline.values["pain"] == 7.0
-    assert baseline.describe() == "mean before the first session"
+    assert baseline.describe() == "mean of the 14 days before the first session"
 
 
 def test_entry_at_the_session_moment_is_not_before_it():
     readings = [reading(day(0)), reading(day(1)), reading(day(2))]
-    baseline = scores.baseline_for(readings, first_session_at=day(2))
-    # Only two entries are strictly earlier, so the first week is used instead.
-    assert baseline.method == scores.FIRST_WEEK
+    # Only two entries are strictly earlier: too few, and nothing else may stand in.
+    assert scores.baseline_for(readings, first_session_at=day(2)) is None
+    assert scores.baseline_for(readings, first_session_at=day(2, hours=1)).count == 3
 
 
 def test_baseline_without_sessions_uses_first_seven_days():
@@ -64,12 +64,19 @@ def test_baseline_without_sessions_uses_first_seven_days():
     assert baseline.describe() == "mean of the first week of logging"
 
 
-def test_too_few_entries_before_session_falls_back_to_first_week():
+def test_a_baseline_never_holds_a_reading_from_after_the_first_session():
+    # Two entries before the session: the first week used to stand in, and it took
+    # the two readings made after treatment began.
     readings = [reading(day(0), 9), reading(day(1), 9), reading(day(2), 3), reading(day(3), 3)]
-    baseline = scores.baseline_for(readings, first_session_at=day(2))
-    assert baseline.method == scores.FIRST_WEEK
-    assert baseline.count == 4
-    assert baseline.values["pain"] == 6.0
+    assert scores.baseline_for(readings, first_session_at=day(2)) is None
+
+
+def test_the_baseline_is_the_fortnight_before_the_first_session():
+    # A reading from weeks earlier is not mixed with last week's.
+    readings = [reading(day(0), 9), *(reading(day(d), 3) for d in (20, 21, 22))]
+    baseline = scores.baseline_for(readings, first_session_at=day(23))
+    assert (baseline.values["pain"], baseline.count) == (3.0, 3)
+    assert baseline.method == scores.BEFORE_FIRST_SESSION
 
 
 def test_too_few_entries_gives_no_baseline():
@@ -88,8 +95,9 @@ def test_choose_baseline_applies_the_same_rule_to_aggregates():
     chosen = scores.choose_baseline(before, 3, week, 10)
     assert chosen.method == scores.BEFORE_FIRST_SESSION
     assert chosen.values == {"pain": 6.0, "numbness": 5.0, "tingling": 4.0}
-    assert scores.choose_baseline(before, 2, week, 10).method == scores.FIRST_WEEK
-    assert scores.choose_baseline(None, 0, week, 2) is None
+    assert scores.choose_baseline(before, 2, week, 10) is None  # a session was held
+    assert scores.choose_baseline(None, 0, week, 10, session_held=False).method == "first_week"
+    assert scores.choose_baseline(None, 0, week, 2, session_held=False) is None
     assert scores.choose_baseline(before, 2, week, 2, min_entries=2).count == 2
 
 

@@ -247,12 +247,11 @@ def test_baseline_is_the_mean_of_entries_strictly_before_the_first_session(xavie
     assert baseline.values["pain"] == 4.0
 
 
-def test_baseline_falls_back_to_the_first_week_of_logging(xavier_client, alice):
+def test_before_any_session_the_baseline_is_the_first_week_of_logging(xavier_client, alice):
     start = NOW - timedelta(days=30)
-    # Two entries before the first session: too few, so the first week is used.
     log(alice, start, pain=8)
     log(alice, start + timedelta(days=1), pain=6)
-    make_session(alice, start + timedelta(days=2))
+    make_session(alice, NOW + timedelta(days=2))  # booked, not held yet
     log(alice, start + timedelta(days=6, hours=23), pain=4)
     log(alice, start + timedelta(days=7), pain=0)  # exactly 7 days on: outside the week
 
@@ -695,3 +694,24 @@ def test_a_change_that_rounds_to_zero_shows_no_minus_sign(xavier_client, alice):
 
     assert re.search(r"Pain\s+0\.0 \(0%\) No important change", row)
     assert "-0.0" not in row
+
+
+def test_a_baseline_never_takes_entries_from_after_the_first_session(xavier_client, alice):
+    log(alice, NOW - timedelta(days=10), pain=9)
+    log(alice, NOW - timedelta(days=9), pain=9)
+    make_session(alice, NOW - timedelta(days=8))
+    for days in (7, 6, 5):
+        log(alice, NOW - timedelta(days=days), pain=3)
+
+    assert row_for(xavier_client.get(WORKLIST), alice).baseline is None
+
+
+def test_the_baseline_is_the_fortnight_before_the_first_session(xavier_client, alice):
+    log(alice, NOW - timedelta(days=40), pain=9)
+    for days in (20, 19, 18):
+        log(alice, NOW - timedelta(days=days), pain=3)
+    make_session(alice, NOW - timedelta(days=17))
+
+    baseline = row_for(xavier_client.get(WORKLIST), alice).baseline
+
+    assert (baseline.values["pain"], baseline.count) == (3.0, 3)

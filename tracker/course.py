@@ -139,6 +139,7 @@ def course_of(patient, now, range_key="all", start=None, end=None, whole=True, n
         "period_label": CHART_RANGES[range_key][0].lower(),
         "recent_days": scores.RECENT_DAYS,
         "baseline_min_entries": scores.BASELINE_MIN_ENTRIES,
+        "before_session_days": scores.BEFORE_SESSION_DAYS,
         "next_session": next((s for s in sessions if not s.held), None),
         "sessions_done": len(past_times),
     }

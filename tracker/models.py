@@ -13,7 +13,8 @@ from django.urls import reverse
 
 from tracker import symptoms
 from tracker.scores import (
-    BASELINE_WINDOW_DAYS,
+    BEFORE_SESSION_DAYS,
+    FIRST_WEEK_DAYS,
     RECENT_DAYS,
     Reading,
     baseline_for,
@@ -85,13 +86,18 @@ class PatientQuerySet(models.QuerySet):
         recent = entries.filter(
             recorded_at__gt=now - timedelta(days=recent_days), recorded_at__lte=now
         )
+        first_held = Subquery(entry_first_session.order_by("when").values("when")[:1])
         before = entries.filter(
-            recorded_at__lt=Subquery(entry_first_session.order_by("when").values("when")[:1])
+            recorded_at__lt=first_held,
+            recorded_at__gte=ExpressionWrapper(
+                first_held - timedelta(days=BEFORE_SESSION_DAYS),
+                output_field=models.DateTimeField(),
+            ),
         )
         week = entries.filter(
             recorded_at__lt=ExpressionWrapper(
                 Subquery(entry_first_entry.order_by("recorded_at").values("recorded_at")[:1])
-                + timedelta(days=BASELINE_WINDOW_DAYS),
+                + timedelta(days=FIRST_WEEK_DAYS),
                 output_field=models.DateTimeField(),
             )
         )
@@ -104,6 +110,7 @@ class PatientQuerySet(models.QuerySet):
             return Subquery(per_patient.values("json"))
 
         return self.annotate(
+            first_session_at=Subquery(sessions.held(now).order_by("when").values("when")[:1]),
             next_session_at=Subquery(sessions.booked(now).order_by("when").values("when")[:1]),
             last_entry_at=Subquery(latest.values("recorded_at")[:1]),
             summary_latest=Subquery(
@@ -162,6 +169,7 @@ class Patient(models.Model):
             before,
             self.summary_means("week") if week else None,
             week,
+            session_held=self.first_session_at is not None,
         )
 
     def first_session_held(self, now):
@@ -172,14 +180,15 @@ class Patient(models.Model):
         """(baseline or None, when logging began or None) as of `now`, in one query.
 
         Reads only the entries a baseline can draw on, however long the history:
-        those before the first session held, and those in the first week of logging,
-        up to `now`.
+        from the first entry to the first session held or the end of the first week
+        of logging, whichever is later, up to `now`; scores.baseline_for keeps those
+        its rule takes.
         (Sums from the database would send less, but building that query costs Django
         more than reading these few rows.)
         """
         first_entry = self.entries.order_by("recorded_at").values("recorded_at")[:1]
         window_end = ExpressionWrapper(
-            Subquery(first_entry) + timedelta(days=BASELINE_WINDOW_DAYS),
+            Subquery(first_entry) + timedelta(days=FIRST_WEEK_DAYS),
             output_field=models.DateTimeField(),
         )
         if first_session_at is not None:

@@ -39,7 +39,10 @@ WORSE_RATIO = 30
 SEVERE_SCORE = 7
 MISSED_AFTER_DAYS = 7
 BASELINE_MIN_ENTRIES = 3
-BASELINE_WINDOW_DAYS = 7
+# Once a session is held, the baseline is the readings of this many days before the
+# first one, and never a reading after it. Before any session: the first week.
+BEFORE_SESSION_DAYS = 14
+FIRST_WEEK_DAYS = 7
 RECENT_DAYS = 7
 
 BEFORE_FIRST_SESSION = "before_first_session"
@@ -99,7 +102,7 @@ class Baseline:
 
     def describe(self) -> str:
         if self.method == BEFORE_FIRST_SESSION:
-            return "mean before the first session"
+            return f"mean of the {BEFORE_SESSION_DAYS} days before the first session"
         return "mean of the first week of logging"
 
 
@@ -108,19 +111,21 @@ def choose_baseline(
     before_session_count,
     first_week_means,
     first_week_count,
+    session_held=True,
     min_entries=BASELINE_MIN_ENTRIES,
 ) -> Baseline | None:
     """Pick the baseline from numbers already aggregated (e.g. by SQL).
 
-    Entries before the first session win when there are at least min_entries
-    of them; otherwise the first 7 days of logging, with the same minimum;
-    otherwise None (too few entries to say anything).
+    Once a session is held: the entries of the BEFORE_SESSION_DAYS before it, if
+    there are at least min_entries; otherwise None. The first week never stands in
+    then, as it may hold readings from after treatment began. With no session held:
+    the first FIRST_WEEK_DAYS of logging, with the same minimum.
     """
-    if before_session_means is not None and (before_session_count or 0) >= min_entries:
+    if session_held:
         values, count, method = before_session_means, before_session_count, BEFORE_FIRST_SESSION
-    elif first_week_means is not None and (first_week_count or 0) >= min_entries:
-        values, count, method = first_week_means, first_week_count, FIRST_WEEK
     else:
+        values, count, method = first_week_means, first_week_count, FIRST_WEEK
+    if values is None or (count or 0) < min_entries:
         return None
     return Baseline({s: float(values[s]) for s in NAMES}, int(count), method)
 
@@ -128,23 +133,25 @@ def choose_baseline(
 def baseline_for(readings, first_session_at=None, min_entries=BASELINE_MIN_ENTRIES):
     """Baseline from raw readings; the decision itself is choose_baseline's.
 
-    "Before the first session" means strictly earlier than first_session_at.
-    The first week runs from the earliest reading (inclusive) to 7 days later
-    (exclusive).
+    "Before the first session" runs from BEFORE_SESSION_DAYS before first_session_at
+    (inclusive) to first_session_at (exclusive). The first week runs from the
+    earliest reading (inclusive) to FIRST_WEEK_DAYS later (exclusive).
     """
     readings = list(readings)
     if not readings:
         return None
     before = []
     if first_session_at is not None:
-        before = [r for r in readings if r.at < first_session_at]
-    week_end = min(r.at for r in readings) + timedelta(days=BASELINE_WINDOW_DAYS)
+        start = first_session_at - timedelta(days=BEFORE_SESSION_DAYS)
+        before = [r for r in readings if start <= r.at < first_session_at]
+    week_end = min(r.at for r in readings) + timedelta(days=FIRST_WEEK_DAYS)
     first_week = [r for r in readings if r.at < week_end]
     return choose_baseline(
         means_by_symptom(before) if before else None,
         len(before),
         means_by_symptom(first_week),
         len(first_week),
+        session_held=first_session_at is not None,
         min_entries=min_entries,
     )
 
