@@ -75,28 +75,24 @@ class PatientQuerySet(models.QuerySet):
         entries = SymptomEntry.objects.filter(patient=OuterRef("pk")).order_by()
         sessions = TreatmentSession.objects.filter(patient=OuterRef("pk")).order_by()
         latest = entries.order_by("-recorded_at")
-        # The window bounds refer to the patient row two levels up (not to each entry's
-        # patient): computed once per patient, they bound the index range scan. Per entry,
-        # they cost a subquery for every entry of the patient's whole history.
         # The baseline ends at the first session that has happened, not a booked one.
-        entry_first_session = TreatmentSession.objects.held(now).filter(
-            patient=OuterRef(OuterRef("pk"))
+        # Window bounds are worked out once per patient (here, or two levels up inside a
+        # window), so each bounds one index range scan of that patient's entries; per
+        # entry they would cost a subquery for every entry of the whole history.
+        patients = self.annotate(
+            first_session_at=Subquery(sessions.held(now).order_by("when").values("when")[:1])
         )
-        entry_first_entry = SymptomEntry.objects.filter(patient=OuterRef(OuterRef("pk")))
         recent = entries.filter(
             recorded_at__gt=now - timedelta(days=recent_days), recorded_at__lte=now
         )
-        first_held = Subquery(entry_first_session.order_by("when").values("when")[:1])
         before = entries.filter(
-            recorded_at__lt=first_held,
-            recorded_at__gte=ExpressionWrapper(
-                first_held - timedelta(days=BEFORE_SESSION_DAYS),
-                output_field=models.DateTimeField(),
-            ),
+            recorded_at__lt=OuterRef("first_session_at"),
+            recorded_at__gte=OuterRef("first_session_at") - timedelta(days=BEFORE_SESSION_DAYS),
         )
+        first_entry = SymptomEntry.objects.filter(patient=OuterRef(OuterRef("pk")))
         week = entries.filter(
             recorded_at__lt=ExpressionWrapper(
-                Subquery(entry_first_entry.order_by("recorded_at").values("recorded_at")[:1])
+                Subquery(first_entry.order_by("recorded_at").values("recorded_at")[:1])
                 + timedelta(days=FIRST_WEEK_DAYS),
                 output_field=models.DateTimeField(),
             )
@@ -109,8 +105,7 @@ class PatientQuerySet(models.QuerySet):
             per_patient = window.values("patient").annotate(json=JSONObject(**means, **extra))
             return Subquery(per_patient.values("json"))
 
-        return self.annotate(
-            first_session_at=Subquery(sessions.held(now).order_by("when").values("when")[:1]),
+        return patients.annotate(
             next_session_at=Subquery(sessions.booked(now).order_by("when").values("when")[:1]),
             last_entry_at=Subquery(latest.values("recorded_at")[:1]),
             summary_latest=Subquery(
