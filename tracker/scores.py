@@ -38,12 +38,49 @@ WORSE_RATIO = 30
 # Scores of 7-10 are "severe" on the anchor words shown to patients.
 SEVERE_SCORE = 7
 MISSED_AFTER_DAYS = 7
-BASELINE_MIN_ENTRIES = 3
-# Once a session is held, the baseline is the readings of this many days before the
-# first one, and never a reading after it. Before any session: the first week.
+# Every figure is worked out from daily means (one mean per local calendar day), so a
+# bad day logged six times weighs as one day. Once a session is held, the baseline is
+# the days of the BEFORE_SESSION_DAYS before the first one, and never a reading after
+# it; with fewer than BASELINE_MIN_DAYS days it is provisional. Before any session it
+# is provisional, from the first FIRST_WEEK_DAYS of logging.
+BASELINE_MIN_DAYS = 4
+BASELINE_MIN_ENTRIES = 3  # the old rule, until the daily-means rules land
 BEFORE_SESSION_DAYS = 14
 FIRST_WEEK_DAYS = 7
+# The recent mean is of the last RECENT_DAYS days, and needs RECENT_MIN_DAYS of them.
 RECENT_DAYS = 7
+RECENT_MIN_DAYS = 3
+# Reliable change (Jacobson & Truax 1991, with the person's own day-to-day spread):
+# a change is beyond usual ups and downs when it is RELIABLE_Z standard errors or more.
+# The spread is at least SPREAD_FLOOR points (a patient who always logs the same score
+# would otherwise make every change "reliable"), and the lag-1 autocorrelation of the
+# baseline days is kept within [0, AUTOCORRELATION_MAX].
+RELIABLE_Z = 1.96
+SPREAD_FLOOR = 0.5
+AUTOCORRELATION_MAX = 0.8
+
+# The rules' numbers, for the learn pages: a page writes {RECENT_DAYS}, never "7", so
+# what it says follows the code (tracker/learn.py fills them in).
+FIGURES = {
+    name: f"{value:g}"
+    for name, value in {
+        "MINIMAL_RATIO": MINIMAL_RATIO,
+        "MODERATE_RATIO": MODERATE_RATIO,
+        "SUBSTANTIAL_RATIO": SUBSTANTIAL_RATIO,
+        "BAND_MIN_POINTS": BAND_MIN_POINTS,
+        "WORSE_POINTS": WORSE_POINTS,
+        "WORSE_RATIO": WORSE_RATIO,
+        "SEVERE_SCORE": SEVERE_SCORE,
+        "BASELINE_MIN_DAYS": BASELINE_MIN_DAYS,
+        "BEFORE_SESSION_DAYS": BEFORE_SESSION_DAYS,
+        "FIRST_WEEK_DAYS": FIRST_WEEK_DAYS,
+        "RECENT_DAYS": RECENT_DAYS,
+        "RECENT_MIN_DAYS": RECENT_MIN_DAYS,
+        "RELIABLE_Z": RELIABLE_Z,
+        "SPREAD_FLOOR": SPREAD_FLOOR,
+        "AUTOCORRELATION_MAX": AUTOCORRELATION_MAX,
+    }.items()
+}
 
 BEFORE_FIRST_SESSION = "before_first_session"
 FIRST_WEEK = "first_week"
