@@ -20,6 +20,7 @@ from tests.conftest import (
     make_entry,
     make_session,
     queries_for,
+    text,
 )
 from tracker.models import SymptomEntry, TreatmentSession
 
@@ -103,35 +104,67 @@ def test_without_sessions_there_are_no_session_markers(alice_client, alice, froz
 
 def test_it_says_how_each_symptom_compares_with_the_baseline(alice_client, alice, frozen):
     first = MARCH_NOW - timedelta(days=30)
-    for day in range(3):
+    for day in range(4):
         make_entry(alice, first + timedelta(days=day), pain=6, numbness=4, tingling=2)
-    for days in (1, 2):
+    for days in (1, 2, 3):
         make_entry(alice, MARCH_NOW - timedelta(days=days), pain=3, numbness=4, tingling=4)
 
     response = alice_client.get(HISTORY)
 
-    page = body(response)
-    assert "your average of the first week of logging (3 entries)" in page
+    page = text(body(response))
     assert (
-        "Pain: 3.0 on average over the last 7 days, 3.0 points lower (50% less) "
-        "than your baseline of 6.0 — a substantial improvement." in page
+        "Compared with your provisional baseline: the mean of 4 days in your first 7 days "
+        "of logging, until your first session." in page
     )
     assert (
-        "Numbness: 4.0 on average over the last 7 days, the same as your baseline "
-        "of 4.0 — no important change." in page
+        "Pain: 3.0 on average over the last 7 days, 3.0 points lower (50% less) than your "
+        "provisional baseline of 6.0 — a substantial improvement, larger than your usual "
+        "ups and downs." in page
+    )
+    assert (
+        "Numbness: 4.0 on average over the last 7 days, the same as your provisional "
+        "baseline of 4.0 — no important change, within your usual ups and downs." in page
     )
     assert (
         "Tingling: 4.0 on average over the last 7 days, 2.0 points higher (100% more) "
-        "than your baseline of 2.0 — a clear worsening." in page
+        "than your provisional baseline of 2.0 — a clear worsening, larger than your "
+        "usual ups and downs." in page
     )
+    link = '<a href="/learn/how-your-numbers-are-worked-out/">How your numbers are worked out</a>'
+    assert link in response.content.decode()
 
 
-def test_without_a_baseline_it_asks_for_more_entries(alice_client, alice, frozen):
-    make_entry(alice, MARCH_NOW - timedelta(days=1), pain=4)
+def test_two_recent_days_are_not_enough_to_compare(alice_client, alice, frozen):
+    first = MARCH_NOW - timedelta(days=30)
+    for day in range(4):
+        make_entry(alice, first + timedelta(days=day), pain=6)
+    for days in (1, 2):  # defect 4: one or two days used to be compared
+        make_entry(alice, MARCH_NOW - timedelta(days=days), pain=9)
+
+    page = body(alice_client.get(HISTORY))
+
+    assert (
+        "Pain: not enough recent entries to compare (2 days in the last 7; 3 are needed)."
+        in page
+    )
+    assert "worsening" not in page
+
+
+def test_without_a_day_before_the_first_session_there_is_no_baseline(
+    alice_client, alice, xavier, frozen
+):
+    TreatmentSession.objects.create(
+        patient=alice, practitioner=xavier, when=MARCH_NOW - timedelta(days=10)
+    )
+    for days in (1, 2, 3):
+        make_entry(alice, MARCH_NOW - timedelta(days=days), pain=4)
 
     response = alice_client.get(HISTORY)
 
-    assert "We need at least 3 entries in the 14 days before your first session" in body(response)
+    assert (
+        "There is no baseline to compare with: you made no check-ins in the 14 days before "
+        "your first session." in body(response)
+    )
     assert (
         "Pain: 4.0 on average over the last 7 days. Not enough entries yet to set a baseline."
         in body(response)

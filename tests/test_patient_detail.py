@@ -126,20 +126,36 @@ def test_chart_ranges(xavier_client, alice, query, range_key, shown):
 
 
 def test_the_progress_table_shows_baseline_change_and_band(xavier_client, alice):
-    for days in (30, 29, 28):
+    for days in (31, 30, 29, 28):
         log(alice, NOW - timedelta(days=days), pain=6, numbness=4, tingling=2)
     log(alice, NOW - timedelta(days=20), pain=0)  # at the first session: not before it
     make_session(alice, NOW - timedelta(days=20))
-    log(alice, NOW - timedelta(hours=1), pain=3, numbness=4, tingling=4)
+    for days in (0, 1, 2):
+        log(alice, NOW - timedelta(days=days, hours=1), pain=3, numbness=4, tingling=4)
 
     response = xavier_client.get(detail_url(alice))
 
     assert table_rows(response, "progress-table") == [
-        ["Pain", "6.0", "3.0", "-3.0 (-50%) Substantial improvement"],
-        ["Numbness", "4.0", "4.0", "0.0 (0%) No important change"],
-        ["Tingling", "2.0", "4.0", "+2.0 (+100%) Worse"],
+        ["Pain", "6.0", "3.0", "-3.0 (-50%) Substantial improvement beyond usual ups and downs"],
+        ["Numbness", "4.0", "4.0", "0.0 (0%) No important change within usual ups and downs"],
+        ["Tingling", "2.0", "4.0", "+2.0 (+100%) Worse beyond usual ups and downs"],
     ]
-    assert "Baseline: mean of the 14 days before the first session (3 entries)" in body(response)
+    assert (
+        "Baseline: the mean of 4 days in the 14 days before the first session." in body(response)
+    )
+
+
+def test_a_provisional_baseline_says_so_with_its_days(xavier_client, alice):
+    for days in (30, 29):
+        log(alice, NOW - timedelta(days=days), pain=6)
+    make_session(alice, NOW - timedelta(days=20))
+
+    page = text(body(xavier_client.get(detail_url(alice))))
+
+    assert (
+        "Provisional baseline: the mean of 2 days in the 14 days before the first session "
+        "(4 are needed)." in page
+    )
 
 
 def test_the_detail_page_and_the_worklist_agree_on_the_change(xavier_client, alice):
@@ -331,3 +347,21 @@ def test_the_detail_page_stays_within_a_small_query_budget(
 
     assert response.status_code == 200
     assert "700 entries" in body(response)
+
+
+def test_a_bad_day_logged_six_times_weighs_as_one_day(xavier_client, alice):
+    # Defect 5 (issue 13): each entry counted, so one bad day logged six times gave 4.8.
+    # By daily means the week is (2 + 3 + 4 + 3 + 4 + 5 + 6) / 7 = 3.86.
+    for days in (31, 30, 29, 28):
+        log(alice, NOW - timedelta(days=days), pain=4, numbness=4, tingling=4)
+    make_session(alice, NOW - timedelta(days=20))
+    for days, pain in zip(range(6, 0, -1), (2, 3, 4, 3, 4, 5), strict=True):
+        log(alice, NOW - timedelta(days=days), pain=pain, numbness=4, tingling=4)
+    for minutes in range(6):
+        log(alice, NOW - timedelta(minutes=10 * minutes + 1), pain=6, numbness=4, tingling=4)
+
+    response = xavier_client.get(detail_url(alice))
+
+    assert table_rows(response, "progress-table")[0][:3] == ["Pain", "4.0", "3.9"]
+    [row] = xavier_client.get("/practice/").context["page"].object_list
+    assert row.progress[0].recent == 3.9

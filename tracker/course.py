@@ -59,8 +59,9 @@ def trend_chart(readings, session_times, start, end, baseline):
     )
     readings = readings[first:]
     series = {s: [(local(r.at), r.value(s)) for r in readings] for s in NAMES}
+    days = scores.daily_means(readings, tz)
     rolling = {
-        s: [(local(at), value) for at, value in scores.rolling_means(readings, s)] for s in NAMES
+        s: [(local(at), value) for at, value in scores.rolling_means(days, s)] for s in NAMES
     }
     sessions = [(local(at), number) for number, at in enumerate(session_times, 1)]
     return charts.trend_chart(
@@ -92,6 +93,7 @@ def course_of(patient, now, range_key="all", start=None, end=None, whole=True, n
     notes=False leaves the practitioner's session notes unread: the patient's own pages
     must never hold them.
     """
+    tz = timezone.get_current_timezone()
     sessions = patient.sessions.order_by("when")
     sessions = list(sessions if notes else sessions.defer("notes"))
     for number, session in enumerate(sessions, 1):
@@ -113,14 +115,14 @@ def course_of(patient, now, range_key="all", start=None, end=None, whole=True, n
     else:
         # Nothing after `now`: a report for a past period is worked out as of its end.
         readings = readings_of(patient.entries.filter(recorded_at__lte=now))
-        baseline = scores.baseline_for(readings, first_held)
+        baseline = scores.baseline_for(readings, first_held, tz)
         first_at = readings[0].at if readings else None
     start = start or range_start(first_at, range_key, now)
     end = end or now
     if start >= end:
         # A period that ends before the first entry shows nothing, not a swapped range.
         start = end - timedelta(days=1)
-    intervals = scores.intervals(readings, past_times) if first_at else []
+    intervals = scores.intervals(readings, past_times, tz) if first_at else []
     # intervals() gives one before the first session and one after each session held.
     interval_count = len(past_times) + 1 if first_at else 0
     newest_first = sessions[::-1]
@@ -131,14 +133,15 @@ def course_of(patient, now, range_key="all", start=None, end=None, whole=True, n
     return {
         "chart": trend_chart(readings, session_times, start, end, baseline),
         "baseline": baseline,
-        "progress": scores.progress(baseline, scores.recent_mean(readings, now)),
+        "progress": scores.progress(baseline, scores.recent_days(readings, now, tz)),
         "intervals": intervals,
         "interval_count": interval_count,
         "sessions": newest_first,
         "session_count": len(sessions),
         "period_label": CHART_RANGES[range_key][0].lower(),
         "recent_days": scores.RECENT_DAYS,
-        "baseline_min_entries": scores.BASELINE_MIN_ENTRIES,
+        "recent_min_days": scores.RECENT_MIN_DAYS,
+        "baseline_rule": scores.BASELINE_RULE,
         "before_session_days": scores.BEFORE_SESSION_DAYS,
         "next_session": next((s for s in sessions if not s.held), None),
         "sessions_done": len(past_times),

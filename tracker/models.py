@@ -1,24 +1,23 @@
 import hashlib
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
-from django.db import models
-from django.db.models import Avg, Count, ExpressionWrapper, Max, OuterRef, Q, Subquery
+from django.db import connection, models
+from django.db.models import ExpressionWrapper, OuterRef, Q, Subquery
 from django.db.models.functions import Greatest, JSONObject, Length
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
+from django.utils import timezone
 
 from tracker import symptoms
 from tracker.scores import (
-    BEFORE_SESSION_DAYS,
     FIRST_WEEK_DAYS,
-    RECENT_DAYS,
+    Day,
     Reading,
     baseline_for,
-    choose_baseline,
 )
 
 
@@ -62,58 +61,25 @@ class Practitioner(models.Model):
 
 
 class PatientQuerySet(models.QuerySet):
-    def with_summary(self, now, recent_days=RECENT_DAYS):
-        """Annotate each patient with what the worklist needs, in one query.
+    def with_summary(self, now):
+        """Annotate each patient with the moments the worklist needs, in one query.
 
-        Each window of entries (the last 7 days, before the first session, the
-        first week of logging) is one correlated subquery that returns all of its
-        figures together as a small JSON object: one read of the patient's index
-        range per window, instead of one per figure. The windows are bounded, and
-        served by the (patient, recorded_at) index, so the cost does not grow with
-        years of history. summary_means() and summary_baseline() read the result.
+        first_session_at (the first held by `now`: the baseline ends there, not at a
+        booked one), next_session_at, first_entry_at and last_entry_at, and
+        summary_latest (the last entry's scores, as a small JSON object). The figures
+        themselves come from days_in_windows(), which these moments bound.
         """
         entries = SymptomEntry.objects.filter(patient=OuterRef("pk")).order_by()
         sessions = TreatmentSession.objects.filter(patient=OuterRef("pk")).order_by()
         latest = entries.order_by("-recorded_at")
-        # The baseline ends at the first session that has happened, not a booked one.
-        # Window bounds are worked out once per patient (here, or two levels up inside a
-        # window), so each bounds one index range scan of that patient's entries; per
-        # entry they would cost a subquery for every entry of the whole history.
-        patients = self.annotate(
-            first_session_at=Subquery(sessions.held(now).order_by("when").values("when")[:1])
-        )
-        recent = entries.filter(
-            recorded_at__gt=now - timedelta(days=recent_days), recorded_at__lte=now
-        )
-        before = entries.filter(
-            recorded_at__lt=OuterRef("first_session_at"),
-            recorded_at__gte=OuterRef("first_session_at") - timedelta(days=BEFORE_SESSION_DAYS),
-        )
-        first_entry = SymptomEntry.objects.filter(patient=OuterRef(OuterRef("pk")))
-        week = entries.filter(
-            recorded_at__lt=ExpressionWrapper(
-                Subquery(first_entry.order_by("recorded_at").values("recorded_at")[:1])
-                + timedelta(days=FIRST_WEEK_DAYS),
-                output_field=models.DateTimeField(),
-            )
-        )
-
-        def figures(window, **extra):
-            # Grouped by patient, so a window without entries gives no row: NULL, not
-            # a count of 0 beside empty means.
-            means = {s: Avg(s) for s in symptoms.NAMES}
-            per_patient = window.values("patient").annotate(json=JSONObject(**means, **extra))
-            return Subquery(per_patient.values("json"))
-
-        return patients.annotate(
+        return self.annotate(
+            first_session_at=Subquery(sessions.held(now).order_by("when").values("when")[:1]),
             next_session_at=Subquery(sessions.booked(now).order_by("when").values("when")[:1]),
+            first_entry_at=Subquery(entries.order_by("recorded_at").values("recorded_at")[:1]),
             last_entry_at=Subquery(latest.values("recorded_at")[:1]),
             summary_latest=Subquery(
                 latest.values(json=JSONObject(**{s: s for s in symptoms.NAMES}))[:1]
             ),
-            summary_recent=figures(recent, **{f"max_{s}": Max(s) for s in symptoms.NAMES}),
-            summary_before=figures(before, count=Count("pk")),
-            summary_week=figures(week, count=Count("pk")),
         )
 
 
@@ -140,32 +106,11 @@ class Patient(models.Model):
     def get_absolute_url(self):
         return reverse("tracker:patient_detail", args=[self.public_id])
 
-    def summary_means(self, window):
-        """{symptom: mean} of one with_summary() window: "recent", "before", "week",
-        or "latest" (the scores of the last entry). None where the window is empty."""
-        figures = getattr(self, f"summary_{window}") or {}
-        return {s: figures.get(s) for s in symptoms.NAMES}
-
-    def summary_count(self, window):
-        """How many entries a with_summary() baseline window ("before", "week") holds."""
-        return (getattr(self, f"summary_{window}") or {}).get("count", 0)
-
     @property
-    def summary_recent_max(self):
-        """{symptom: its highest score in the recent window}, None where the window is empty."""
-        figures = self.summary_recent or {}
-        return {s: figures.get(f"max_{s}") for s in symptoms.NAMES}
-
-    def summary_baseline(self):
-        """The baseline from with_summary() annotations (the rule is scores.choose_baseline)."""
-        before, week = self.summary_count("before"), self.summary_count("week")
-        return choose_baseline(
-            self.summary_means("before") if before else None,
-            before,
-            self.summary_means("week") if week else None,
-            week,
-            session_held=self.first_session_at is not None,
-        )
+    def summary_latest_scores(self):
+        """{symptom: score} of the last entry, from with_summary(); None without one."""
+        figures = self.summary_latest or {}
+        return {s: figures.get(s) for s in symptoms.NAMES}
 
     def first_session_held(self, now):
         """When the first session held by `now` took place, or None (one query)."""
@@ -193,7 +138,7 @@ class Patient(models.Model):
             self.entries.filter(recorded_at__lt=window_end, recorded_at__lte=now)
         )
         first_at = readings[0].at if readings else None
-        return baseline_for(readings, first_session_at), first_at
+        return baseline_for(readings, first_session_at, timezone.get_current_timezone()), first_at
 
 
 class TreatmentSessionQuerySet(models.QuerySet):
@@ -303,6 +248,56 @@ class SymptomEntry(models.Model):
     def location_labels(self):
         labels = dict(BodyLocation.choices)
         return [labels.get(value, value) for value in self.locations]
+
+
+def days_in_windows(windows, tz):
+    """Daily means of each window's entries, in one query: {(patient_id, tag): [Day]}.
+
+    windows: (patient_id, tag, start, end) with start <= recorded_at < end; the tag
+    is any short text that names the window. Days are calendar days in `tz`. The
+    database sums and counts, and the means are worked out here exactly as
+    scores.daily_means() works them out, so both paths give the same figures to the
+    last bit. Each window is one range of the (patient, recorded_at) index, whatever
+    the length of the history.
+    """
+    windows = list(windows)
+    if not windows:
+        return {}
+    ops = connection.ops
+    day, day_params = ops.datetime_cast_date_sql("e.recorded_at", (), str(tz))
+    names = symptoms.NAMES
+    sums = ", ".join(f"SUM(e.{name})" for name in names)
+    peaks = ", ".join(f"MAX(e.{name})" for name in names)
+    rows = ", ".join(["(%s, %s, %s, %s)"] * len(windows))
+    sql = (
+        f"WITH w (patient_id, tag, lo, hi) AS (VALUES {rows}) "
+        f"SELECT w.patient_id, w.tag, {day}, COUNT(*), {sums}, {peaks} "
+        f"FROM w JOIN {SymptomEntry._meta.db_table} e ON e.patient_id = w.patient_id "
+        f"AND e.recorded_at >= w.lo AND e.recorded_at < w.hi "
+        f"GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+    )
+    params = [
+        value
+        for patient_id, tag, start, end in windows
+        for value in (
+            patient_id,
+            tag,
+            ops.adapt_datetimefield_value(start),
+            ops.adapt_datetimefield_value(end),
+        )
+    ]
+    found = {}
+    n = len(names)
+    with connection.cursor() as cursor:
+        # The VALUES come first in the text, then the day in the SELECT list.
+        cursor.execute(sql, [*params, *day_params])
+        for patient_id, tag, on, count, *figures in cursor.fetchall():
+            on = date.fromisoformat(on) if isinstance(on, str) else on
+            means = tuple(total / count for total in figures[:n])
+            found.setdefault((patient_id, tag), []).append(
+                Day(on, means, tuple(figures[n:]), count)
+            )
+    return found
 
 
 def readings_of(entries):

@@ -13,8 +13,9 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
+from functools import cached_property
 
 from tracker.symptoms import BY_NAME, NAMES, Symptom
 
@@ -44,7 +45,6 @@ MISSED_AFTER_DAYS = 7
 # it; with fewer than BASELINE_MIN_DAYS days it is provisional. Before any session it
 # is provisional, from the first FIRST_WEEK_DAYS of logging.
 BASELINE_MIN_DAYS = 4
-BASELINE_MIN_ENTRIES = 3  # the old rule, until the daily-means rules land
 BEFORE_SESSION_DAYS = 14
 FIRST_WEEK_DAYS = 7
 # The recent mean is of the last RECENT_DAYS days, and needs RECENT_MIN_DAYS of them.
@@ -105,6 +105,48 @@ class Reading:
         return cls(entry.recorded_at, tuple(getattr(entry, s) for s in NAMES))
 
 
+@dataclass(frozen=True)
+class Day:
+    """One local calendar day of readings: each symptom's mean and highest score.
+
+    Every figure is worked out from these, so a day logged six times weighs as one.
+    The worklist's SQL builds them too (one row per patient and day).
+    """
+
+    day: date
+    means: tuple[float, ...]  # in NAMES order
+    peaks: tuple[int, ...]  # in NAMES order
+    count: int  # readings that day
+    last_at: datetime | None = None  # the day's last reading (the chart plots it there)
+
+    def mean(self, symptom: str) -> float:
+        return self.means[_INDEX[symptom]]
+
+    def peak(self, symptom: str) -> int:
+        return self.peaks[_INDEX[symptom]]
+
+
+def daily_means(readings, tz: tzinfo) -> list[Day]:
+    """The readings grouped by calendar day in the clinic's time zone `tz`, oldest first."""
+    by_day: dict[date, list[Reading]] = {}
+    for reading in readings:
+        by_day.setdefault(reading.at.astimezone(tz).date(), []).append(reading)
+    days = []
+    for day in sorted(by_day):
+        group = by_day[day]
+        columns = list(zip(*(r.scores for r in group), strict=True))
+        days.append(
+            Day(
+                day,
+                tuple(sum(c) / len(c) for c in columns),
+                tuple(max(c) for c in columns),
+                len(group),
+                max(r.at for r in group),
+            )
+        )
+    return days
+
+
 def mean(values) -> float | None:
     """Arithmetic mean, or None when there are no values."""
     values = list(values)
@@ -113,9 +155,10 @@ def mean(values) -> float | None:
     return sum(values) / len(values)
 
 
-def means_by_symptom(readings) -> dict[str, float | None]:
-    readings = list(readings)
-    return {s: mean(r.value(s) for r in readings) for s in NAMES}
+def means_of_days(days) -> dict[str, float | None]:
+    """{symptom: the mean of its daily means}, None for each without days."""
+    days = list(days)
+    return {s: mean(d.mean(s) for d in days) for s in NAMES}
 
 
 def round1(value: float | None) -> float | None:
@@ -128,69 +171,107 @@ def format_score(value) -> str:
     return str(int(value)) if value == int(value) else f"{value:.1f}"
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 # --- Baseline ---------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Baseline:
-    values: dict[str, float]
-    count: int
-    method: str
+    """The patient's level before treatment, from the daily means of one window."""
 
-    def describe(self) -> str:
+    days: tuple[Day, ...]
+    method: str  # BEFORE_FIRST_SESSION or FIRST_WEEK
+
+    @cached_property
+    def values(self) -> dict[str, float]:
+        return means_of_days(self.days)
+
+    @property
+    def day_count(self) -> int:
+        return len(self.days)
+
+    @property
+    def provisional(self) -> bool:
+        """Before any session, or with too few days before the first one."""
+        return self.method == FIRST_WEEK or self.day_count < BASELINE_MIN_DAYS
+
+    def day_values(self, symptom: str) -> tuple[float, ...]:
+        return tuple(d.mean(symptom) for d in self.days)
+
+    @property
+    def describe_for_patient(self) -> str:
+        return self.describe("your")
+
+    def describe(self, whose: str = "the") -> str:
+        """Which rule gave the baseline and how many days it covers, for a caption.
+
+        "the mean of 6 days in the 14 days before the first session"; whose="your"
+        speaks to the patient.
+        """
+        days = _plural(self.day_count, "day")
         if self.method == BEFORE_FIRST_SESSION:
-            return f"mean of the {BEFORE_SESSION_DAYS} days before the first session"
-        return "mean of the first week of logging"
+            text = (
+                f"the mean of {days} in the {BEFORE_SESSION_DAYS} days before {whose} first session"
+            )
+            if self.provisional:
+                text = f"provisional: {text} ({BASELINE_MIN_DAYS} are needed)"
+            return text
+        return (
+            f"provisional: the mean of {days} in {whose} first {FIRST_WEEK_DAYS} days of "
+            f"logging, until {whose} first session"
+        )
 
 
-def choose_baseline(
-    before_session_means,
-    before_session_count,
-    first_week_means,
-    first_week_count,
-    session_held=True,
-    min_entries=BASELINE_MIN_ENTRIES,
-) -> Baseline | None:
-    """Pick the baseline from numbers already aggregated (e.g. by SQL).
+BASELINE_RULE = (
+    f"once a session is held, the mean of the daily means of the {BEFORE_SESSION_DAYS} "
+    f"days before the first one, which needs {BASELINE_MIN_DAYS} days or more (with fewer "
+    f"it is provisional); before any session, a provisional baseline from the first "
+    f"{FIRST_WEEK_DAYS} days of logging"
+)
 
-    Once a session is held: the entries of the BEFORE_SESSION_DAYS before it, if
-    there are at least min_entries; otherwise None. The first week never stands in
-    then, as it may hold readings from after treatment began. With no session held:
-    the first FIRST_WEEK_DAYS of logging, with the same minimum.
+
+def choose_baseline(before_session_days, first_week_days, session_held=True) -> Baseline | None:
+    """Pick the baseline from days already grouped (by daily_means() or by SQL).
+
+    Once a session is held: the days of the BEFORE_SESSION_DAYS before it, provisional
+    with fewer than BASELINE_MIN_DAYS; none without a day. The first week never stands
+    in then, as it may hold readings from after treatment began. With no session held:
+    the first FIRST_WEEK_DAYS of logging, always provisional.
     """
-    if session_held:
-        values, count, method = before_session_means, before_session_count, BEFORE_FIRST_SESSION
-    else:
-        values, count, method = first_week_means, first_week_count, FIRST_WEEK
-    if values is None or (count or 0) < min_entries:
-        return None
-    return Baseline({s: float(values[s]) for s in NAMES}, int(count), method)
-
-
-def baseline_for(readings, first_session_at=None, min_entries=BASELINE_MIN_ENTRIES):
-    """Baseline from raw readings; the decision itself is choose_baseline's.
-
-    "Before the first session" runs from BEFORE_SESSION_DAYS before first_session_at
-    (inclusive) to first_session_at (exclusive). The first week runs from the
-    earliest reading (inclusive) to FIRST_WEEK_DAYS later (exclusive).
-    """
-    readings = list(readings)
-    if not readings:
-        return None
-    before = []
-    if first_session_at is not None:
-        start = first_session_at - timedelta(days=BEFORE_SESSION_DAYS)
-        before = [r for r in readings if start <= r.at < first_session_at]
-    week_end = min(r.at for r in readings) + timedelta(days=FIRST_WEEK_DAYS)
-    first_week = [r for r in readings if r.at < week_end]
-    return choose_baseline(
-        means_by_symptom(before) if before else None,
-        len(before),
-        means_by_symptom(first_week),
-        len(first_week),
-        session_held=first_session_at is not None,
-        min_entries=min_entries,
+    days, method = (
+        (before_session_days, BEFORE_FIRST_SESSION)
+        if session_held
+        else (first_week_days, FIRST_WEEK)
     )
+    days = tuple(days or ())
+    return Baseline(days, method) if days else None
+
+
+def baseline_window(first_session_at, first_entry_at):
+    """(start, end) of the readings a baseline draws on: start <= at < end; or None.
+
+    Once a session is held: the BEFORE_SESSION_DAYS before the first one. Before
+    any session: the first FIRST_WEEK_DAYS from the first reading.
+    """
+    if first_session_at is not None:
+        return first_session_at - timedelta(days=BEFORE_SESSION_DAYS), first_session_at
+    if first_entry_at is not None:
+        return first_entry_at, first_entry_at + timedelta(days=FIRST_WEEK_DAYS)
+    return None
+
+
+def baseline_for(readings, first_session_at, tz: tzinfo) -> Baseline | None:
+    """Baseline from raw readings (oldest first), grouped by day in the zone tz."""
+    readings = list(readings)
+    window = baseline_window(first_session_at, readings[0].at if readings else None)
+    if window is None:
+        return None
+    start, end = window
+    days = daily_means((r for r in readings if start <= r.at < end), tz)
+    return choose_baseline(days, days, session_held=first_session_at is not None)
 
 
 # --- Change and bands -------------------------------------------------------
@@ -286,23 +367,109 @@ def band_for(baseline: float | None, current: float | None) -> Band | None:
     return Band.NO_CHANGE
 
 
-# --- Recent values ----------------------------------------------------------
+# --- Recent days ------------------------------------------------------------
 
 
-def _in_recent_window(at, now, days) -> bool:
-    # (now - days, now]: an entry exactly `days` old has dropped out.
-    return now - timedelta(days=days) < at <= now
+def days_start(now, tz: tzinfo, days=RECENT_DAYS) -> datetime:
+    """The first moment of the last `days` calendar days in tz, today being one of them."""
+    today = now.astimezone(tz).date()
+    return datetime.combine(today - timedelta(days=days - 1), time.min, tzinfo=tz)
 
 
-def recent_mean(readings, now, days=RECENT_DAYS) -> dict[str, float | None]:
-    """Mean per symptom over readings with now - days < at <= now."""
-    return means_by_symptom(r for r in readings if _in_recent_window(r.at, now, days))
+def recent_days(readings, now, tz: tzinfo, days=RECENT_DAYS) -> list[Day]:
+    """Daily means of the last `days` calendar days (today and the days before), to now."""
+    start = days_start(now, tz, days)
+    return daily_means((r for r in readings if start <= r.at <= now), tz)
 
 
-def recent_max(readings, now, days=RECENT_DAYS) -> dict[str, int | None]:
-    """Highest score per symptom in the same window as recent_mean."""
-    recent = [r for r in readings if _in_recent_window(r.at, now, days)]
-    return {s: max((r.value(s) for r in recent), default=None) for s in NAMES}
+def recent_means(recent: list[Day]) -> dict[str, float | None]:
+    """{symptom: mean of the recent days}, or all None with fewer than RECENT_MIN_DAYS."""
+    if len(recent) < RECENT_MIN_DAYS:
+        return dict.fromkeys(NAMES)
+    return means_of_days(recent)
+
+
+def recent_peaks(recent: list[Day]) -> dict[str, int | None]:
+    """{symptom: its highest single score in the recent days}, None without days."""
+    return {s: max((d.peak(s) for d in recent), default=None) for s in NAMES}
+
+
+# --- Reliable change --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReliableChange:
+    """Whether a change from baseline is larger than the patient's own ups and downs.
+
+    Jacobson & Truax 1991 (J Consult Clin Psychol 59:12-19) divide a change by its
+    standard error; for a diary the error comes from the person's own day-to-day spread
+    (Mun et al. 2019, Pain 160:2415-29), widened when days follow each other closely.
+    """
+
+    points: float  # recent mean - baseline mean, unrounded
+    spread: float  # s: the pooled within-window SD of the daily means, at least SPREAD_FLOOR
+    autocorrelation: float  # rho: lag-1 of the baseline days, within [0, AUTOCORRELATION_MAX]
+    se: float
+    z: float
+
+    @property
+    def reliable(self) -> bool:
+        return abs(self.z) >= RELIABLE_Z
+
+    @property
+    def label(self) -> str:
+        return "Beyond usual ups and downs" if self.reliable else "Within usual ups and downs"
+
+    def phrase(self, whose: str = "your") -> str:
+        if self.reliable:
+            return f"larger than {whose} usual ups and downs"
+        return f"within {whose} usual ups and downs"
+
+
+def _sum_of_squares(values) -> float:
+    centre = sum(values) / len(values)
+    return sum((v - centre) ** 2 for v in values)
+
+
+def lag1_autocorrelation(values) -> float:
+    """r1 of a series (in day order; a gap in logging just joins the days around it).
+
+    0 for fewer than 3 values or a series that never changes.
+    """
+    n = len(values)
+    if n < 3:
+        return 0.0
+    centre = sum(values) / n
+    denominator = sum((v - centre) ** 2 for v in values)
+    if denominator == 0:
+        return 0.0
+    numerator = sum((values[t] - centre) * (values[t + 1] - centre) for t in range(n - 1))
+    return numerator / denominator
+
+
+def reliable_change(baseline_days, recent_days) -> ReliableChange | None:
+    """SE = s * sqrt(1/nb + 1/nr) * sqrt((1 + rho) / (1 - rho)); z = change / SE.
+
+    baseline_days and recent_days are one symptom's daily means, oldest first. None
+    unless there is a baseline day and RECENT_MIN_DAYS recent days.
+    """
+    b, r = list(baseline_days), list(recent_days)
+    if not b or len(r) < RECENT_MIN_DAYS:
+        return None
+    pooled = math.sqrt((_sum_of_squares(b) + _sum_of_squares(r)) / (len(b) + len(r) - 2))
+    spread = max(pooled, SPREAD_FLOOR)
+    rho = min(max(lag1_autocorrelation(b), 0.0), AUTOCORRELATION_MAX)
+    se = spread * math.sqrt(1 / len(b) + 1 / len(r)) * math.sqrt((1 + rho) / (1 - rho))
+    points = sum(r) / len(r) - sum(b) / len(b)
+    return ReliableChange(points, spread, rho, se, points / se)
+
+
+RELIABLE_EXPLAINED = (
+    f"A change is beyond usual ups and downs when it is at least {FIGURES['RELIABLE_Z']} "
+    f"times its standard error, worked out from the patient's own day-to-day spread "
+    f"(Jacobson & Truax 1991, adapted to diaries). Whether a change is important (the "
+    f"band) and whether it is reliable are two questions: both are shown."
+)
 
 
 # --- Flags ------------------------------------------------------------------
@@ -334,7 +501,7 @@ FLAGS = (
         "Severe",
         "severe",
         f"Severe: a score of {SEVERE_SCORE} or more in the last {RECENT_DAYS} days, for a "
-        f"symptom whose baseline is under {SEVERE_SCORE} or not known yet.",
+        f"symptom whose baseline is under {SEVERE_SCORE}, provisional or not known yet.",
     ),
     Flag(
         "missed",
@@ -363,34 +530,36 @@ class Flags:
 
 
 def flags_for(
-    baseline_values,
-    recent_means,
-    recent_max,
+    baseline,
+    recent,
     last_entry_at,
     now,
     missed_after_days=MISSED_AFTER_DAYS,
     since=None,
 ) -> Flags:
-    """Review flags for one patient.
+    """Review flags for one patient, from its Baseline (or None) and recent Days.
 
     worse:  any symptom's recent mean is in the WORSE band against its baseline
-            (band_for). No baseline means no "worse" flag.
-    severe: a symptom's highest score in the recent window (recent_max, per
-            symptom) >= SEVERE_SCORE, where its baseline is below SEVERE_SCORE or
-            not known: for a baseline already severe, the worsening rule speaks,
+            (band_for). No baseline, or fewer than RECENT_MIN_DAYS recent days,
+            means no "worse" flag.
+    severe: a symptom's highest single score in the recent days >= SEVERE_SCORE,
+            where its baseline is below SEVERE_SCORE or not known (none, or only
+            provisional): for a baseline already severe, the worsening rule speaks,
             so the flag is not on for ever.
     missed: the last entry - or, if there is none, `since` (when the patient
             joined) - is at least missed_after_days old: exactly that many days
             counts. With neither date known, nothing is flagged.
     """
-    worse = False
-    if baseline_values:
-        worse = any(
-            band_for(baseline_values.get(s), recent_means.get(s)) == Band.WORSE for s in NAMES
-        )
+    means = recent_means(recent)
+    worse = baseline is not None and any(
+        band_for(baseline.values[s], means[s]) == Band.WORSE for s in NAMES
+    )
+    peaks = recent_peaks(recent)
+    # A provisional baseline is not yet known: it may hold the very scores that are
+    # severe now (a new patient at 9/10 is flagged until a session sets the baseline).
+    known = baseline is not None and not baseline.provisional
     severe = any(
-        (recent_max.get(s) or 0) >= SEVERE_SCORE
-        and (not baseline_values or baseline_values[s] < SEVERE_SCORE)
+        (peaks[s] or 0) >= SEVERE_SCORE and not (known and baseline.values[s] >= SEVERE_SCORE)
         for s in NAMES
     )
     reference = last_entry_at if last_entry_at is not None else since
@@ -401,25 +570,21 @@ def flags_for(
 # --- Rolling means ----------------------------------------------------------
 
 
-def rolling_means(readings, symptom, days=RECENT_DAYS) -> list[tuple[datetime, float]]:
-    """For each reading in time order, the mean of `symptom` over (at - days, at].
+def rolling_means(days, symptom, window=RECENT_DAYS) -> list[tuple[datetime, float]]:
+    """For each Day (oldest first), the mean of `symptom`'s daily means over the
+    `window` calendar days that end with it, placed at the day's last reading.
 
-    Readings at the same moment are all inside each other's window. A gap in
-    logging just leaves fewer readings in the window. Linear time after sorting.
+    A gap in logging just leaves fewer days in the window. Linear time.
     """
-    ordered = sorted(readings, key=lambda r: r.at)
-    window = timedelta(days=days)
     result = []
-    total = 0
-    lo = hi = 0
-    for reading in ordered:
-        while hi < len(ordered) and ordered[hi].at <= reading.at:
-            total += ordered[hi].value(symptom)
-            hi += 1
-        while ordered[lo].at <= reading.at - window:
-            total -= ordered[lo].value(symptom)
+    total = 0.0
+    lo = 0
+    for hi, day in enumerate(days):
+        total += day.mean(symptom)
+        while days[lo].day <= day.day - timedelta(days=window):
+            total -= days[lo].mean(symptom)
             lo += 1
-        result.append((reading.at, total / (hi - lo)))
+        result.append((day.last_at, total / (hi + 1 - lo)))
     return result
 
 
@@ -432,8 +597,8 @@ class SessionInterval:
     number: int  # 0 = before the first session (or all entries when there are none)
     start: datetime | None  # None: open at the start
     end: datetime | None  # None: still open
-    count: int
-    means: dict[str, float | None] = field(default_factory=dict)
+    count: int  # readings
+    means: dict[str, float | None] = field(default_factory=dict)  # of the daily means
     changes: dict[str, float | None] = field(default_factory=dict)  # points vs previous interval
 
     @property
@@ -444,20 +609,21 @@ class SessionInterval:
         ]
 
 
-def intervals(readings, session_times) -> list[SessionInterval]:
+def intervals(readings, session_times, tz: tzinfo) -> list[SessionInterval]:
     """Readings grouped by treatment session, to answer "did it help after session 3?".
 
     Returns "Before session 1" (everything earlier than the first session), then
     "After session k" for [session k, session k+1), the last one open-ended.
     Sessions are numbered 1, 2, ... in time order. An interval with no readings
-    is kept, with count 0 and None means, so gaps stay visible.
+    is kept, with count 0 and None means, so gaps stay visible. Means are of the
+    daily means (in `tz`) of the interval's readings.
     With no sessions there is one interval, "All entries" (number 0).
     """
     ordered = sorted(readings, key=lambda r: r.at)
     times = [r.at for r in ordered]
     sessions = sorted(session_times)
     if not sessions:
-        return [_interval("All entries", 0, None, None, ordered, None)]
+        return [_interval("All entries", 0, None, None, ordered, None, tz)]
 
     # Boundaries: (label, number, start, end); bisect keeps this O(n log n).
     bounds = [("Before session 1", 0, None, sessions[0])]
@@ -470,14 +636,14 @@ def intervals(readings, session_times) -> list[SessionInterval]:
     for label, number, start, end in bounds:
         lo = 0 if start is None else bisect.bisect_left(times, start)
         hi = len(times) if end is None else bisect.bisect_left(times, end)
-        item = _interval(label, number, start, end, ordered[lo:hi], previous)
+        item = _interval(label, number, start, end, ordered[lo:hi], previous, tz)
         result.append(item)
         previous = item
     return result
 
 
-def _interval(label, number, start, end, readings, previous) -> SessionInterval:
-    means = means_by_symptom(readings)
+def _interval(label, number, start, end, readings, previous, tz) -> SessionInterval:
+    means = means_of_days(daily_means(readings, tz))
     changes = {
         s: point_change(previous.means.get(s), means[s]) if previous else None for s in NAMES
     }
@@ -487,29 +653,35 @@ def _interval(label, number, start, end, readings, previous) -> SessionInterval:
 # --- Words for patients -----------------------------------------------------
 
 
-def summary_sentence(symptom, baseline_value, recent_value, days=RECENT_DAYS) -> str:
-    """One plain sentence comparing the recent mean with the baseline."""
-    name = BY_NAME[symptom].label
-    if recent_value is None:
+def summary_sentence(p: SymptomProgress, days=RECENT_DAYS) -> str:
+    """One plain sentence comparing the recent mean with the baseline, for the patient."""
+    name = p.label
+    if p.recent_day_count == 0:
         return f"{name}: no entries in the last {days} days."
-    recent = f"{name}: {recent_value:.1f} on average over the last {days} days"
-    if baseline_value is None:
+    if p.recent is None:
+        return (
+            f"{name}: not enough recent entries to compare "
+            f"({_plural(p.recent_day_count, 'day')} in the last {days}; "
+            f"{RECENT_MIN_DAYS} are needed)."
+        )
+    recent = f"{name}: {p.recent:.1f} on average over the last {days} days"
+    if p.baseline is None:
         return f"{recent}. Not enough entries yet to set a baseline."
 
-    points = point_change(baseline_value, recent_value)
-    band = band_for(baseline_value, recent_value)
-    base = f"your baseline of {baseline_value:.1f}"
-    if points == 0:
-        return f"{recent}, the same as {base} — {band.phrase}."
-    direction = "lower" if points < 0 else "higher"
-    unit = "point" if abs(points) == 1 else "points"
-    pct = percent_change(baseline_value, recent_value)
+    base = f"your {'provisional ' if p.provisional else ''}baseline of {p.baseline:.1f}"
+    verdict = p.band.phrase
+    if p.reliable is not None:
+        verdict += f", {p.reliable.phrase('your')}"
+    if p.points == 0:
+        return f"{recent}, the same as {base} — {verdict}."
+    direction = "lower" if p.points < 0 else "higher"
+    unit = "point" if abs(p.points) == 1 else "points"
     percent = ""
-    if pct is not None:
+    if p.percent is not None:
         # Whole percent, cut towards zero: "30%" is then shown only when the
         # change really reached 30.0%, so the words never contradict the band.
-        percent = f" ({math.floor(abs(pct))}% {'less' if pct < 0 else 'more'})"
-    return f"{recent}, {abs(points):.1f} {unit} {direction}{percent} than {base} — {band.phrase}."
+        percent = f" ({math.floor(abs(p.percent))}% {'less' if p.percent < 0 else 'more'})"
+    return f"{recent}, {abs(p.points):.1f} {unit} {direction}{percent} than {base} — {verdict}."
 
 
 def difference_phrase(value, other, other_label) -> str:
@@ -550,7 +722,8 @@ def checkin_phrases(reading: Reading, previous: Reading | None, baseline: Baseli
         value = reading.value(symptom)
         last = previous.value(symptom) if previous else None
         phrase = compare_phrase(symptom, value, last, "your last entry")
-        if baseline is not None:
+        # A baseline of a day or two says little, and the first check-in is its own.
+        if baseline is not None and baseline.day_count >= BASELINE_MIN_DAYS:
             vs_base = compare_phrase(
                 symptom, value, baseline.values[symptom], baseline_label(baseline)
             )
@@ -561,19 +734,25 @@ def checkin_phrases(reading: Reading, previous: Reading | None, baseline: Baseli
 
 @dataclass(frozen=True)
 class SymptomProgress:
-    """Where one symptom stands: baseline, recent mean and the change between them."""
+    """Where one symptom stands: baseline, recent mean, the change and whether it is reliable."""
 
     symptom: Symptom
     baseline: float | None
-    recent: float | None
+    recent: float | None  # None also with fewer than RECENT_MIN_DAYS recent days
     points: float | None
     percent: float | None
     band: Band | None
-    sentence: str
+    reliable: ReliableChange | None = None
+    recent_day_count: int = 0
+    provisional: bool = False  # of the baseline
 
     @property
     def label(self) -> str:
         return self.symptom.label
+
+    @property
+    def sentence(self) -> str:
+        return summary_sentence(self)
 
     @property
     def percent_text(self) -> str:
@@ -584,21 +763,29 @@ class SymptomProgress:
         return f"+{whole}%" if whole > 0 else f"{whole}%"
 
 
-def progress(baseline: Baseline | None, recent_means: dict) -> list[SymptomProgress]:
-    """Baseline, recent mean, change and band for each symptom."""
+def progress(baseline: Baseline | None, recent: list[Day]) -> list[SymptomProgress]:
+    """Baseline, recent mean, change, band and reliable change for each symptom."""
+    means = recent_means(recent)
     rows = []
     for symptom in NAMES:
         base = baseline.values[symptom] if baseline else None
-        recent = recent_means.get(symptom)
+        mean_now = means[symptom]
+        reliable = None
+        if base is not None and mean_now is not None:
+            reliable = reliable_change(
+                baseline.day_values(symptom), [d.mean(symptom) for d in recent]
+            )
         rows.append(
             SymptomProgress(
                 symptom=BY_NAME[symptom],
                 baseline=round1(base),
-                recent=round1(recent),
-                points=point_change(base, recent),
-                percent=percent_change(base, recent),
-                band=band_for(base, recent),
-                sentence=summary_sentence(symptom, base, recent),
+                recent=round1(mean_now),
+                points=point_change(base, mean_now),
+                percent=percent_change(base, mean_now),
+                band=band_for(base, mean_now),
+                reliable=reliable,
+                recent_day_count=len(recent),
+                provisional=bool(baseline and baseline.provisional),
             )
         )
     return rows

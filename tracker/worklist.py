@@ -1,8 +1,9 @@
 """The practitioner's worklist: one row per patient, flagged patients first.
 
-Figures come from the database in one query (Patient.objects.with_summary);
-the rules (baseline choice, bands, flags) are scores.py's. The daily means that
-the page's sparklines are drawn from come from one more query (add_daily_means).
+Figures come from the database in two queries (Patient.objects.with_summary, then
+days_in_windows for the daily means); the rules (baseline choice, bands, flags,
+reliable change) are scores.py's, applied to the same daily means as on every other
+page.
 
 This module returns data only. templates/tracker/worklist.html prints it; the
 sparkline, change and latest-scores cells, repeated on every row, are drawn by
@@ -14,12 +15,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 
-from django.db.models import Avg, FloatField
-from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
 from tracker import scores
-from tracker.models import SymptomEntry
+from tracker.models import days_in_windows
 from tracker.symptoms import NAMES
 
 SPARKLINE_DAYS = 28
@@ -30,17 +29,26 @@ SORTS = {"name": "Name", "last": "Last entry", "change": "Change"}
 class WorklistRow:
     patient: object
     baseline: scores.Baseline | None
-    recent: dict
+    recent: list  # scores.Day of the last RECENT_DAYS days
     flags: scores.Flags
     latest: dict
     flag_help: dict = field(default_factory=dict)
-    # The last SPARKLINE_DAYS days' daily means: a tuple per symptom, in NAMES order.
-    daily_means: tuple = ()
+    weeks: list = field(default_factory=list)  # Days of the last SPARKLINE_DAYS days
+
+    @cached_property
+    def daily_means(self):
+        """The last SPARKLINE_DAYS days' daily means: a tuple per symptom, in NAMES order."""
+        return tuple(tuple(day.mean(s) for day in self.weeks) for s in NAMES)
 
     @cached_property
     def progress(self):
         # Lazy: only the rows on the page (or all of them, to sort by change) need it.
         return scores.progress(self.baseline, self.recent)
+
+    @property
+    def reliable_change(self) -> bool:
+        """Whether a symptom has changed beyond the patient's usual ups and downs."""
+        return any(p.reliable is not None and p.reliable.reliable for p in self.progress)
 
     @property
     def worst_change(self):
@@ -89,30 +97,55 @@ def flag_counts(rows, missed_days):
     ]
 
 
+# Tags of the windows days_in_windows() reads for each patient.
+BASELINE, LAST_WEEKS = "baseline", "weeks"
+
+
 def rows_for(patients, now, missed_days):
-    """Worklist rows for a queryset of patients, figures aggregated in one query."""
+    """Worklist rows for a queryset of patients, in two queries whatever their number.
+
+    One for the patients and the moments that bound their windows (with_summary), one
+    for the daily means of each patient's baseline window and last SPARKLINE_DAYS
+    days (days_in_windows). The recent days are the last of the latter.
+    """
     help_texts = flag_help(missed_days)
+    tz = timezone.get_current_timezone()
+    patients = list(patients.with_summary(now))
+    # Entries are never in the future, but a report or a test may be as of the past.
+    until = now + timedelta(microseconds=1)  # the windows end before `until`: now counts
+    weeks_start = scores.days_start(now, tz, SPARKLINE_DAYS)
+    recent_start = scores.days_start(now, tz, scores.RECENT_DAYS).date()
+    windows = []
+    for patient in patients:
+        windows.append((patient.pk, LAST_WEEKS, weeks_start, until))
+        window = scores.baseline_window(patient.first_session_at, patient.first_entry_at)
+        if window:
+            windows.append((patient.pk, BASELINE, window[0], min(window[1], until)))
+    found = days_in_windows(windows, tz)
     rows = []
-    for patient in patients.with_summary(now):
-        baseline = patient.summary_baseline()
-        recent = patient.summary_means("recent")
-        flags = scores.flags_for(
-            baseline.values if baseline else None,
-            recent,
-            patient.summary_recent_max,
-            patient.last_entry_at,
-            now,
-            missed_after_days=missed_days,
-            since=patient.created_at,
+    for patient in patients:
+        weeks = found.get((patient.pk, LAST_WEEKS), [])
+        before = found.get((patient.pk, BASELINE), [])
+        baseline = scores.choose_baseline(
+            before, before, session_held=patient.first_session_at is not None
         )
+        recent = [day for day in weeks if day.day >= recent_start]
         rows.append(
             WorklistRow(
                 patient=patient,
                 baseline=baseline,
                 recent=recent,
-                flags=flags,
-                latest=patient.summary_means("latest"),
+                flags=scores.flags_for(
+                    baseline,
+                    recent,
+                    patient.last_entry_at,
+                    now,
+                    missed_after_days=missed_days,
+                    since=patient.created_at,
+                ),
+                latest=patient.summary_latest_scores,
                 flag_help=help_texts,
+                weeks=weeks,
             )
         )
     return rows
@@ -130,27 +163,3 @@ def sort_rows(rows, sort):
     }
     rows = sorted(rows, key=keys.get(sort, keys["name"]))
     return sorted(rows, key=lambda r: not r.flags.any)
-
-
-def add_daily_means(rows, now):
-    """Daily means over the last 4 weeks for the given rows, in one query."""
-    by_id = {row.patient.pk: row for row in rows}
-    day = TruncDate("recorded_at", tzinfo=timezone.get_current_timezone())
-    daily = (
-        SymptomEntry.objects.filter(
-            patient_id__in=by_id, recorded_at__gt=now - timedelta(days=SPARKLINE_DAYS)
-        )
-        .values("patient_id", day=day)
-        # Means in floating point: a sparkline is drawn to 0.1 px, and PostgreSQL's
-        # exact numeric means cost a Decimal each to read.
-        .annotate(**{s: Avg(Cast(s, FloatField())) for s in NAMES})
-        .order_by("patient_id", "day")
-        # The day orders and groups the rows; its value is not needed.
-        .values_list("patient_id", *NAMES)
-    )
-    series = {pk: tuple([] for _ in NAMES) for pk in by_id}
-    for patient_id, *means in daily:
-        for values, mean in zip(series[patient_id], means, strict=True):
-            values.append(mean)
-    for pk, row in by_id.items():
-        row.daily_means = tuple(map(tuple, series[pk]))

@@ -37,12 +37,14 @@ def worklist(request):
     flag = flag if flag in scores.FLAG_NAMES else ""
     if flag:
         rows = [r for r in rows if getattr(r.flags, flag)]
+    change = "reliable" if request.GET.get("change") == "reliable" else ""
+    if change:
+        rows = [r for r in rows if r.reliable_change]
     sort = request.GET.get("sort", "name")
     sort = sort if sort in worklists.SORTS else "name"
     page = Paginator(worklists.sort_rows(rows, sort), PATIENTS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    worklists.add_daily_means(page.object_list, now)
     audit.record_many(request, audit.VIEW, [r.patient for r in page.object_list], "worklist")
     ctx = {
         "page": page,
@@ -50,9 +52,11 @@ def worklist(request):
         "shown": len(rows),
         "query": query,
         "flag": flag,
+        "change": change,
         "sort": sort,
         "sorts": worklists.SORTS,
         "recent_days": scores.RECENT_DAYS,
+        "reliable_explained": scores.RELIABLE_EXPLAINED,
         "now": now,
         "learn_pages": learn.pages_for(learn.PANEL_PRACTICE),
     }
@@ -213,6 +217,7 @@ def report(request, public_id):
         **course,
         "now": now,
         "bands_explained": scores.BANDS_EXPLAINED,
+        "reliable_explained": scores.RELIABLE_EXPLAINED,
         "recent_until": as_of if as_of < now else None,
         "start_date": chosen.get("start"),
         "end_date": chosen.get("end"),
