@@ -144,8 +144,7 @@ def test_two_recent_days_are_not_enough_to_compare(alice_client, alice, frozen):
     page = body(alice_client.get(HISTORY))
 
     assert (
-        "Pain: not enough recent entries to compare (2 days in the last 7; 3 are needed)."
-        in page
+        "Pain: not enough recent entries to compare (2 days in the last 7; 3 are needed)." in page
     )
     assert "worsening" not in page
 

@@ -140,9 +140,7 @@ def test_the_progress_table_shows_baseline_change_and_band(xavier_client, alice)
         ["Numbness", "4.0", "4.0", "0.0 (0%) No important change within usual ups and downs"],
         ["Tingling", "2.0", "4.0", "+2.0 (+100%) Worse beyond usual ups and downs"],
     ]
-    assert (
-        "Baseline: the mean of 4 days in the 14 days before the first session." in body(response)
-    )
+    assert "Baseline: the mean of 4 days in the 14 days before the first session." in body(response)
 
 
 def test_a_provisional_baseline_says_so_with_its_days(xavier_client, alice):
