@@ -19,6 +19,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import LONDON, NOW, make_entry, make_patient, make_session, text
 from tracker import charts, scores, symptoms
@@ -756,3 +758,51 @@ def test_the_baseline_is_the_fortnight_before_the_first_session(xavier_client, a
     baseline = row_for(xavier_client.get(WORKLIST), alice).baseline
 
     assert (baseline.values["pain"], baseline.day_count) == (3.0, 4)
+
+
+# Histories across the clocks going forward in London (29 March), near midnights.
+MARCH = datetime(2026, 3, 10, tzinfo=UTC)
+history = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=35 * 24 * 60),
+        *(st.integers(min_value=0, max_value=10) for _ in symptoms.NAMES),
+    ),
+    max_size=40,
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(history, st.one_of(st.none(), st.integers(min_value=0, max_value=35)))
+def test_the_sql_summary_equals_the_python_one_on_any_history(alice, entries, session_day):
+    alice.entries.all().delete()
+    alice.sessions.all().delete()
+    SymptomEntry.objects.bulk_create(
+        SymptomEntry(
+            patient=alice,
+            recorded_at=MARCH + timedelta(minutes=minutes),
+            **dict(zip(symptoms.NAMES, values, strict=True)),
+        )
+        for minutes, *values in entries
+    )
+    if session_day is not None:
+        make_session(alice, MARCH + timedelta(days=session_day, hours=9))
+    now = MARCH + timedelta(days=35, hours=12)
+
+    [row] = rows_for(Patient.objects.filter(pk=alice.pk), now, 7)
+
+    readings = readings_of(alice.entries.all())
+    baseline = scores.baseline_for(readings, alice.first_session_held(now), LONDON)
+    recent = scores.recent_days(readings, now, LONDON)
+    assert (row.baseline is None) == (baseline is None)
+    if baseline:
+        assert (row.baseline.method, figures(row.baseline.days)) == (
+            baseline.method,
+            figures(baseline.days),
+        )
+    assert figures(row.recent) == figures(recent)
+    assert row.progress == scores.progress(baseline, recent)
+    assert row.flags == scores.flags_for(
+        baseline, recent, readings[-1].at if readings else None, now, 7, since=alice.created_at
+    )
