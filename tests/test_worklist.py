@@ -762,9 +762,14 @@ def test_the_baseline_is_the_fortnight_before_the_first_session(xavier_client, a
 
 # Histories across the clocks going forward in London (29 March), near midnights.
 MARCH = datetime(2026, 3, 10, tzinfo=UTC)
+near_midnight = st.sampled_from([0, 1, 59, 60, 61, 22 * 60 + 59, 23 * 60, 23 * 60 + 30, 1439])
 history = st.lists(
     st.tuples(
-        st.integers(min_value=0, max_value=35 * 24 * 60),
+        st.builds(
+            lambda day, minute: day * 24 * 60 + minute,
+            st.integers(min_value=0, max_value=35),
+            st.one_of(near_midnight, st.integers(min_value=0, max_value=24 * 60 - 1)),
+        ),
         *(st.integers(min_value=0, max_value=10) for _ in symptoms.NAMES),
     ),
     max_size=40,
@@ -772,7 +777,7 @@ history = st.lists(
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(history, st.one_of(st.none(), st.integers(min_value=0, max_value=35)))
 def test_the_sql_summary_equals_the_python_one_on_any_history(alice, entries, session_day):
