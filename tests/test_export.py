@@ -56,9 +56,16 @@ def export(client, patient, **params):
 
 
 def data_rows(client, patient, **params):
+    """The entry and session rows, without the figures below them."""
     header, *rows = export(client, patient, **params)
     assert header == HEADER
-    return rows
+    return [row for row in rows if row[2] in ("entry", "session")]
+
+
+def summary_rows(client, patient, **params):
+    """{record: row} of the figures below the entries."""
+    _, *rows = export(client, patient, **params)
+    return {row[2]: row for row in rows if row[2] not in ("entry", "session")}
 
 
 # --- CSV: the file ----------------------------------------------------------------
@@ -203,6 +210,35 @@ def test_another_practitioner_cannot_export(yara_client, alice):
 
     assert response.status_code == 404
     assert "secret" not in body(response)
+
+
+def test_the_figures_follow_the_entries_as_of_the_period_s_end(xavier_client, alice):
+    for day in (1, 2, 3, 4):
+        log(alice, at(day), pain=6, numbness=4, tingling=2)
+    make_session(alice, at(5, 9))
+    for day in (7, 8, 9, 13, 14, 15):
+        log(alice, at(day), pain=3, numbness=4, tingling=2 if day < 12 else 5)
+
+    figures = summary_rows(xavier_client, alice, end="2026-06-11")
+
+    assert list(figures) == ["baseline", "recent_mean", "change_points", "band", "reliable_change"]
+    assert figures["baseline"][1] == "2026-06-11T23:59+01:00"
+    assert figures["baseline"][3:6] == ["6.0", "4.0", "2.0"]
+    assert figures["baseline"][7] == "the mean of 4 days in the 14 days before the first session"
+    # As of 11 June: the 7 days to then (5-11 June) hold 7, 8 and 9 June, not the rise
+    # after the 12th.
+    assert figures["recent_mean"][3:6] == ["3.0", "4.0", "2.0"]
+    assert "7 days to 2026-06-11" in figures["recent_mean"][7]
+    assert figures["change_points"][3:6] == ["-3.0", "0.0", "0.0"]  # numbers, not defused
+    assert figures["band"][3:6] == [
+        "Substantial improvement",
+        "No important change",
+        "No important change",
+    ]
+    assert figures["reliable_change"][3:6] == ["yes", "no", "no"]
+    today = summary_rows(xavier_client, alice)
+    assert today["recent_mean"][3:6] == ["3.0", "4.0", "5.0"]
+    assert today["band"][5] == "Worse"
 
 
 # --- Report -----------------------------------------------------------------------

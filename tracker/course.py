@@ -148,6 +148,16 @@ def course_of(patient, now, range_key="all", start=None, end=None, whole=True, n
     }
 
 
+def progress_as_of(patient, as_of):
+    """(baseline, scores.progress rows) as of a moment, in three queries however long
+    the history: the first session held by then, the baseline window, the recent days."""
+    tz = timezone.get_current_timezone()
+    baseline, _ = patient.baseline(patient.first_session_held(as_of), as_of)
+    start = scores.days_start(as_of, tz)
+    readings = readings_of(patient.entries.filter(recorded_at__gte=start, recorded_at__lte=as_of))
+    return baseline, scores.progress(baseline, scores.recent_days(readings, as_of, tz))
+
+
 def checkin_message(patient, entry):
     """ "Saved." and a phrase per symptom against the entry before and the baseline.
 

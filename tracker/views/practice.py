@@ -1,4 +1,5 @@
 import csv
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from tracker import access, audit, learn, scores
 from tracker import worklist as worklists
 from tracker.access import practitioner_required
-from tracker.course import CHART_RANGES, chart_range, course_of
+from tracker.course import CHART_RANGES, chart_range, course_of, progress_as_of
 from tracker.forms import DateRangeForm, TreatmentSessionForm
 from tracker.symptoms import NAMES
 from tracker.views.invitations import pop_invitation_link
@@ -141,9 +142,15 @@ def delete_session(request, public_id):
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 
+NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
 def safe_cell(value):
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    # A plain number such as a change of -1.5 is no formula, and stays a number.
+    if text.startswith(FORMULA_STARTS) and not NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 @practitioner_required
@@ -180,6 +187,8 @@ def export_csv(request, public_id):
         for e in entries
     ] + [(s.when, "session", *no_scores, "", "", s.points_used, s.notes) for s in sessions]
     rows.sort(key=lambda row: row[0])
+    as_of = period_end(end, timezone.now())
+    rows += summary_rows(*progress_as_of(patient, as_of), as_of) if rows else []
 
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"relief-tracker-{patient.public_id}.csv"
@@ -194,6 +203,46 @@ def export_csv(request, public_id):
     return response
 
 
+def period_end(end, now):
+    """The moment a period's figures are worked out at: its last moment, never the clock."""
+    return min(end - timedelta(microseconds=1), now) if end else now
+
+
+def summary_rows(baseline, progress, as_of):
+    """The figures as of the period's end, below the entries: a row per figure, a column
+    per symptom, and in the note column what the row is."""
+    recent_days = scores.RECENT_DAYS
+    until = timezone.localtime(as_of).date().isoformat()
+    figures = [
+        (
+            "baseline",
+            [p.baseline for p in progress],
+            baseline.describe() if baseline else "no baseline",
+        ),
+        (
+            "recent_mean",
+            [p.recent for p in progress],
+            f"mean of the daily means of the {recent_days} days to {until}; "
+            f"{scores.RECENT_MIN_DAYS} days with entries needed",
+        ),
+        ("change_points", [p.points for p in progress], "recent mean minus baseline"),
+        (
+            "band",
+            [p.band.label if p.band else None for p in progress],
+            "IMMPACT bands; worsening is our own rule",
+        ),
+        (
+            "reliable_change",
+            [
+                None if p.reliable is None else "yes" if p.reliable.reliable else "no"
+                for p in progress
+            ],
+            scores.RELIABLE_EXPLAINED,
+        ),
+    ]
+    return [(as_of, record, *values, "", note, "", "") for record, values, note in figures]
+
+
 @practitioner_required
 @require_safe
 def report(request, public_id):
@@ -203,7 +252,7 @@ def report(request, public_id):
     start, end = form.bounds()
     # Every figure is as of the period's last moment, never the clock: a report for
     # October shows October's last 7 days and the sessions held by then.
-    as_of = min(end - timedelta(microseconds=1), now) if end else now
+    as_of = period_end(end, now)
     course = course_of(patient, as_of, start=start, end=as_of)
     course["sessions"] = [
         s
