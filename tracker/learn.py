@@ -50,8 +50,8 @@ REFERENCES_HEADING = "References"
 WORDS_PER_MINUTE = 200
 
 # Pages shown in the "What this means" panel beside each chart.
-PANEL_HISTORY = ("tracking-your-symptoms", "safety", "evidence")
-PANEL_PRACTICE = ("tracking-your-symptoms", "evidence", "safety")
+PANEL_HISTORY = ("tracking-your-symptoms", "how-your-numbers-are-worked-out", "safety", "evidence")
+PANEL_PRACTICE = ("tracking-your-symptoms", "how-your-numbers-are-worked-out", "evidence", "safety")
 
 CITATION_RE = r"\[(\d+(?:,\s*\d+)*)\]"
 PLACEHOLDER_RE = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
