@@ -9,14 +9,16 @@ when the Django plugin is off.
 
 import dataclasses
 import datetime
+import math
 import re
+import statistics
 
 import markdown
 import pytest
 import textstat
 from django.utils.html import escape
 
-from tracker import learn, symptoms
+from tracker import learn, scores, symptoms
 
 REQUIRED_SLUGS = {
     "peripheral-neuropathy",
@@ -27,7 +29,8 @@ REQUIRED_SLUGS = {
 }
 MIN_READING_EASE = 50
 MAX_SUMMARY_GRADE = 8  # Flesch-Kincaid grade, the grade form of the reading-ease test below
-REVIEWED = datetime.date(2026, 12, 1)
+REVIEWED = datetime.date(2026, 12, 1)  # the last review of every page, except those below
+REVIEWED_LATER = {"how-your-numbers-are-worked-out": datetime.date(2026, 12, 2)}
 SOURCE_LINK = re.compile(
     r"^https://(doi\.org/10\.\d{4,9}/\S+"
     r"|pubmed\.ncbi\.nlm\.nih\.gov/\d+/"
@@ -78,7 +81,7 @@ def test_slugs_equal_file_names_and_are_unique():
 
 @pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
 def test_header_values_are_valid(learn_page):
-    assert learn_page.reviewed == REVIEWED
+    assert learn_page.reviewed == REVIEWED_LATER.get(learn_page.slug, REVIEWED)
     assert set(learn_page.symptoms) <= set(symptoms.NAMES)
     assert learn_page.audience in learn.AUDIENCES
     assert learn_page.related, "link at least one related page"
@@ -253,14 +256,48 @@ def test_no_page_repeats_the_source_posts_definition(learn_page):
     assert copied not in learn_page.summary.lower()
 
 
-@pytest.mark.parametrize("learn_page", PAGES, ids=page_ids(PAGES))
-def test_pages_do_not_spell_out_the_apps_alert_rules(learn_page):
-    """The flag and baseline rules are being changed: the pages must not state their numbers."""
-    sentences = re.split(r"(?<=[.!?])\s+", learn_page.text)
-    for sentence in sentences:
-        if re.search(r"\b(flag|alert)", sentence, re.IGNORECASE):
-            assert not re.search(r"\d", sentence), sentence
-    assert "first 7 days" not in learn_page.text
+# The rules' numbers are only ever filled in from scores.FIGURES: a sentence about the rules
+# holds no typed digit, except in a section headed "A worked example" (up to the next heading),
+# whose own numbers are an example's, not the rules'.
+RULE_WORDS = re.compile(
+    r"\b(flag|alert|baseline|average|worse\b|worsen|severe|improvement|bands?\b)", re.IGNORECASE
+)
+WORKED_EXAMPLE = "A worked example"
+
+
+def outside_worked_examples(source):
+    kept, in_example = [], False
+    for line in source.splitlines():
+        if heading := re.match(r"#+\s+(.*)", line):
+            in_example = heading.group(1).strip().startswith(WORKED_EXAMPLE)
+        if not in_example:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def source_sentences(source):
+    """Sentences of raw Markdown: list items apart, citations and link targets removed."""
+    for block in re.split(r"\n\s*\n", source):
+        for item in re.split(r"\n(?=\s*(?:[-*+]|\d+\.)\s)", block):
+            item = re.sub(r"\s*" + CITATION.pattern, "", " ".join(item.split()))
+            item = re.sub(r"\]\([^)]*\)", "]", item)
+            yield from re.split(r"(?<=[.!?])\s+", item)
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_sentences_about_the_rules_type_no_numbers(path):
+    for sentence in source_sentences(outside_worked_examples(body_source(path))):
+        if RULE_WORDS.search(sentence):
+            assert not re.search(r"\d", sentence), f"{path.name}: {sentence!r}"
+
+
+def test_the_rule_numbers_check_finds_a_typed_number_but_not_an_example():
+    typed = (
+        "Intro.\n\nA baseline needs 4 days [1].\n\n### A worked example\n\nYour baseline is 6.\n"
+    )
+    sentences = list(source_sentences(outside_worked_examples(typed)))
+    assert "A baseline needs 4 days." in sentences
+    assert not any("6" in sentence for sentence in sentences)
 
 
 def test_the_required_pages_are_patient_facing():
@@ -312,6 +349,182 @@ def test_the_body_leaves_the_h1_to_the_template(learn_page):
     assert "<h1" not in learn_page.html
 
 
+# How your numbers are worked out ---------------------------------------------------
+
+NUMBERS = "how-your-numbers-are-worked-out"
+NUMBERS_FILE = learn.CONTENT_DIR / f"{NUMBERS}.md"
+
+
+def figure(value):
+    """A rule's number as the pages print it: 7 -> "7", 1.0 -> "1", 1.96 -> "1.96"."""
+    return f"{value:g}"
+
+
+def test_the_numbers_page_writes_every_rule_number_as_a_placeholder():
+    written = set(re.findall(r"\{([A-Z_]+)\}", body_source(NUMBERS_FILE)))
+    assert written == set(scores.FIGURES)
+    page = learn.get_page(NUMBERS)
+    assert "{" not in page.text and "}" not in page.text
+    assert "{" not in page.html
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        f"in the {figure(scores.BEFORE_SESSION_DAYS)} days before that session",
+        f"It needs entries on at least {figure(scores.BASELINE_MIN_DAYS)} different days.",
+        f"your first {figure(scores.FIRST_WEEK_DAYS)} days of logging",
+        f"over the last {figure(scores.RECENT_DAYS)} days.",
+        f"It needs entries on at least {figure(scores.RECENT_MIN_DAYS)} different days.",
+        f"a fall of {figure(scores.MINIMAL_RATIO)}% up to just under "
+        f"{figure(scores.MODERATE_RATIO)}%: minimal improvement",
+        f"a fall of {figure(scores.MODERATE_RATIO)}% or more: moderate improvement",
+        f"a fall of {figure(scores.SUBSTANTIAL_RATIO)}% or more: substantial improvement",
+        f"A change of less than {figure(scores.BAND_MIN_POINTS)} point is",
+        f"above your baseline by {figure(scores.WORSE_POINTS)} points or more",
+        f"a rise of {figure(scores.WORSE_RATIO)}% or more, if that rise is at least "
+        f"{figure(scores.BAND_MIN_POINTS)} point",
+        f"a score of {figure(scores.SEVERE_SCORE)} or more in the last "
+        f"{figure(scores.RECENT_DAYS)} days, when your baseline for that symptom is under "
+        f"{figure(scores.SEVERE_SCORE)} or not known yet",
+        f"never uses a spread of less than {figure(scores.SPREAD_FLOOR)} point",
+        f"between 0 and {figure(scores.AUTOCORRELATION_MAX)}.",
+        f"If the result is {figure(scores.RELIABLE_Z)} or more, the change is "
+        '"larger than your usual ups and downs"',
+    ],
+)
+def test_the_numbers_page_states_each_rule_with_its_number(phrase):
+    assert phrase in learn.get_page(NUMBERS).text
+
+
+def test_the_numbers_page_explains_the_figures_in_order():
+    headings = re.findall(r"<h2[^>]*>(.*?)</h2>", learn.get_page(NUMBERS).html)
+    assert headings == [
+        "One number for each day",
+        "Your baseline: where you started",
+        "Your recent average",
+        "Is the change important?",
+        "When scores get worse",
+        "Larger than your usual ups and downs?",
+        "References",
+    ]
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "So a bad day that you logged six times still counts as one day, not six.",
+        "It never uses an entry from after that session.",
+        'the page says "not enough recent entries"',
+        "These marks come from groups of people in drug trials for pain.",
+        "For getting worse, the app uses a rule of our own, not one from IMMPACT.",
+        "An alert is not a diagnosis.",
+        "are two separate questions",
+        "A worse score is never hidden because it is within your usual ups and downs.",
+    ],
+)
+def test_the_numbers_page_says_what_the_rules_are_and_are_not(phrase):
+    assert phrase in learn.get_page(NUMBERS).text
+
+
+def test_the_numbers_page_sends_anyone_unwell_to_the_safety_page():
+    html = learn.get_page(NUMBERS).html
+    alert = html[html.index("What an alert means") :]
+    assert 'href="../safety/"' in alert[: alert.index("<h2")]
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkedExample:
+    baseline: list[float]
+    recent: list[float]
+    text: str  # the section's prose
+    change: float
+    spread: float
+    runs: float
+    se: float
+    ratio: float
+    verdict: str
+
+
+def worked_example() -> WorkedExample:
+    """The numbers the page's worked example states, read from its rendered text."""
+    text = learn.get_page(NUMBERS).text
+    text = text[text.index("Say these were your daily pain averages") :]
+
+    def stated(label, value=r"(−?[\d.]*\d)"):
+        found = re.findall(rf"^{re.escape(label)}: {value}\b", text, re.MULTILINE)
+        assert len(found) == 1, label
+        return found[0]
+
+    def days(label):
+        return [float(day) for day in stated(label, r"([\d., ]*\d)").split(",")]
+
+    return WorkedExample(
+        baseline=days("Baseline days"),
+        recent=days("Recent days"),
+        text=text,
+        change=float(stated("Change").replace("−", "-")),
+        spread=float(stated("Spread")),
+        runs=float(stated("Runs of days")),
+        se=float(stated("Margin (SE)")),
+        ratio=float(stated("Change ÷ margin")),
+        verdict=stated("Result", r"(larger than|within) your usual ups and downs"),
+    )
+
+
+def plain_reliable_change(baseline, recent):
+    """The rule as the page and CLINICAL.md state it, in plain Python: (s, rho, SE, z)."""
+    nb, nr = len(baseline), len(recent)
+    mb, mr = statistics.mean(baseline), statistics.mean(recent)
+    squares = sum((x - mb) ** 2 for x in baseline) + sum((x - mr) ** 2 for x in recent)
+    s = max(math.sqrt(squares / (nb + nr - 2)), scores.SPREAD_FLOOR)
+    deviations = [x - mb for x in baseline]
+    lag1 = sum(a * b for a, b in zip(deviations, deviations[1:], strict=False))
+    rho = min(max(lag1 / sum(d * d for d in deviations), 0.0), scores.AUTOCORRELATION_MAX)
+    se = s * math.sqrt(1 / nb + 1 / nr) * math.sqrt((1 + rho) / (1 - rho))
+    return s, rho, se, (mr - mb) / se
+
+
+def verdict(reliable):
+    return "larger than" if reliable else "within"
+
+
+def test_the_worked_example_has_enough_days_for_both_windows():
+    example = worked_example()
+    assert len(example.baseline) >= scores.BASELINE_MIN_DAYS
+    assert scores.RECENT_MIN_DAYS <= len(example.recent) <= scores.RECENT_DAYS
+
+
+def test_the_worked_example_adds_up():
+    example = worked_example()
+    mb, mr = statistics.mean(example.baseline), statistics.mean(example.recent)
+    assert f"÷ {len(example.baseline)} = {scores.format_score(mb)}." in example.text
+    assert f"÷ {len(example.recent)} = {scores.format_score(mr)}." in example.text
+    assert example.change == scores.point_change(mb, mr)
+    band = scores.band_for(mb, mr)
+    assert f"So it is {band.phrase}." in example.text
+    s, rho, se, z = plain_reliable_change(example.baseline, example.recent)
+    assert (example.spread, example.runs, example.se) == (round(s, 2), round(rho, 2), round(se, 2))
+    assert example.ratio == round(abs(z), 1)
+    assert example.verdict == verdict(abs(z) >= scores.RELIABLE_Z)
+
+
+def test_the_worked_example_matches_scores_reliable_change():
+    """NEEDS scores.reliable_change, which comes to main with the scores.py rewrite.
+
+    Until that lands this test fails with AttributeError: it is not skipped on purpose, so
+    that the page's example is checked against the code that shows patients their figures.
+    """
+    example = worked_example()
+    result = scores.reliable_change(example.baseline, example.recent)
+    assert round(result.points, 1) == example.change
+    assert round(result.spread, 2) == example.spread
+    assert round(result.autocorrelation, 2) == example.runs
+    assert round(result.se, 2) == example.se
+    assert round(abs(result.z), 1) == example.ratio
+    assert verdict(result.reliable) == example.verdict
+
+
 # Loader ------------------------------------------------------------------------------
 
 HEADER = """Title: A test page
@@ -348,6 +561,27 @@ def test_loader_links_citations_and_gives_references_ids(tmp_path):
         2, "Second. PubMed", "https://pubmed.ncbi.nlm.nih.gov/123/"
     )
     assert page.text == "One claim. Two claims."
+
+
+def test_loader_fills_in_the_rules_numbers(tmp_path):
+    page = learn.parse(
+        write_page(tmp_path, "The last {RECENT_DAYS} days, {WORSE_RATIO}% or more.\n")
+    )
+    recent, ratio = scores.FIGURES["RECENT_DAYS"], scores.FIGURES["WORSE_RATIO"]
+    assert page.text == f"The last {recent} days, {ratio}% or more."
+    assert "{" not in page.html
+
+
+def test_loader_rejects_an_unknown_placeholder_naming_the_file(tmp_path):
+    path = write_page(tmp_path, "The last {RECENT_DAY} days.\n", slug="typo-page")
+    with pytest.raises(ValueError, match=r"typo-page\.md: unknown placeholder \{RECENT_DAY\}"):
+        learn.parse(path)
+
+
+def test_loader_leaves_attribute_lists_and_lower_case_braces_alone(tmp_path):
+    page = learn.parse(write_page(tmp_path, "## Heading {#own-id}\n\nA {word} here.\n{: .lead}\n"))
+    assert '<h2 id="own-id">Heading</h2>' in page.html
+    assert '<p class="lead">A {word} here.</p>' in page.html
 
 
 def test_loader_escapes_raw_html(tmp_path):
@@ -408,6 +642,8 @@ def test_pages_for_rejects_an_unknown_topic():
 def test_panel_constants_name_existing_pages(panel):
     assert [page.slug for page in learn.pages_for(panel)] == list(panel)
     assert "tracking-your-symptoms" in panel
+    after = panel.index("tracking-your-symptoms") + 1
+    assert panel[after] == "how-your-numbers-are-worked-out"
 
 
 # Views -------------------------------------------------------------------------------
@@ -430,7 +666,8 @@ def test_view_every_page_renders_for_everyone(request, db, viewer, learn_page):
     html = response.content.decode()
     assert escape(learn_page.title) in html
     assert f"{learn_page.reading_minutes} min read" in html
-    assert "Last reviewed" in html and "1 December 2026" in html
+    reviewed = REVIEWED_LATER.get(learn_page.slug, REVIEWED)
+    assert "Last reviewed" in html and f"{reviewed.day} {reviewed:%B %Y}" in html
     assert 'id="ref-1"' in html
     assert_strict_csp_friendly(html)
 

@@ -11,6 +11,11 @@ Each file starts with a header read by Python-Markdown's ``meta`` extension:
     Related: evidence, safety            (slugs, linked at the end of the page)
     Order: 1                             (position in the list at /learn/)
 
+The rules' numbers are never typed: a page writes ``{RECENT_DAYS}`` for a key of
+``scores.FIGURES`` and the loader fills in the value before rendering, so a page says what
+the code does. Only ``{UPPER_CASE_NAME}`` is a placeholder (Markdown's ``{: .class}`` and
+``{#id}`` are left alone); an unknown name is a ValueError that names the file.
+
 The body cites sources as plain bracketed numbers, ``[1]``; each becomes a link to
 ``#ref-1``. The body ends with a ``## References`` heading and a numbered list; each
 item gets ``id="ref-N"`` and must carry a DOI, PubMed or PubMed Central link.
@@ -36,7 +41,7 @@ from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
-from tracker import symptoms
+from tracker import scores, symptoms
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 AUDIENCES = ("patients", "practitioners")
@@ -45,10 +50,11 @@ REFERENCES_HEADING = "References"
 WORDS_PER_MINUTE = 200
 
 # Pages shown in the "What this means" panel beside each chart.
-PANEL_HISTORY = ("tracking-your-symptoms", "safety", "evidence")
-PANEL_PRACTICE = ("tracking-your-symptoms", "evidence", "safety")
+PANEL_HISTORY = ("tracking-your-symptoms", "how-your-numbers-are-worked-out", "safety", "evidence")
+PANEL_PRACTICE = ("tracking-your-symptoms", "how-your-numbers-are-worked-out", "evidence", "safety")
 
 CITATION_RE = r"\[(\d+(?:,\s*\d+)*)\]"
+PLACEHOLDER_RE = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
 
 
 @dataclass(frozen=True)
@@ -168,13 +174,25 @@ def _render(source: str) -> tuple[dict, str, markdown.Markdown]:
     return md.Meta, html, md
 
 
+def fill_figures(source: str, name: str) -> str:
+    """Replace each ``{NAME}`` by ``scores.FIGURES[NAME]``; an unknown NAME is a ValueError."""
+
+    def figure(match):
+        try:
+            return scores.FIGURES[match.group(1)]
+        except KeyError:
+            raise ValueError(f"{name}: unknown placeholder {match.group(0)}") from None
+
+    return PLACEHOLDER_RE.sub(figure, source)
+
+
 def _split(value: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in value.split(",") if item.strip())
 
 
 def parse(path: Path) -> Page:
     """Read one content file. Raises ValueError when the header is incomplete or wrong."""
-    meta, html, md = _render(path.read_text(encoding="utf-8"))
+    meta, html, md = _render(fill_figures(path.read_text(encoding="utf-8"), path.name))
     missing = [key for key in HEADER_KEYS if key not in meta]
     if missing:
         raise ValueError(f"{path.name}: header lacks {', '.join(missing)}")
