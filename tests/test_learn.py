@@ -386,7 +386,7 @@ def test_the_numbers_page_writes_every_rule_number_as_a_placeholder():
         f"{figure(scores.BAND_MIN_POINTS)} point",
         f"a score of {figure(scores.SEVERE_SCORE)} or more in the last "
         f"{figure(scores.RECENT_DAYS)} days, when your baseline for that symptom is under "
-        f"{figure(scores.SEVERE_SCORE)} or not known yet",
+        f"{figure(scores.SEVERE_SCORE)}, only provisional, or not known yet",
         f"never uses a spread of less than {figure(scores.SPREAD_FLOOR)} point",
         f"between 0 and {figure(scores.AUTOCORRELATION_MAX)}.",
         f"If the result is {figure(scores.RELIABLE_Z)} or more, the change is "
