@@ -374,7 +374,7 @@ def test_the_numbers_page_writes_every_rule_number_as_a_placeholder():
         f"in the {figure(scores.BEFORE_SESSION_DAYS)} days before that session",
         f"It needs entries on at least {figure(scores.BASELINE_MIN_DAYS)} different days.",
         f"your first {figure(scores.FIRST_WEEK_DAYS)} days of logging",
-        f"over the last {figure(scores.RECENT_DAYS)} days.",
+        f"over the last {figure(scores.RECENT_DAYS)} days, counting today.",
         f"It needs entries on at least {figure(scores.RECENT_MIN_DAYS)} different days.",
         f"a fall of {figure(scores.MINIMAL_RATIO)}% up to just under "
         f"{figure(scores.MODERATE_RATIO)}%: minimal improvement",
