@@ -779,3 +779,27 @@ def test_view_practitioner_chart_has_a_learn_panel(xavier_client, alice):
     response = xavier_client.get(alice.get_absolute_url())
     assert response.status_code == 200
     assert_panel_links_work(xavier_client, response.content.decode())
+
+
+NUMBERS_LINK = 'href="/learn/how-your-numbers-are-worked-out/"'
+
+
+@pytest.mark.parametrize("page", ["history", "detail", "report", "worklist"])
+def test_view_every_baseline_and_change_links_to_the_numbers_page(request, db, alice, page, frozen):
+    from tests.conftest import NOW, detail_url, make_entry
+
+    for days in range(5):
+        make_entry(alice, NOW - datetime.timedelta(days=days), pain=4)
+    client = request.getfixturevalue("alice_client" if page == "history" else "xavier_client")
+    url = {
+        "history": "/history/",
+        "detail": detail_url(alice),
+        "report": detail_url(alice) + "report/",
+        "worklist": "/practice/",
+    }[page]
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert NUMBERS_LINK in response.content.decode()
+    assert learn.get_page("how-your-numbers-are-worked-out") is not None

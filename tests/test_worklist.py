@@ -811,3 +811,32 @@ def test_the_sql_summary_equals_the_python_one_on_any_history(alice, entries, se
     assert row.flags == scores.flags_for(
         baseline, recent, readings[-1].at if readings else None, now, 7, since=alice.created_at
     )
+
+
+# --- Reliable change ------------------------------------------------------------------
+
+
+def test_a_reliable_change_is_marked_and_can_be_filtered(xavier_client, xavier):
+    steady, noisy = (make_patient(n.lower(), n, xavier) for n in ("Steady", "Noisy"))
+    set_baseline(steady, pain=6)  # four days of 6: a spread of at most half a point
+    log_recent(steady, [3, 3, 3])
+    # Noisy's baseline swings from 1 to 9: a fall of 3 points is within those swings.
+    for days, pain in zip((31, 30, 29, 28), (1, 9, 2, 10), strict=True):
+        log(noisy, NOW - timedelta(days=days), pain=pain)
+    make_session(noisy, NOW - timedelta(days=20))
+    log_recent(noisy, [0, 5, 2])
+
+    response = xavier_client.get(WORKLIST)
+
+    steady_row, noisy_row = row_for(response, steady), row_for(response, noisy)
+    assert steady_row.progress[0].band == noisy_row.progress[0].band == scores.Band.SUBSTANTIAL
+    assert steady_row.progress[0].reliable.reliable is True
+    assert noisy_row.progress[0].reliable.reliable is False
+    assert "Reliable change: beyond usual ups and downs" in text(row_html(response, "Steady"))
+    assert "Reliable" not in text(row_html(response, "Noisy"))
+
+    filtered = xavier_client.get(WORKLIST, {"change": "reliable"})
+
+    assert names(filtered) == ["Steady"]
+    assert '<option value="reliable" selected>' in filtered.content.decode()
+    assert names(xavier_client.get(WORKLIST, {"change": "bogus"})) == ["Noisy", "Steady"]
