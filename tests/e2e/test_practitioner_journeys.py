@@ -89,7 +89,9 @@ def test_the_csv_downloads_and_the_report_prints(demo, new_context, live_server)
         rows = list(csv.reader(f))
     assert rows[0][:3] == ["patient", "when", "record"]
     assert len(rows) > 50
-    assert {row[2] for row in rows[1:]} == {"entry", "session"}
+    figures = ["baseline", "recent_mean", "change_points", "band", "reliable_change"]
+    assert {row[2] for row in rows[1:-5]} == {"entry", "session"}
+    assert [row[2] for row in rows[-5:]] == figures
 
     page.get_by_role("link", name="Printable report").click()
     page.wait_for_load_state()
