@@ -300,7 +300,7 @@ def base_of(values, n=4):
 def flags(baseline=BASE, recent=CALM, peaks=None, recent_count=3, **kwargs):
     days = days_like(recent, recent_count, start=10) if recent is not None else []
     if peaks is not None:
-        days[-1] = dataclasses.replace(days[-1], peaks=tuple(peaks[s] for s in symptoms.NAMES))
+        days[-1] = days[-1]._replace(peaks=tuple(peaks[s] for s in symptoms.NAMES))
     args = {
         "baseline": base_of(baseline) if baseline is not None else None,
         "recent": days,

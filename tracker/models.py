@@ -255,10 +255,9 @@ def days_in_windows(windows, tz):
 
     windows: (patient_id, tag, start, end) with start <= recorded_at < end; the tag
     is any short text that names the window. Days are calendar days in `tz`. The
-    database sums and counts, and the means are worked out here exactly as
-    scores.daily_means() works them out, so both paths give the same figures to the
-    last bit. Each window is one range of the (patient, recorded_at) index, whatever
-    the length of the history.
+    means are the same quotients as scores.daily_means() works out, so both paths
+    give the same figures to the last bit. Each window is one range of the
+    (patient, recorded_at) index, whatever the length of the history.
     """
     windows = list(windows)
     if not windows:
@@ -266,36 +265,39 @@ def days_in_windows(windows, tz):
     ops = connection.ops
     day, day_params = ops.datetime_cast_date_sql("e.recorded_at", (), str(tz))
     names = symptoms.NAMES
-    sums = ", ".join(f"SUM(e.{name})" for name in names)
+    # A double divided by a count: the same correctly rounded quotient as Python's
+    # sum / len of the integers, so both paths agree to the last bit.
+    means = ", ".join(f"CAST(SUM(e.{name}) AS DOUBLE PRECISION) / COUNT(*)" for name in names)
     peaks = ", ".join(f"MAX(e.{name})" for name in names)
-    rows = ", ".join(["(%s, %s, %s, %s)"] * len(windows))
+    tags = list(dict.fromkeys(tag for _, tag, _, _ in windows))
+    number = {tag: i for i, tag in enumerate(tags)}
+    # Patient keys and tag numbers are integers of our own, written into the text:
+    # half the parameters, which psycopg would otherwise quote one by one. The
+    # moments go as parameters.
+    rows = ", ".join(
+        f"({int(patient_id)}, {number[tag]}, %s, %s)" for patient_id, tag, _, _ in windows
+    )
     sql = (
         f"WITH w (patient_id, tag, lo, hi) AS (VALUES {rows}) "
-        f"SELECT w.patient_id, w.tag, {day}, COUNT(*), {sums}, {peaks} "
+        f"SELECT w.patient_id, w.tag, {day}, COUNT(*), {means}, {peaks} "
         f"FROM w JOIN {SymptomEntry._meta.db_table} e ON e.patient_id = w.patient_id "
         f"AND e.recorded_at >= w.lo AND e.recorded_at < w.hi "
         f"GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
     )
-    params = [
-        value
-        for patient_id, tag, start, end in windows
-        for value in (
-            patient_id,
-            tag,
-            ops.adapt_datetimefield_value(start),
-            ops.adapt_datetimefield_value(end),
-        )
-    ]
+    adapt = ops.adapt_datetimefield_value
+    params = [value for _, _, start, end in windows for value in (adapt(start), adapt(end))]
     found = {}
     n = len(names)
+    peaks_at = 4 + n
     with connection.cursor() as cursor:
         # The VALUES come first in the text, then the day in the SELECT list.
         cursor.execute(sql, [*params, *day_params])
-        for patient_id, tag, on, count, *figures in cursor.fetchall():
-            on = date.fromisoformat(on) if isinstance(on, str) else on
-            means = tuple(total / count for total in figures[:n])
-            found.setdefault((patient_id, tag), []).append(
-                Day(on, means, tuple(figures[n:]), count)
+        for row in cursor.fetchall():
+            on = row[2]
+            if isinstance(on, str):  # SQLite
+                on = date.fromisoformat(on)
+            found.setdefault((row[0], tags[row[1]]), []).append(
+                Day(on, row[4:peaks_at], row[peaks_at:], row[3])
             )
     return found
 

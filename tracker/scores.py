@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from functools import cached_property
+from typing import NamedTuple
 
 from tracker.symptoms import BY_NAME, NAMES, Symptom
 
@@ -105,12 +106,12 @@ class Reading:
         return cls(entry.recorded_at, tuple(getattr(entry, s) for s in NAMES))
 
 
-@dataclass(frozen=True)
-class Day:
+class Day(NamedTuple):
     """One local calendar day of readings: each symptom's mean and highest score.
 
     Every figure is worked out from these, so a day logged six times weighs as one.
-    The worklist's SQL builds them too (one row per patient and day).
+    The worklist's SQL builds them too (one row per patient and day, thousands a
+    page: a named tuple is made several times faster than a frozen dataclass).
     """
 
     day: date
