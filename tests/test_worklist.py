@@ -268,7 +268,7 @@ def test_before_any_session_the_baseline_is_the_first_week_of_logging(xavier_cli
     assert baseline.method == "first_week"
     assert (baseline.day_count, baseline.provisional) == (3, True)
     assert baseline.values["pain"] == 6.0
-    assert "Provisional baseline" in text(row_html(response, "Alice Archer"))
+    assert "Provisional baseline, 3 days" in text(row_html(response, "Alice Archer"))
 
 
 def test_too_few_days_before_the_session_make_a_provisional_baseline(xavier_client, alice):
@@ -279,7 +279,7 @@ def test_too_few_days_before_the_session_make_a_provisional_baseline(xavier_clie
 
     response = xavier_client.get(WORKLIST)
 
-    assert "Provisional baseline" in text(row_html(response, "Alice Archer"))
+    assert "Provisional baseline, 1 day" in text(row_html(response, "Alice Archer"))
     baseline = row_for(response, alice).baseline
     assert (baseline.day_count, baseline.provisional) == (1, True)
 

@@ -746,6 +746,7 @@ class SymptomProgress:
     reliable: ReliableChange | None = None
     recent_day_count: int = 0
     provisional: bool = False  # of the baseline
+    baseline_days: int = 0  # how many days the baseline covers
 
     @property
     def label(self) -> str:
@@ -787,6 +788,7 @@ def progress(baseline: Baseline | None, recent: list[Day]) -> list[SymptomProgre
                 reliable=reliable,
                 recent_day_count=len(recent),
                 provisional=bool(baseline and baseline.provisional),
+                baseline_days=baseline.day_count if baseline else 0,
             )
         )
     return rows

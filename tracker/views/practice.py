@@ -80,6 +80,8 @@ def patient_detail(request, public_id):
         "page": entries.get_page(request.GET.get("page")),
         "now": now,
         "invitation_link": pop_invitation_link(request, patient),
+        "bands_explained": scores.BANDS_EXPLAINED,
+        "reliable_explained": scores.RELIABLE_EXPLAINED,
         "learn_pages": learn.pages_for(learn.PANEL_PRACTICE),
     }
     audit.record(request, audit.VIEW, patient, "patient")
