@@ -72,6 +72,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that nothing reads a body before it is checked: refuses one over
+    # DATA_UPLOAD_MAX_MEMORY_SIZE, or without a length, with a short plain page.
+    "tracker.http.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -238,8 +241,13 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Check-ins are a few hundred bytes; anything much bigger is refused with a 400.
+# Check-ins are a few hundred bytes. A body over this, of any content type, is
+# refused with a 413 before it is read (tracker.http.RequestBodyLimitMiddleware):
+# Django's own check of this setting leaves out multipart file parts.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+# No view takes files: a multipart body with a file part is a 400 as soon as the
+# parser reaches the part, before any of the file is read or stored.
+DATA_UPLOAD_MAX_NUMBER_FILES = 0
 
 LOGGING = {
     "version": 1,

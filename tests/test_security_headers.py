@@ -89,12 +89,12 @@ def test_a_post_without_csrf_token_is_refused_and_saves_nothing(alice):
     assert SymptomEntry.objects.count() == 0
 
 
-def test_an_oversized_request_is_a_clean_400_and_saves_nothing(alice_client):
+def test_an_oversized_request_is_a_clean_413_and_saves_nothing(alice_client):
     note = "x" * (70 * 1024)
     response = alice_client.post(
         "/log/", {"pain": 3, "numbness": 3, "tingling": 3, "when": "now", "note": note}
     )
-    assert response.status_code == 400
+    assert response.status_code == 413
     assert "too large" in response.content.decode()
     assert SymptomEntry.objects.count() == 0
 

@@ -1,0 +1,63 @@
+"""Protections at the HTTP level, around every view.
+
+- RequestBodyLimitMiddleware, first in MIDDLEWARE, refuses a request body over
+  DATA_UPLOAD_MAX_MEMORY_SIZE, or one sent without a Content-Length, before
+  anything reads a byte of it. Django's own check does not cover this: it counts
+  only form fields, so a multipart file part of any size was read (and spooled
+  to a temporary file) whenever a view or CsrfViewMiddleware touched request.POST.
+"""
+
+import re
+
+from django.conf import settings
+from django.http import HttpResponse
+
+DIGITS = re.compile(r"[0-9]+")
+
+
+class RequestBodyLimitMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return body_refusal(request.META) or self.get_response(request)
+
+
+def body_refusal(meta):
+    """The answer to a body we will not read, or None when the body may be read.
+
+    Only the headers are looked at: WSGIRequest does not read wsgi.input until
+    request.body or request.POST is asked for.
+    """
+    length = meta.get("CONTENT_LENGTH") or ""
+    if meta.get("HTTP_TRANSFER_ENCODING"):
+        # gunicorn decodes a chunked body itself and passes no CONTENT_LENGTH, so the
+        # size is unknown until it has all been read. Browsers always send a length.
+        if length:
+            return refusal(400, "This request gives both a length and a transfer encoding.")
+        return refusal(411, "Please send the request with its length (Content-Length).")
+    if not length:
+        return None  # no body
+    if not DIGITS.fullmatch(length):
+        # Django would take this as 0, or fail with a 500 where it parses the number.
+        return refusal(400, "This request's Content-Length is not a number.")
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if limit is not None and int(length) > limit:
+        return refusal(
+            413,
+            f"This request is too large (over {limit // 1024} KiB), so nothing was saved. "
+            "If a note was very long, please shorten it and try again.",
+        )
+    return None
+
+
+def refusal(status, text):
+    """A short plain-text answer.
+
+    The middleware that add the security headers come after this one and never
+    see it, so it sets the two that matter for a plain page itself.
+    """
+    response = HttpResponse(text + "\n", status=status, content_type="text/plain; charset=utf-8")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
