@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: no-store, private on every response to a signed-in user.
+    "tracker.http.NoStoreForSignedInMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Practitioners, staff and anyone with a device must pass the second factor first.
     "tracker.security.SecondFactorMiddleware",

@@ -209,3 +209,36 @@ def test_every_url_is_in_the_get_matrix():
 def test_every_url_is_in_the_post_matrix():
     missing = set(named_urls()) - set(POST)
     assert not missing, f"Add these URLs to POST in tests/test_access_matrix.py: {sorted(missing)}"
+
+
+SIGNED_IN = tuple(actor for actor in ACTORS if actor != "anon")
+
+
+def cache_directives(response):
+    """The Cache-Control directive names, lower case ("max-age=0" gives "max-age")."""
+    header = response.headers.get("Cache-Control", "")
+    return {part.split("=")[0].strip().lower() for part in header.split(",") if part.strip()}
+
+
+def check_not_stored(response, actor, method, url):
+    directives = cache_directives(response)
+    shown = f"{actor} {method} {url}: Cache-Control {response.headers.get('Cache-Control')!r}"
+    assert {"no-store", "private"} <= directives, shown
+    assert "public" not in directives, shown
+
+
+@pytest.mark.parametrize("name", GET)
+@pytest.mark.parametrize("actor", SIGNED_IN)
+def test_no_get_response_to_a_signed_in_user_may_be_stored(world, name, actor):
+    # Health pages left in a shared computer's browser cache; redirects and 404s too.
+    alice, entry, session, clients = world
+    url = url_for(name, alice, entry, session)
+    check_not_stored(clients[actor].get(url), actor, "GET", url)
+
+
+@pytest.mark.parametrize("name", POST)
+@pytest.mark.parametrize("actor", SIGNED_IN)
+def test_no_post_response_to_a_signed_in_user_may_be_stored(world, name, actor):
+    alice, entry, session, clients = world
+    url = url_for(name, alice, entry, session)
+    check_not_stored(clients[actor].post(url), actor, "POST", url)

@@ -186,3 +186,20 @@ def test_a_content_length_that_is_not_a_number_is_a_400(alice_client, length):
     )
     assert (response.status_code, stream.bytes_read) == (400, 0)
     assert SymptomEntry.objects.count() == 0
+
+
+def cache_control(response):
+    return response.headers.get("Cache-Control", "")
+
+
+def test_public_pages_and_static_files_stay_cacheable(client, alice_client):
+    # The signed-in side of this is walked over every URL in tests/test_access_matrix.py.
+    for url in ("/learn/", "/learn/tracking-your-symptoms/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "no-store" not in cache_control(response), url
+    for who in (client, alice_client):
+        response = who.get("/static/css/app.css")
+        assert response.status_code == 200
+        assert "no-store" not in cache_control(response)
+        assert "max-age" in cache_control(response)

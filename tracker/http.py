@@ -5,12 +5,17 @@
   anything reads a byte of it. Django's own check does not cover this: it counts
   only form fields, so a multipart file part of any size was read (and spooled
   to a temporary file) whenever a view or CsrfViewMiddleware touched request.POST.
+- NoStoreForSignedInMiddleware marks every response to a signed-in user
+  "Cache-Control: no-store, private", so that no health page, redirect or error
+  is kept in a browser's cache (or a proxy's) for the next person at that
+  computer. Static files and what anonymous visitors see stay cacheable.
 """
 
 import re
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.utils.cache import patch_cache_control
 
 DIGITS = re.compile(r"[0-9]+")
 
@@ -61,3 +66,21 @@ def refusal(status, text):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store"
     return response
+
+
+class NoStoreForSignedInMiddleware:
+    """After AuthenticationMiddleware; WhiteNoise answers static files before it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        # Asked before the view: signing out makes the user anonymous on the way.
+        # (The answers that sign someone in are never_cache views already.)
+        signed_in = request.user.is_authenticated
+        response = self.get_response(request)
+        if signed_in:
+            # Merged into what a view set (never_cache's max-age=0 and so on);
+            # private also drops a public directive.
+            patch_cache_control(response, no_store=True, private=True)
+        return response
