@@ -105,6 +105,7 @@ def test_a_200_mib_multipart_body_is_refused_before_a_byte_is_read():
 
     assert (response.status_code, stream.bytes_read) == (413, 0)
     assert response["Content-Type"].startswith("text/plain")
+    assert response["X-Content-Type-Options"] == "nosniff"
     assert "too large" in response.content.decode()
 
 
