@@ -2,8 +2,8 @@
 
 DATA_UPLOAD_MAX_MEMORY_SIZE alone does not cap a multipart body: Django counts
 only the form fields against it, and streams file parts to a temporary file
-whatever their size. These tests hand the app a WSGI input stream that counts
-the bytes taken from it, as gunicorn's socket reader would be drained.
+whatever their size. These tests hand the app a WSGI input stream, in place of
+gunicorn's reader of the socket, that counts the bytes the app takes from it.
 """
 
 import re
