@@ -559,3 +559,12 @@ def test_severe_is_not_always_on_when_the_baseline_is_severe():
 
 def test_severe_flags_a_new_patient_without_a_baseline():
     assert flags(baseline=None, peaks=maxima(pain=9)).severe
+
+
+def test_a_baseline_that_does_not_move_has_no_runs_despite_float_noise():
+    # Found by hypothesis: three daily means of 0.7 average to 0.6999999999999998, and
+    # the autocorrelation of those crumbs was a random number; mirrored (9.3) it was 0.
+    assert scores.lag1_autocorrelation([0.7, 0.7, 0.7]) == 0.0
+    plain = scores.reliable_change([0.7] * 3, [0.0] * 3)
+    mirrored = scores.reliable_change([9.3] * 3, [10.0] * 3)
+    assert plain.se == pytest.approx(mirrored.se)

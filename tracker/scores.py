@@ -438,12 +438,13 @@ def lag1_autocorrelation(values) -> float:
     0 for fewer than 3 values or a series that never changes.
     """
     n = len(values)
-    if n < 3:
+    # A series that does not move has no runs. "Does not move" allows for the float
+    # noise of means such as 0.7: three of them average to 0.6999999999999998, and
+    # the ratio of those crumbs would be any number at all.
+    if n < 3 or max(values) - min(values) < 1e-9:
         return 0.0
     centre = sum(values) / n
     denominator = sum((v - centre) ** 2 for v in values)
-    if denominator == 0:
-        return 0.0
     numerator = sum((values[t] - centre) * (values[t + 1] - centre) for t in range(n - 1))
     return numerator / denominator
 
