@@ -1,16 +1,23 @@
 """The app's own database role cannot erase or rewrite the audit trail (PostgreSQL only).
 
-Today one role runs both `manage.py migrate` and the app, so it owns every
-table: it may TRUNCATE the audit table, disable its append-only trigger or
-drop it. These tests build a scratch database of their own on the test
-server, with role and database names unique to the run (several people share
-the server), migrate it as the production steps say, and attack the audit
-table as the role the app connects with.
+When one role runs both `manage.py migrate` and the app, it owns every table:
+it may TRUNCATE the audit table, disable or drop its append-only trigger, or
+drop the table. scripts/db-roles.sql splits that role in two (README, "Running
+in production"): a migrations role that owns everything, and an app role that
+only reads and writes rows, and on the audit table only reads and adds them.
+
+Each test runs against two scratch databases set up as an operator would:
+a new one (the script, then migrate as the migrations role) and one in use
+(migrated and served by a single role, then the script). Role and database
+names are unique to the run, because several people share the test server, and
+are dropped at the end. The roles have no passwords: the server must trust
+local connections, as CI's does.
 """
 
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -28,7 +35,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "scripts" / "db-roles.sql"
 AUDIT = "tracker_auditevent"
+LATER = "tracker_later_migration"
 TRIGGER = "tracker_auditevent_append_only"
 
 
@@ -63,22 +72,45 @@ def connect(dbname, role=None):
     )
 
 
-def manage(role, dbname, *args):
-    """Run manage.py as the app would be run in production, connected as role."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": url(role, dbname),
-    }
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
+def run(command, **env):
+    """Run command from the project's folder; its output, or a failure that shows its errors."""
+    done = subprocess.run(
+        command,
         cwd=ROOT,
-        env=env,
+        env={**os.environ, **env},
         capture_output=True,
         text=True,
         timeout=120,
-        check=True,
     )
+    if done.returncode:
+        pytest.fail(f"{' '.join(command[:3])} ... exited {done.returncode}:\n{done.stderr}")
+    return done.stdout
+
+
+def manage(role, dbname, *args):
+    """Run manage.py as production runs it, connected as role."""
+    return run(
+        [sys.executable, "manage.py", *args],
+        DJANGO_SETTINGS_MODULE="tests.settings",
+        DATABASE_URL=url(role, dbname),
+    )
+
+
+def psql_script(dbname, app_role, migrations_role):
+    """The operator's command: scripts/db-roles.sql run by psql as the superuser."""
+    if shutil.which("psql") is None:
+        pytest.skip("psql, PostgreSQL's client that runs scripts/db-roles.sql, is not installed")
+    where = server()
+    command = ["psql", "-X", "-q", "-v", f"app_role={app_role}"]
+    command += ["-v", f"migrations_role={migrations_role}", "-f", str(SCRIPT)]
+    command.append(url(where["user"], dbname))
+    env = {"PGPASSWORD": where["password"]} if where["password"] else {}
+    return command, env
+
+
+def run_script(dbname, app_role, migrations_role):
+    command, env = psql_script(dbname, app_role, migrations_role)
+    return run(command, **env)
 
 
 # The app at work, connected as the app role: a patient signs in, opens the
@@ -122,23 +154,49 @@ print(json.dumps({
 """
 
 
-@pytest.fixture(scope="module")
-def deployment():
-    """Today's production set-up: one role creates the tables (migrate) and runs the app."""
-    suffix = secrets.token_hex(4)
-    names = {"db": f"relief_roles_{suffix}", "app": f"relief_app_{suffix}"}
+def set_up_new_database(names):
+    """An operator's first installation: the script creates the roles, then migrate."""
+    with connect("postgres") as admin:
+        admin.execute(f'CREATE DATABASE "{names["db"]}"')
+    run_script(names["db"], names["app"], names["migrations"])
+    manage(names["migrations"], names["db"], "migrate", "--no-input", "-v0")
+
+
+def set_up_database_in_use(names):
+    """The set-up before the script: one role created the tables and serves the app."""
     with connect("postgres") as admin:
         admin.execute(f'CREATE ROLE "{names["app"]}" LOGIN')
         admin.execute(f'CREATE DATABASE "{names["db"]}" OWNER "{names["app"]}"')
+    manage(names["app"], names["db"], "migrate", "--no-input", "-v0")
+    run_script(names["db"], names["app"], names["migrations"])
+    manage(names["migrations"], names["db"], "migrate", "--no-input", "-v0")
+
+
+SET_UPS = {"new database": set_up_new_database, "database in use": set_up_database_in_use}
+
+
+@pytest.fixture(scope="module", params=SET_UPS.values(), ids=SET_UPS.keys())
+def deployment(request):
+    """A scratch database under the two roles, a later migration's table, the app at work on it."""
+    suffix = secrets.token_hex(4)
+    names = {
+        "db": f"relief_roles_{suffix}",
+        "app": f"relief_app_{suffix}",
+        "migrations": f"relief_migrations_{suffix}",
+    }
     try:
-        manage(names["app"], names["db"], "migrate", "--no-input", "-v0")
-        result = manage(names["app"], names["db"], "shell", "-c", APP_AT_WORK)
-        names["app at work"] = json.loads(result.stdout.splitlines()[-1])
+        request.param(names)
+        # A table that a later migration adds, created as migrate would create it.
+        with connect(names["db"], role=names["migrations"]) as migrations:
+            migrations.execute(f"CREATE TABLE {LATER} (id bigint GENERATED BY DEFAULT AS IDENTITY)")
+        output = manage(names["app"], names["db"], "shell", "-c", APP_AT_WORK)
+        names["app at work"] = json.loads(output.splitlines()[-1])
         yield names
     finally:
         with connect("postgres") as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{names["db"]}" WITH (FORCE)')
             admin.execute(f'DROP ROLE IF EXISTS "{names["app"]}"')
+            admin.execute(f'DROP ROLE IF EXISTS "{names["migrations"]}"')
 
 
 @pytest.fixture
@@ -201,14 +259,63 @@ def test_the_app_role_cannot_erase_or_rewrite_the_audit_trail(as_app, statement)
     assert as_app.execute(f"SELECT count(*) FROM {AUDIT}").fetchone()[0] == rows
 
 
-def test_the_app_role_cannot_become_the_tables_owner(as_app):
-    owner = audit_owner(as_app)
+def test_the_app_role_cannot_act_as_the_migrations_role(deployment, as_app):
+    error = attempt(as_app, f'SET ROLE "{deployment["migrations"]}"')
 
-    error = attempt(as_app, f'SET ROLE "{owner}"')
+    assert isinstance(error, psycopg.errors.InsufficientPrivilege), error
 
-    assert isinstance(error, psycopg.errors.InsufficientPrivilege), (
-        f"the app role may act as the audit table's owner {owner}"
+
+ROWS = {"SELECT", "INSERT", "UPDATE", "DELETE"}
+EVERY_TABLE_PRIVILEGE = [*ROWS, "TRUNCATE", "REFERENCES", "TRIGGER"]
+
+
+def test_the_app_role_may_read_and_write_rows_and_only_add_to_the_audit_trail(deployment, as_app):
+    granted = dict(
+        as_app.execute(
+            """
+            SELECT relname, coalesce(array_agg(privilege) FILTER (
+                WHERE has_table_privilege(current_user, pg_class.oid, privilege)), '{}')
+            FROM pg_class, unnest(%s::text[]) AS privilege
+            WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p', 'v')
+            GROUP BY relname
+            """,
+            [EVERY_TABLE_PRIVILEGE],
+        ).fetchall()
     )
+
+    assert set(granted.pop(AUDIT)) == {"SELECT", "INSERT"}
+    # Every other table, the later migration's included, by default privileges.
+    assert LATER in granted
+    others = {table: set(privileges) for table, privileges in granted.items()}
+    assert others == dict.fromkeys(granted, ROWS)
+    # Its id sequence needs no grant of its own: identity columns fill on INSERT.
+    assert as_app.execute(f"INSERT INTO {LATER} DEFAULT VALUES RETURNING id").fetchone()[0] == 1
+
+
+def test_the_migrations_role_owns_the_database_and_everything_in_it(deployment, as_app):
+    owners = as_app.execute(
+        """
+        SELECT 'database', datdba::regrole::text FROM pg_database
+            WHERE datname = current_database()
+        UNION SELECT 'schema', nspowner::regrole::text FROM pg_namespace WHERE nspname = 'public'
+        UNION SELECT relname, relowner::regrole::text FROM pg_class
+            WHERE relnamespace = 'public'::regnamespace
+        UNION SELECT proname, proowner::regrole::text FROM pg_proc
+            WHERE pronamespace = 'public'::regnamespace
+        """
+    ).fetchall()
+
+    assert {"database", "schema", AUDIT, TRIGGER} <= {name for name, _ in owners}
+    assert {owner for _, owner in owners} == {deployment["migrations"]}
+
+
+def test_the_script_refuses_a_superuser_as_the_app_role(deployment):
+    command, env = psql_script(deployment["db"], server()["user"], deployment["migrations"])
+
+    done = subprocess.run(command, env={**os.environ, **env}, capture_output=True, text=True)
+
+    assert done.returncode != 0
+    assert "is a superuser" in done.stderr
 
 
 def test_the_app_works_under_its_role(deployment):
