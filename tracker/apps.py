@@ -6,6 +6,7 @@ class TrackerConfig(AppConfig):
     verbose_name = "Relief Tracker"
 
     def ready(self):
-        from tracker import audit, security  # noqa: F401  (security connects its own signals)
+        # security connects its own signals; checks registers the system checks.
+        from tracker import audit, checks, security  # noqa: F401
 
         audit.connect_signals()

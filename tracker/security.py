@@ -10,20 +10,29 @@
   no role yet) after 14 days idle (SessionLimitsMiddleware).
 - Signing out, a password change and deactivation end every session of the
   user, on every device (UserSession rows, kept by the signal handlers below).
+- Lockouts after wrong passwords (django-axes, with LockoutHandler below) key
+  on the client's address as client_address() works it out.
 """
 
+import functools
+import ipaddress
 import logging
 import secrets
 import time
 from importlib import import_module
 from urllib.parse import urlencode
 
+from axes.attempts import get_cool_off_threshold
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username, get_failure_limit
+from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
+from django.db.models import Sum
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.http import HttpResponse
@@ -52,6 +61,86 @@ HAS_DEVICE = "relief_has_device"
 
 BACKUP_DEVICE_NAME = "backup"
 BACKUP_CODE_COUNT = 10
+
+
+# Lockouts and the client's address
+
+
+class LockoutHandler(AxesDatabaseHandler):
+    """django-axes' database handler, with a second, higher limit per address.
+
+    axes counts the failures of one username from one address and compares them
+    with AXES_FAILURE_LIMIT. Password spraying tries a few passwords on many
+    usernames, so the failures from one address, whatever the usernames, also
+    count, against LOCKOUT_ADDRESS_FAILURE_LIMIT. Someone who has signed in from
+    that address before is held to their own limit only: on a shared clinic
+    network a spray then pauses newcomers, not the people who sign in there.
+
+    The address alone is deliberately not one of AXES_LOCKOUT_PARAMETERS: axes
+    clears every matching count at a successful sign-in, so an attacker could
+    clear the address's count by signing in to an account of their own.
+    """
+
+    def get_failures(self, request, credentials=None):
+        failures = super().get_failures(request, credentials)
+        limit = get_failure_limit(request, credentials)
+        if failures >= limit:
+            return failures
+        if address_failures(request) >= settings.LOCKOUT_ADDRESS_FAILURE_LIMIT and not (
+            signed_in_from_here_before(request, credentials)
+        ):
+            # axes compares one number with one limit: report the address as at it.
+            return limit
+        return failures
+
+
+def address_failures(request):
+    """Failed sign-ins from the request's address within the cool-off, for any username."""
+    recent = AccessAttempt.objects.filter(
+        ip_address=request.axes_ip_address, attempt_time__gte=get_cool_off_threshold(request)
+    )
+    return recent.aggregate(total=Sum("failures_since_start"))["total"] or 0
+
+
+def signed_in_from_here_before(request, credentials):
+    username = get_client_username(request, credentials)
+    return AccessLog.objects.filter(username=username, ip_address=request.axes_ip_address).exists()
+
+
+def client_address(request):
+    """The client's address, for lockouts and the audit trail (AXES_CLIENT_IP_CALLABLE).
+
+    Each of the DJANGO_PROXY_COUNT proxies in front appends to X-Forwarded-For
+    the address it received the request from, so the client is that many
+    entries from the right; anything further left is whatever the client wrote
+    itself. With no proxy configured the header is ignored: anyone can send it.
+    """
+    remote = request.META.get("REMOTE_ADDR")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    count = settings.PROXY_COUNT
+    if not count:
+        if forwarded:
+            warn_forwarded_for_ignored()
+        return remote
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    if len(hops) < count:
+        # It did not come through every proxy: the sender is all we know.
+        return remote
+    try:
+        return str(ipaddress.ip_address(hops[-count]))
+    except ValueError:
+        return remote
+
+
+@functools.cache
+def warn_forwarded_for_ignored():
+    """Logged once per process. A system check cannot see requests; the first such request can."""
+    logger.warning(
+        "A request carries X-Forwarded-For, but DJANGO_PROXY_COUNT is 0, so the header is "
+        "ignored. If a proxy sits in front of the app, every client shares its address: "
+        "one person's wrong passwords pause sign-in for everyone behind it, and the audit "
+        "trail records the proxy's address. Set DJANGO_PROXY_COUNT to the number of proxies."
+    )
 
 
 # Who needs a second factor
