@@ -85,6 +85,14 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
     record(request, AuditAction.LOGIN_FAILED, object_type="account", detail=f"username: {username}")
 
 
+def sign_in_refused(request, username):
+    """A sign-in the form refused before checking it (views/account.py, SignIn)."""
+    # A NUL cannot be stored in PostgreSQL text: shown as U+FFFD, the replacement character.
+    shown = username[:150].replace("\x00", "\ufffd")
+    detail = f"username refused ({len(username)} characters): {shown}"
+    record(request, AuditAction.LOGIN_FAILED, object_type="account", detail=detail)
+
+
 def on_logout(sender, request, user, **kwargs):
     record(request, AuditAction.LOGOUT, object_type="account", user=user)
 

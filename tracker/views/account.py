@@ -6,8 +6,10 @@ import django_otp
 import segno
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -20,6 +22,39 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tracker import access, audit, security
 from tracker.access import patient_required
+
+USERNAME_MAX_LENGTH = get_user_model()._meta.get_field("username").max_length
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, with the username's length checked before anything is written.
+
+    Django sets the field's max_length without a validator, so an overlong
+    name reached authenticate(), and django-axes' insert of it failed (a 500
+    on PostgreSQL). No account has a longer name than the model allows, so a
+    longer one is refused here, with a form error, and recorded (SignIn).
+    """
+
+    username = UsernameField(
+        max_length=USERNAME_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"autofocus": True}),
+        error_messages={
+            "max_length": "A username has at most %(limit_value)d characters. "
+            "Please check what you typed.",
+        },
+    )
+
+
+class SignIn(auth_views.LoginView):
+    form_class = SignInForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        # A username the form refuses never reaches authenticate(), so no
+        # user_login_failed signal records the attempt: record it here.
+        if form.has_error("username") and not form.has_error("username", "required"):
+            audit.sign_in_refused(self.request, form.data.get("username", ""))
+        return super().form_invalid(form)
 
 
 class CodeForm(forms.Form):
