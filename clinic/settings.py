@@ -205,6 +205,10 @@ SESSION_COOKIE_AGE = 14 * 24 * 60 * 60
 OTP_TOTP_ISSUER = "Relief Tracker"
 # Staff may remove a lost device in the admin, but never read a secret or a backup code.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# django-otp's wait after wrong codes doubles without a cap (days after 20): off.
+# It still counts them; tracker.security.verify_code waits at most a minute.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
 # Lockout (django-axes, with tracker.security.LockoutHandler): 10 failures for
 # one username from one address, or LOCKOUT_ADDRESS_FAILURE_LIMIT from one

@@ -17,9 +17,12 @@
 import functools
 import ipaddress
 import logging
+import math
 import secrets
 import time
+from datetime import timedelta
 from importlib import import_module
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from axes.attempts import get_cool_off_threshold
@@ -38,7 +41,9 @@ from django.dispatch import receiver
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django_otp import user_has_device
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -173,31 +178,63 @@ def normalise_code(code):
     return "".join(code.split()).replace("-", "").lower()
 
 
+# After a wrong code, the next is checked only after 1, 2, 4, 8, 16 and 32
+# seconds, then a minute however many more follow. The doubling keeps guessing
+# slow (6 codes in the first minute, then one a minute); the cap means that
+# whoever has only the password can make the owner wait a minute, not days.
+CODE_WAIT_MAX_SECONDS = 60
+
+
+def code_wait_seconds(failures):
+    """Seconds between the last of this many wrong codes in a row and the next code checked."""
+    return min(2 ** (failures - 1), CODE_WAIT_MAX_SECONDS) if failures else 0
+
+
+class CodeCheck(NamedTuple):
+    device: Device | None  # the device that accepted the code
+    checked: bool  # False: refused unchecked, during the wait after wrong codes
+    wait: int  # whole seconds before the next code will be checked
+
+
 def verify_code(user, code):
-    """The confirmed device that accepts this code, or None.
+    """Try a code against the user's confirmed devices; a CodeCheck.
 
     Six digits are tried against the authenticator app, anything else against
-    the backup codes (each works once). Each device throttles its own failures
-    (1, 2, 4, 8... seconds between tries), so guessing is slow.
+    the backup codes (each works once). Wrong codes of either kind count as one
+    run (django-otp keeps the count on each device; its own wait, which doubles
+    without a cap, is turned off in settings). A code sent during the wait is
+    refused unchecked and does not lengthen it. The wait is worked out with the
+    devices' rows locked, so codes sent at the same moment are not all checked.
     """
     code = normalise_code(code)
-    model = TOTPDevice if code.isdigit() and len(code) == 6 else StaticDevice
     with transaction.atomic():
-        devices = model.objects.devices_for_user(user, confirmed=True).select_for_update()
+        devices = [
+            *TOTPDevice.objects.devices_for_user(user, confirmed=True).select_for_update(),
+            *StaticDevice.objects.devices_for_user(user, confirmed=True).select_for_update(),
+        ]
+        wait = seconds_to_wait(devices)
+        if wait:
+            return CodeCheck(None, checked=False, wait=wait)
+        model = TOTPDevice if code.isdigit() and len(code) == 6 else StaticDevice
         for device in devices:
-            if device.verify_token(code):
-                return device
+            if isinstance(device, model) and device.verify_token(code):
+                for other in devices:
+                    if other.throttling_failure_count:
+                        other.throttle_reset()  # the run of wrong codes is over
+                return CodeCheck(device, checked=True, wait=0)
     logger.warning("Wrong second-factor code for user %s", user.pk)
-    return None
+    return CodeCheck(None, checked=True, wait=seconds_to_wait(devices))
 
 
-def is_throttled(user):
-    """True while any of the user's devices refuses tries after recent failures."""
-    return any(
-        not device.verify_is_allowed()[0]
-        for model in (TOTPDevice, StaticDevice)
-        for device in model.objects.devices_for_user(user, confirmed=True)
-    )
+def seconds_to_wait(devices):
+    """Whole seconds until the next code may be checked, after the devices' wrong codes."""
+    failed = [d for d in devices if d.throttling_failure_count and d.throttling_failure_timestamp]
+    if not failed:
+        return 0
+    failures = sum(d.throttling_failure_count for d in failed)
+    last = max(d.throttling_failure_timestamp for d in failed)
+    ready_at = last + timedelta(seconds=code_wait_seconds(failures))
+    return max(0, math.ceil((ready_at - timezone.now()).total_seconds()))
 
 
 def new_backup_codes(user):

@@ -103,9 +103,8 @@ def two_factor_verify(request):
         return redirect(next_url(request))
     form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        if security.is_throttled(user):
-            form.add_error("code", "Too many wrong codes. Wait a minute, then try the newest code.")
-        elif device := security.verify_code(user, form.cleaned_data["code"]):
+        check = security.verify_code(user, form.cleaned_data["code"])
+        if device := check.device:
             mark_verified(request, device)
             if device.name == security.BACKUP_DEVICE_NAME:
                 left = security.backup_codes_left(user)
@@ -115,14 +114,29 @@ def two_factor_verify(request):
                     "You can make new ones on your account page.",
                 )
             return redirect(next_url(request))
+        elif not check.checked:
+            form.add_error(
+                "code",
+                f"Too many wrong codes in a row. Please wait {wait_words(check.wait)}, "
+                "then type the newest code.",
+            )
         else:
             form.add_error(
                 "code",
                 "That code did not work. Use the newest code from your app, "
-                "or one of your backup codes.",
+                f"or one of your backup codes. You can try again in {wait_words(check.wait)}.",
             )
     ctx = {"form": form, "next": next_url(request)}
     return render(request, "tracker/two_factor_verify.html", ctx)
+
+
+def wait_words(seconds):
+    """A wait in plain words: "1 second", "32 seconds", "1 minute"."""
+    if seconds >= 60 and seconds % 60 == 0:
+        count, unit = seconds // 60, "minute"
+    else:
+        count, unit = seconds, "second"
+    return f"{count} {unit}" + ("" if count == 1 else "s")
 
 
 def qr_svg(url, label):
