@@ -106,7 +106,9 @@ def two_factor_verify(request):
         check = security.verify_code(user, form.cleaned_data["code"])
         if device := check.device:
             mark_verified(request, device)
-            if device.name == security.BACKUP_DEVICE_NAME:
+            backup = device.name == security.BACKUP_DEVICE_NAME
+            audit.second_factor_passed(request, "backup code" if backup else "authenticator app")
+            if backup:
                 left = security.backup_codes_left(user)
                 messages.warning(
                     request,
@@ -115,12 +117,16 @@ def two_factor_verify(request):
                 )
             return redirect(next_url(request))
         elif not check.checked:
+            audit.second_factor_failed(
+                request, f"second-factor code not checked: {check.wait} s to wait after wrong codes"
+            )
             form.add_error(
                 "code",
                 f"Too many wrong codes in a row. Please wait {wait_words(check.wait)}, "
                 "then type the newest code.",
             )
         else:
+            audit.second_factor_failed(request, "wrong second-factor code")
             form.add_error(
                 "code",
                 "That code did not work. Use the newest code from your app, "
@@ -161,16 +167,23 @@ def two_factor_setup(request):
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="authenticator app", confirmed=False)
     form = CodeForm(request.POST if request.method == "POST" else None)
+    # A practitioner's or staff member's first sign-in ends here; a patient
+    # turning the second step on is already signed in.
+    signing_in = security.second_factor_required(user) and not user.is_verified()
     if request.method == "POST" and form.is_valid():
         if device.verify_token(security.normalise_code(form.cleaned_data["code"])):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             TOTPDevice.objects.filter(user=user, confirmed=False).delete()
             mark_verified(request, device)
+            if signing_in:
+                audit.second_factor_passed(request, "new authenticator app")
             codes = security.new_backup_codes(user)
             ctx = {"codes": codes, "first_time": True, "next": next_url(request)}
             # Shown once, in this response: the codes are not kept in the session.
             return render(request, "tracker/two_factor_backup_codes.html", ctx)
+        if signing_in:
+            audit.second_factor_failed(request, "wrong code from a new authenticator app")
         form.add_error(
             "code", "That code did not work. Check the time on your phone and use the newest code."
         )
