@@ -52,7 +52,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with its autocomplete audited (tracker/apps.py).
+    "tracker.apps.ClinicAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -189,9 +190,8 @@ DEFAULT_FROM_EMAIL = os.getenv("DJANGO_DEFAULT_FROM_EMAIL", "Relief Tracker <nor
 REVIEW_MISSED_DAYS = envint("CLINIC_REVIEW_MISSED_DAYS", "7")
 
 # Production transport security. Behind a TLS-terminating proxy, the proxy
-# must set X-Forwarded-Proto.
+# must set X-Forwarded-Proto (trusted only with DJANGO_PROXY_COUNT, below).
 if not DEBUG:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = envbool("DJANGO_SECURE_SSL_REDIRECT", "True")
     SECURE_HSTS_SECONDS = envint("DJANGO_HSTS_SECONDS", "31536000")
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -211,22 +211,35 @@ SESSION_COOKIE_AGE = 14 * 24 * 60 * 60
 OTP_TOTP_ISSUER = "Relief Tracker"
 # Staff may remove a lost device in the admin, but never read a secret or a backup code.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# django-otp's wait after wrong codes doubles without a cap (days after 20): off.
+# It still counts them; tracker.security.verify_code waits at most a minute.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
-# Lockout (django-axes): 10 failures for one username from one address, then
-# a 15-minute cool-off. Not a permanent lock: that would let anyone lock out a patient.
+# Lockout (django-axes, with tracker.security.LockoutHandler): 10 failures for
+# one username from one address, or LOCKOUT_ADDRESS_FAILURE_LIMIT from one
+# address whatever the usernames (password spraying), then a 15-minute cool-off.
+# Not a permanent lock: that would let anyone lock out a patient. Tries during
+# the cool-off are refused without being counted, so they do not extend it:
+# otherwise one try every 15 minutes would keep a person out for ever.
 AXES_FAILURE_LIMIT = 10
+LOCKOUT_ADDRESS_FAILURE_LIMIT = 30
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "tracker.security.LockoutHandler"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# The client's address (for lockouts and the audit trail). Only trust
-# X-Forwarded-For when the operator says how many proxies sit in front.
+# The client's address (for lockouts and the audit trail) and whether the
+# request came over HTTPS. X-Forwarded-For and X-Forwarded-Proto are trusted
+# only when the operator says how many proxies sit in front: anyone can send
+# them. `check --deploy` warns while the count is 0 (tracker/checks.py).
 PROXY_COUNT = envint("DJANGO_PROXY_COUNT", "0")
+if PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"DJANGO_PROXY_COUNT={PROXY_COUNT} is below 0.")
+AXES_CLIENT_IP_CALLABLE = "tracker.security.client_address"
 if PROXY_COUNT:
-    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
-else:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # A strict Content-Security-Policy: everything from our own origin, no inline
 # script or style, nobody may frame us, forms post only to us.

@@ -5,11 +5,7 @@ from django.urls import include, path
 from tracker.views import account
 
 urlpatterns = [
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("accounts/login/", account.SignIn.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Two-step sign-in, password and the signed-in user's own account (tracker/views/account.py).
     path("accounts/verify/", account.two_factor_verify, name="two_factor_verify"),

@@ -13,8 +13,11 @@ from django.db.models import Max
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.conftest import PASSWORD, make_patient, make_session
+from tests.conftest import NOW, PASSWORD, freeze_at, make_patient, make_session
+from tests.test_second_factor_throttle import code_now, wrong_code
+from tracker import security
 from tracker.models import (
     AppendOnlyError,
     AuditAction,
@@ -26,6 +29,12 @@ from tracker.models import (
 )
 
 INSERT_AUDIT = 'INSERT INTO "tracker_auditevent"'
+VERIFY = "/accounts/verify/"
+SETUP = "/accounts/two-factor/setup/"
+
+
+def device_for(user):
+    return TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
 
 
 @contextmanager
@@ -340,6 +349,107 @@ def test_signing_in_failing_and_signing_out_are_recorded(client, alice):
         assert PASSWORD not in str(vars(row))
 
 
+# --- The second factor: "signed in" only when sign-in is complete ---------------------
+
+
+def sign_in_with_password(client, username):
+    client.post("/accounts/login/", {"username": username, "password": PASSWORD})
+
+
+def sign_in_rows(rows):
+    return [(r.action, r.actor, r.actor_role, r.detail) for r in rows]
+
+
+def test_a_practitioner_is_signed_in_only_after_the_code_and_each_code_is_recorded(client, xavier):
+    device = device_for(xavier.user)
+    with freeze_at(NOW) as clock:
+        with recorded() as password:
+            sign_in_with_password(client, "xavier")
+        with recorded() as wrong:
+            client.post(VERIFY, {"code": wrong_code(device)})
+        with recorded() as too_soon:
+            client.post(VERIFY, {"code": code_now(device)})
+        clock.shift(timedelta(seconds=1))
+        with recorded() as right:
+            client.post(VERIFY, {"code": code_now(device)})
+
+    assert password == []  # the password alone is not a sign-in
+    assert sign_in_rows(wrong) == [
+        (AuditAction.LOGIN_FAILED, "xavier", "practitioner", "wrong second-factor code")
+    ]
+    assert sign_in_rows(too_soon) == [
+        (
+            AuditAction.LOGIN_FAILED,
+            "xavier",
+            "practitioner",
+            "second-factor code not checked: 1 s to wait after wrong codes",
+        )
+    ]
+    assert sign_in_rows(right) == [
+        (AuditAction.LOGIN, "xavier", "practitioner", "second factor: authenticator app")
+    ]
+    assert {r.path for r in wrong + too_soon + right} == {VERIFY}
+
+
+def test_a_sign_in_with_a_backup_code_is_recorded_as_such(client, xavier):
+    device_for(xavier.user)
+    codes = security.new_backup_codes(xavier.user)
+    sign_in_with_password(client, "xavier")
+    with recorded() as rows:
+        client.post(VERIFY, {"code": codes[0]})
+
+    assert sign_in_rows(rows) == [
+        (AuditAction.LOGIN, "xavier", "practitioner", "second factor: backup code")
+    ]
+
+
+def test_a_patient_with_a_device_is_signed_in_after_the_code(client, alice):
+    device = device_for(alice.user)
+    with recorded() as password:
+        sign_in_with_password(client, "alice")
+    with recorded() as code:
+        client.post(VERIFY, {"code": code_now(device)})
+
+    assert password == []
+    assert sign_in_rows(code) == [
+        (AuditAction.LOGIN, "alice", "patient", "second factor: authenticator app")
+    ]
+
+
+def test_a_first_sign_in_is_complete_when_the_new_app_gives_its_first_code(client, xavier):
+    with recorded() as password:
+        sign_in_with_password(client, "xavier")
+    client.get(SETUP)
+    device = TOTPDevice.objects.get(user=xavier.user, confirmed=False)
+    with recorded() as wrong:
+        client.post(SETUP, {"code": wrong_code(device)})
+    with recorded() as right:
+        client.post(SETUP, {"code": code_now(device)})
+
+    assert password == []
+    assert sign_in_rows(wrong) == [
+        (
+            AuditAction.LOGIN_FAILED,
+            "xavier",
+            "practitioner",
+            "wrong code from a new authenticator app",
+        )
+    ]
+    assert sign_in_rows(right) == [
+        (AuditAction.LOGIN, "xavier", "practitioner", "second factor: new authenticator app")
+    ]
+
+
+def test_a_patient_turning_on_two_step_sign_in_is_not_signing_in_again(alice_client, alice):
+    alice_client.get(SETUP)
+    device = TOTPDevice.objects.get(user=alice.user)
+    with recorded() as rows:
+        alice_client.post(SETUP, {"code": code_now(device)})
+
+    assert security.has_confirmed_device(alice.user)
+    assert [r.action for r in rows] == []
+
+
 # --- Append-only ---------------------------------------------------------------
 
 
@@ -506,3 +616,72 @@ def test_an_admin_delete_whose_audit_write_fails_deletes_nothing(staff_client, a
 
     assert response.status_code == 500
     assert SymptomEntry.objects.filter(pk=entry.pk).exists()
+
+
+# --- The admin's lists of people: users, patients, and the autocomplete boxes -----------
+
+AUTOCOMPLETE = "/admin/autocomplete/"
+
+
+def test_the_admin_autocomplete_records_each_patient_it_lists(staff_client, alice, bob):
+    """The patient box of the session and entry forms: every patient's name, 20 at a time."""
+    query = {"app_label": "tracker", "model_name": "treatmentsession", "field_name": "patient"}
+    with recorded() as everyone:
+        response = staff_client.get(AUTOCOMPLETE, {**query, "term": ""})
+    with recorded() as searched:
+        staff_client.get(AUTOCOMPLETE, {**query, "term": "Ali"})
+
+    assert response.status_code == 200
+    listed = {r["text"] for r in response.json()["results"]}
+    assert listed == {"Alice Archer", "Bob Baker"}
+    assert sorted(summary(everyone), key=str) == sorted(
+        [
+            (AuditAction.VIEW, "patient", alice.public_id),
+            (AuditAction.VIEW, "patient", bob.public_id),
+        ],
+        key=str,
+    )
+    assert {(r.actor, r.path, r.detail) for r in everyone} == {
+        ("sam", AUTOCOMPLETE, "admin autocomplete")
+    }
+    assert summary(searched) == [(AuditAction.VIEW, "patient", alice.public_id)]
+
+
+def test_the_admin_autocomplete_of_users_records_each_user_it_lists(staff_client, alice):
+    query = {"app_label": "tracker", "model_name": "patient", "field_name": "user", "term": "ali"}
+    with recorded() as rows:
+        response = staff_client.get(AUTOCOMPLETE, query)
+
+    assert [r["text"] for r in response.json()["results"]] == ["alice"]
+    assert summary(rows) == [(AuditAction.VIEW, "user", alice.public_id)]
+    assert rows[0].object_id == str(alice.user.pk)
+
+
+def test_the_admin_user_list_records_each_user_shown(staff_client, staff, alice, xavier):
+    with recorded() as rows, CaptureQueriesContext(connection) as queries:
+        response = staff_client.get("/admin/auth/user/")
+
+    assert response.status_code == 200
+    assert {(r.action, r.object_type, r.object_id, r.patient_public_id) for r in rows} == {
+        (AuditAction.VIEW, "user", str(alice.user.pk), alice.public_id),
+        (AuditAction.VIEW, "user", str(xavier.user.pk), None),
+        (AuditAction.VIEW, "user", str(staff.pk), None),
+    }
+    inserts = [q for q in queries.captured_queries if q["sql"].startswith(INSERT_AUDIT)]
+    assert len(inserts) == 1
+
+
+def test_opening_a_user_in_the_admin_is_recorded(staff_client, alice):
+    with recorded() as rows:
+        response = staff_client.get(f"/admin/auth/user/{alice.user.pk}/change/")
+
+    assert response.status_code == 200
+    assert summary(rows) == [(AuditAction.VIEW, "user", alice.public_id)]
+
+
+def test_the_admin_patient_list_records_each_patient_shown(staff_client, alice, bob):
+    with recorded() as rows:
+        staff_client.get("/admin/tracker/patient/")
+
+    assert {r.patient_public_id for r in rows} == {alice.public_id, bob.public_id}
+    assert {(r.action, r.object_type) for r in rows} == {(AuditAction.VIEW, "patient")}

@@ -16,6 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 PRODUCTION_ENV = {
     "DJANGO_DEBUG": "False",
+    # Behind the TLS-terminating proxy the README asks for (tracker.W001 otherwise).
+    "DJANGO_PROXY_COUNT": "1",
     "DJANGO_SECRET_KEY": "x7!kq2-production-like-secret-key-for-the-deploy-check-9f3b1c8e",
     "DJANGO_ALLOWED_HOSTS": "clinic.example.org",
     "DJANGO_SETTINGS_MODULE": "clinic.settings",

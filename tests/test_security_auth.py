@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.conftest import PASSWORD, client_for, make_user, verified_client_for
 from tracker import security
-from tracker.models import SymptomEntry, TreatmentSession, UserSession
+from tracker.models import AuditAction, AuditEvent, SymptomEntry, TreatmentSession, UserSession
 
 LOGIN = "/accounts/login/"
 LOGOUT = "/accounts/logout/"
@@ -79,13 +79,14 @@ def test_ten_wrong_passwords_pause_the_account_for_15_minutes(client, alice):
         assert "ask the clinic" in body
         assert not signed_in(client)
 
-        # Each try during the pause counts as a failure, so the 15 minutes start again.
+        # A try during the pause is refused, and not counted: it does not extend the pause.
         clock.shift(timedelta(minutes=14, seconds=59))
         assert sign_in(client, "alice").status_code == 429
         assert not signed_in(client)
+        assert AccessAttempt.objects.get(username="alice").failures_since_start == 10
 
-        # Not a permanent lock: 15 minutes after the last try the right password works.
-        clock.shift(timedelta(minutes=15, seconds=1))
+        # Not a permanent lock: 15 minutes after the tenth failure the right password works.
+        clock.shift(timedelta(seconds=2))
         response = sign_in(client, "alice")
         assert response.status_code == 302
         assert signed_in(client)
@@ -105,6 +106,47 @@ def test_failed_and_successful_sign_ins_are_logged(client, alice):
     assert AccessAttempt.objects.filter(username="alice", failures_since_start=1).exists()
     sign_in(client, "alice")
     assert AccessLog.objects.filter(username="alice").exists()
+
+
+# Odd input at sign-in (issue 14, item 3)
+
+
+@pytest.mark.parametrize("length", [151, 255, 256, 300, 10_000])
+def test_a_username_too_long_for_any_account_gets_a_form_error_and_is_audited(client, length):
+    """Over 255 characters, django-axes' insert failed: an anonymous 500, and no audit row."""
+    tried = "a" * length
+    response = sign_in(client, tried, "whatever")
+    assert response.status_code == 200
+    assert "A username has at most 150 characters" in response.content.decode()
+    assert not AccessAttempt.objects.exists()  # refused before anything was written
+    row = AuditEvent.objects.get()
+    assert (row.action, row.actor, row.object_type) == (
+        AuditAction.LOGIN_FAILED,
+        "anonymous",
+        "account",
+    )
+    assert row.detail.startswith(f"username refused ({length} characters): aaaa")
+    assert len(row.detail) <= 255
+
+
+def test_a_username_of_150_characters_is_an_ordinary_failed_sign_in(client):
+    response = sign_in(client, "b" * 150, "whatever")
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()
+    assert AccessAttempt.objects.get().username == "b" * 150
+    row = AuditEvent.objects.get()
+    assert (row.action, row.detail) == (AuditAction.LOGIN_FAILED, "username: " + "b" * 150)
+
+
+def test_a_username_with_a_null_character_is_refused_and_audited(client):
+    """PostgreSQL text cannot hold NUL: the form refuses it, and the audit row replaces it."""
+    response = sign_in(client, "ali\x00ce", "whatever")
+    assert response.status_code == 200
+    assert "Null characters are not allowed" in response.content.decode()
+    assert not AccessAttempt.objects.exists()
+    row = AuditEvent.objects.get()
+    assert row.action == AuditAction.LOGIN_FAILED
+    assert row.detail == "username refused (6 characters): ali\ufffdce"
 
 
 # The second factor

@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 
 from tracker import audit, symptoms
@@ -19,9 +22,19 @@ class AuditedAdmin(admin.ModelAdmin):
     def patient_of(self, obj):
         return obj.patient
 
-    def audit(self, request, action, objects):
+    def object_id_of(self, obj):
+        return obj.public_id
+
+    def audit(self, request, action, objects, detail=""):
         rows = [
-            audit.event(request, action, self.patient_of(obj), self.audit_type, obj.public_id)
+            audit.event(
+                request,
+                action,
+                self.patient_of(obj),
+                self.audit_type,
+                self.object_id_of(obj),
+                detail,
+            )
             for obj in objects
         ]
         AuditEvent.objects.bulk_create(rows)
@@ -60,6 +73,43 @@ class AuditedAdmin(admin.ModelAdmin):
         with transaction.atomic():
             self.audit(request, audit.DELETE, objects)
             super().delete_queryset(request, queryset)
+
+
+class AuditedAutocompleteJsonView(AutocompleteJsonView):
+    """The admin's autocomplete boxes (ClinicAdminSite), recorded as lists are: a row per object.
+
+    The patient box on the session and entry forms offers every patient's name.
+    """
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if isinstance(self.model_admin, AuditedAdmin):
+            objects = context["object_list"]
+            self.model_admin.audit(self.request, audit.VIEW, objects, detail="admin autocomplete")
+        return context
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class AuditedUserAdmin(AuditedAdmin, UserAdmin):
+    """Django's user admin, audited: patients are users, with their e-mail addresses.
+
+    A row names the user by primary key, and the patient when the user is one.
+    """
+
+    audit_type = "user"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("patient")
+
+    def patient_of(self, obj):
+        return getattr(obj, "patient", None)
+
+    def object_id_of(self, obj):
+        return obj.pk
 
 
 @admin.register(Practitioner)

@@ -1,11 +1,31 @@
 from django.apps import AppConfig
+from django.contrib.admin import AdminSite
+from django.contrib.admin import apps as admin_apps
 
 
 class TrackerConfig(AppConfig):
+    default = True
     name = "tracker"
     verbose_name = "Relief Tracker"
 
     def ready(self):
-        from tracker import audit, security  # noqa: F401  (security connects its own signals)
+        # security connects its own signals; checks registers the system checks.
+        from tracker import audit, checks, security  # noqa: F401
 
         audit.connect_signals()
+
+
+class ClinicAdminSite(AdminSite):
+    """Django's admin site, with its autocomplete boxes recorded in the audit trail."""
+
+    def autocomplete_view(self, request):
+        from tracker.admin import AuditedAutocompleteJsonView
+
+        return AuditedAutocompleteJsonView.as_view(admin_site=self)(request)
+
+
+class ClinicAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with ClinicAdminSite as admin.site (INSTALLED_APPS)."""
+
+    default = False  # "tracker" itself means TrackerConfig
+    default_site = "tracker.apps.ClinicAdminSite"

@@ -4,7 +4,10 @@ Views call record() (or record_many() for a list of patients) after access is
 decided. A write records inside the same transaction.atomic() block as the
 change, so a change whose audit row fails is rolled back with it. A read records
 before the page is rendered, so a read that cannot be recorded is not shown.
-Sign-ins, failed sign-ins and sign-outs come from Django's auth signals.
+Sign-ins, failed sign-ins and sign-outs come from Django's auth signals, except
+for users with a second factor to pass: their sign-in is complete, and recorded,
+only when the code is right; each code, right or wrong, is recorded by the
+verify page (views/account.py).
 """
 
 import ipaddress
@@ -12,7 +15,7 @@ import ipaddress
 from axes.helpers import get_client_ip_address
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
-from tracker import access
+from tracker import access, security
 from tracker.models import AuditAction, AuditEvent
 
 VIEW = AuditAction.VIEW
@@ -76,13 +79,33 @@ def record_many(request, action, patients, object_type, detail=""):
 
 
 def on_login(sender, request, user, **kwargs):
+    if security.second_factor_required(user) or security.has_confirmed_device(user):
+        # The password alone is not a sign-in: second_factor_passed() records it.
+        return
     record(request, AuditAction.LOGIN, object_type="account", user=user)
+
+
+def second_factor_passed(request, how):
+    """Sign-in complete: the code was right. how: "authenticator app", "backup code", ..."""
+    record(request, AuditAction.LOGIN, object_type="account", detail=f"second factor: {how}")
+
+
+def second_factor_failed(request, why):
+    record(request, AuditAction.LOGIN_FAILED, object_type="account", detail=why)
 
 
 def on_login_failed(sender, credentials, request=None, **kwargs):
     # Django has already masked the password; keep only the name that was tried.
     username = str(credentials.get("username", ""))[:150]
     record(request, AuditAction.LOGIN_FAILED, object_type="account", detail=f"username: {username}")
+
+
+def sign_in_refused(request, username):
+    """A sign-in the form refused before checking it (views/account.py, SignIn)."""
+    # A NUL cannot be stored in PostgreSQL text: shown as U+FFFD, the replacement character.
+    shown = username[:150].replace("\x00", "\ufffd")
+    detail = f"username refused ({len(username)} characters): {shown}"
+    record(request, AuditAction.LOGIN_FAILED, object_type="account", detail=detail)
 
 
 def on_logout(sender, request, user, **kwargs):

@@ -10,26 +10,40 @@
   no role yet) after 14 days idle (SessionLimitsMiddleware).
 - Signing out, a password change and deactivation end every session of the
   user, on every device (UserSession rows, kept by the signal handlers below).
+- Lockouts after wrong passwords (django-axes, with LockoutHandler below) key
+  on the client's address as client_address() works it out.
 """
 
+import functools
+import ipaddress
 import logging
+import math
 import secrets
 import time
+from datetime import timedelta
 from importlib import import_module
+from typing import NamedTuple
 from urllib.parse import urlencode
 
+from axes.attempts import get_cool_off_threshold
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username, get_failure_limit
+from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
+from django.db.models import Sum
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django_otp import user_has_device
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -52,6 +66,86 @@ HAS_DEVICE = "relief_has_device"
 
 BACKUP_DEVICE_NAME = "backup"
 BACKUP_CODE_COUNT = 10
+
+
+# Lockouts and the client's address
+
+
+class LockoutHandler(AxesDatabaseHandler):
+    """django-axes' database handler, with a second, higher limit per address.
+
+    axes counts the failures of one username from one address and compares them
+    with AXES_FAILURE_LIMIT. Password spraying tries a few passwords on many
+    usernames, so the failures from one address, whatever the usernames, also
+    count, against LOCKOUT_ADDRESS_FAILURE_LIMIT. Someone who has signed in from
+    that address before is held to their own limit only: on a shared clinic
+    network a spray then pauses newcomers, not the people who sign in there.
+
+    The address alone is deliberately not one of AXES_LOCKOUT_PARAMETERS: axes
+    clears every matching count at a successful sign-in, so an attacker could
+    clear the address's count by signing in to an account of their own.
+    """
+
+    def get_failures(self, request, credentials=None):
+        failures = super().get_failures(request, credentials)
+        limit = get_failure_limit(request, credentials)
+        if failures >= limit:
+            return failures
+        if address_failures(request) >= settings.LOCKOUT_ADDRESS_FAILURE_LIMIT and not (
+            signed_in_from_here_before(request, credentials)
+        ):
+            # axes compares one number with one limit: report the address as at it.
+            return limit
+        return failures
+
+
+def address_failures(request):
+    """Failed sign-ins from the request's address within the cool-off, for any username."""
+    recent = AccessAttempt.objects.filter(
+        ip_address=request.axes_ip_address, attempt_time__gte=get_cool_off_threshold(request)
+    )
+    return recent.aggregate(total=Sum("failures_since_start"))["total"] or 0
+
+
+def signed_in_from_here_before(request, credentials):
+    username = get_client_username(request, credentials)
+    return AccessLog.objects.filter(username=username, ip_address=request.axes_ip_address).exists()
+
+
+def client_address(request):
+    """The client's address, for lockouts and the audit trail (AXES_CLIENT_IP_CALLABLE).
+
+    Each of the DJANGO_PROXY_COUNT proxies in front appends to X-Forwarded-For
+    the address it received the request from, so the client is that many
+    entries from the right; anything further left is whatever the client wrote
+    itself. With no proxy configured the header is ignored: anyone can send it.
+    """
+    remote = request.META.get("REMOTE_ADDR")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    count = settings.PROXY_COUNT
+    if not count:
+        if forwarded:
+            warn_forwarded_for_ignored()
+        return remote
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    if len(hops) < count:
+        # It did not come through every proxy: the sender is all we know.
+        return remote
+    try:
+        return str(ipaddress.ip_address(hops[-count]))
+    except ValueError:
+        return remote
+
+
+@functools.cache
+def warn_forwarded_for_ignored():
+    """Logged once per process. A system check cannot see requests; the first such request can."""
+    logger.warning(
+        "A request carries X-Forwarded-For, but DJANGO_PROXY_COUNT is 0, so the header is "
+        "ignored. If a proxy sits in front of the app, every client shares its address: "
+        "one person's wrong passwords pause sign-in for everyone behind it, and the audit "
+        "trail records the proxy's address. Set DJANGO_PROXY_COUNT to the number of proxies."
+    )
 
 
 # Who needs a second factor
@@ -84,31 +178,63 @@ def normalise_code(code):
     return "".join(code.split()).replace("-", "").lower()
 
 
+# After a wrong code, the next is checked only after 1, 2, 4, 8, 16 and 32
+# seconds, then a minute however many more follow. The doubling keeps guessing
+# slow (6 codes in the first minute, then one a minute); the cap means that
+# whoever has only the password can make the owner wait a minute, not days.
+CODE_WAIT_MAX_SECONDS = 60
+
+
+def code_wait_seconds(failures):
+    """Seconds between the last of this many wrong codes in a row and the next code checked."""
+    return min(2 ** (failures - 1), CODE_WAIT_MAX_SECONDS) if failures else 0
+
+
+class CodeCheck(NamedTuple):
+    device: Device | None  # the device that accepted the code
+    checked: bool  # False: refused unchecked, during the wait after wrong codes
+    wait: int  # whole seconds before the next code will be checked
+
+
 def verify_code(user, code):
-    """The confirmed device that accepts this code, or None.
+    """Try a code against the user's confirmed devices; a CodeCheck.
 
     Six digits are tried against the authenticator app, anything else against
-    the backup codes (each works once). Each device throttles its own failures
-    (1, 2, 4, 8... seconds between tries), so guessing is slow.
+    the backup codes (each works once). Wrong codes of either kind count as one
+    run (django-otp keeps the count on each device; its own wait, which doubles
+    without a cap, is turned off in settings). A code sent during the wait is
+    refused unchecked and does not lengthen it. The wait is worked out with the
+    devices' rows locked, so codes sent at the same moment are not all checked.
     """
     code = normalise_code(code)
-    model = TOTPDevice if code.isdigit() and len(code) == 6 else StaticDevice
     with transaction.atomic():
-        devices = model.objects.devices_for_user(user, confirmed=True).select_for_update()
+        devices = [
+            *TOTPDevice.objects.devices_for_user(user, confirmed=True).select_for_update(),
+            *StaticDevice.objects.devices_for_user(user, confirmed=True).select_for_update(),
+        ]
+        wait = seconds_to_wait(devices)
+        if wait:
+            return CodeCheck(None, checked=False, wait=wait)
+        model = TOTPDevice if code.isdigit() and len(code) == 6 else StaticDevice
         for device in devices:
-            if device.verify_token(code):
-                return device
+            if isinstance(device, model) and device.verify_token(code):
+                for other in devices:
+                    if other.throttling_failure_count:
+                        other.throttle_reset()  # the run of wrong codes is over
+                return CodeCheck(device, checked=True, wait=0)
     logger.warning("Wrong second-factor code for user %s", user.pk)
-    return None
+    return CodeCheck(None, checked=True, wait=seconds_to_wait(devices))
 
 
-def is_throttled(user):
-    """True while any of the user's devices refuses tries after recent failures."""
-    return any(
-        not device.verify_is_allowed()[0]
-        for model in (TOTPDevice, StaticDevice)
-        for device in model.objects.devices_for_user(user, confirmed=True)
-    )
+def seconds_to_wait(devices):
+    """Whole seconds until the next code may be checked, after the devices' wrong codes."""
+    failed = [d for d in devices if d.throttling_failure_count and d.throttling_failure_timestamp]
+    if not failed:
+        return 0
+    failures = sum(d.throttling_failure_count for d in failed)
+    last = max(d.throttling_failure_timestamp for d in failed)
+    ready_at = last + timedelta(seconds=code_wait_seconds(failures))
+    return max(0, math.ceil((ready_at - timezone.now()).total_seconds()))
 
 
 def new_backup_codes(user):

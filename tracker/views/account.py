@@ -6,8 +6,10 @@ import django_otp
 import segno
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -20,6 +22,39 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tracker import access, audit, security
 from tracker.access import patient_required
+
+USERNAME_MAX_LENGTH = get_user_model()._meta.get_field("username").max_length
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, with the username's length checked before anything is written.
+
+    Django sets the field's max_length without a validator, so an overlong
+    name reached authenticate(), and django-axes' insert of it failed (a 500
+    on PostgreSQL). No account has a longer name than the model allows, so a
+    longer one is refused here, with a form error, and recorded (SignIn).
+    """
+
+    username = UsernameField(
+        max_length=USERNAME_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"autofocus": True}),
+        error_messages={
+            "max_length": "A username has at most %(limit_value)d characters. "
+            "Please check what you typed.",
+        },
+    )
+
+
+class SignIn(auth_views.LoginView):
+    form_class = SignInForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        # A username the form refuses never reaches authenticate(), so no
+        # user_login_failed signal records the attempt: record it here.
+        if form.has_error("username") and not form.has_error("username", "required"):
+            audit.sign_in_refused(self.request, form.data.get("username", ""))
+        return super().form_invalid(form)
 
 
 class CodeForm(forms.Form):
@@ -68,11 +103,12 @@ def two_factor_verify(request):
         return redirect(next_url(request))
     form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        if security.is_throttled(user):
-            form.add_error("code", "Too many wrong codes. Wait a minute, then try the newest code.")
-        elif device := security.verify_code(user, form.cleaned_data["code"]):
+        check = security.verify_code(user, form.cleaned_data["code"])
+        if device := check.device:
             mark_verified(request, device)
-            if device.name == security.BACKUP_DEVICE_NAME:
+            backup = device.name == security.BACKUP_DEVICE_NAME
+            audit.second_factor_passed(request, "backup code" if backup else "authenticator app")
+            if backup:
                 left = security.backup_codes_left(user)
                 messages.warning(
                     request,
@@ -80,14 +116,33 @@ def two_factor_verify(request):
                     "You can make new ones on your account page.",
                 )
             return redirect(next_url(request))
+        elif not check.checked:
+            audit.second_factor_failed(
+                request, f"second-factor code not checked: {check.wait} s to wait after wrong codes"
+            )
+            form.add_error(
+                "code",
+                f"Too many wrong codes in a row. Please wait {wait_words(check.wait)}, "
+                "then type the newest code.",
+            )
         else:
+            audit.second_factor_failed(request, "wrong second-factor code")
             form.add_error(
                 "code",
                 "That code did not work. Use the newest code from your app, "
-                "or one of your backup codes.",
+                f"or one of your backup codes. You can try again in {wait_words(check.wait)}.",
             )
     ctx = {"form": form, "next": next_url(request)}
     return render(request, "tracker/two_factor_verify.html", ctx)
+
+
+def wait_words(seconds):
+    """A wait in plain words: "1 second", "32 seconds", "1 minute"."""
+    if seconds >= 60 and seconds % 60 == 0:
+        count, unit = seconds // 60, "minute"
+    else:
+        count, unit = seconds, "second"
+    return f"{count} {unit}" + ("" if count == 1 else "s")
 
 
 def qr_svg(url, label):
@@ -112,16 +167,23 @@ def two_factor_setup(request):
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="authenticator app", confirmed=False)
     form = CodeForm(request.POST if request.method == "POST" else None)
+    # A practitioner's or staff member's first sign-in ends here; a patient
+    # turning the second step on is already signed in.
+    signing_in = security.second_factor_required(user) and not user.is_verified()
     if request.method == "POST" and form.is_valid():
         if device.verify_token(security.normalise_code(form.cleaned_data["code"])):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             TOTPDevice.objects.filter(user=user, confirmed=False).delete()
             mark_verified(request, device)
+            if signing_in:
+                audit.second_factor_passed(request, "new authenticator app")
             codes = security.new_backup_codes(user)
             ctx = {"codes": codes, "first_time": True, "next": next_url(request)}
             # Shown once, in this response: the codes are not kept in the session.
             return render(request, "tracker/two_factor_backup_codes.html", ctx)
+        if signing_in:
+            audit.second_factor_failed(request, "wrong code from a new authenticator app")
         form.add_error(
             "code", "That code did not work. Check the time on your phone and use the newest code."
         )
