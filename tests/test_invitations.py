@@ -532,3 +532,52 @@ def test_accepting_uses_that_link_and_revokes_any_other_open_one(xavier, invited
     assert accepted.used_at is not None and accepted.revoked_at is None
     assert other.revoked_at is not None and other.used_at is None
     assert_link_refused("/invite/a-second-open-link/", NEW_PASSWORD)
+
+
+# Links in emails come from SITE_URL, never from the request (issue 14, item 10): the
+# Host header is the client's to choose, and a link to the attacker's host would carry
+# the patient's token there.
+
+SITE = "https://relief.example-clinic.org"
+
+
+@pytest.fixture
+def hostile_host(settings):
+    """Headers naming the attacker's host and port, which ALLOWED_HOSTS lets through here
+    (as a wildcard, or a proxy that passes any Host on, would); the site itself is SITE."""
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "evil.example"]
+    settings.SITE_URL = SITE
+    return {"Host": "evil.example:8443", "X-Forwarded-Host": "evil.example:8443"}
+
+
+def site_links(text):
+    return re.findall(r"https?://[^/\s\"]+/invite/[\w-]+/", text)
+
+
+def test_the_emailed_link_uses_the_site_url_whatever_the_host_header(
+    xavier_client, hostile_host, mailoutbox
+):
+    data = {"display_name": "Dan Dunn", "email": "dan@example.com", "neuropathy_kind": "diabetic"}
+    response = xavier_client.post(ADD, data, headers=hostile_host)
+
+    assert response.status_code == 302
+    assert response.wsgi_request.get_host() == "evil.example:8443"  # the request did name it
+    (email,) = mailoutbox
+    assert "evil.example" not in email.body
+    (link,) = site_links(email.body)
+    assert link.startswith(f"{SITE}/invite/")
+    # The link the practitioner is shown to copy is the same.
+    assert xavier_client.session["invitation_link"]["url"] == link
+    assert Invitation.hash(link.split("/")[-2]) == dan().invitations.get().token_hash
+
+
+def test_a_resent_link_uses_the_site_url_whatever_the_host_header(
+    xavier_client, invited, hostile_host, mailoutbox
+):
+    url = reverse("tracker:resend_invitation", args=[dan().public_id])
+    response = xavier_client.post(url, headers=hostile_host)
+
+    assert response.status_code == 302
+    assert "evil.example" not in mailoutbox[-1].body
+    (link,) = site_links(mailoutbox[-1].body)
+    assert link.startswith(f"{SITE}/invite/")

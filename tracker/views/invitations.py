@@ -95,7 +95,8 @@ def resend_invitation(request, public_id):
 def send_invitation(request, invitation, token):
     """Email the link and keep it in the session for the patient page to show once."""
     patient = invitation.patient
-    link = request.build_absolute_uri(reverse("tracker:accept_invitation", args=[token]))
+    # From the configured address, not the request's Host header (which the client picks).
+    link = settings.SITE_URL + reverse("tracker:accept_invitation", args=[token])
     ctx = {
         "patient": patient,
         "practitioner": invitation.created_by,
