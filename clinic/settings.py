@@ -8,6 +8,7 @@ developer machine: SQLite in the project folder, debug only if asked for.
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -185,6 +186,32 @@ EMAIL_BACKEND = os.getenv(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.getenv("DJANGO_DEFAULT_FROM_EMAIL", "Relief Tracker <noreply@localhost>")
+
+# The site's address as patients reach it: links in emails are built from it, never
+# from the request, whose Host header the client chooses (a link to another host would
+# hand the invitation's token to whoever runs it). Scheme, host and port only. Required
+# when debug is off, like the secret key: a server that starts without it would send
+# links that do not work, or point elsewhere, and nobody would notice until a patient did.
+SITE_URL = os.getenv("DJANGO_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+if not SITE_URL:
+    raise ImproperlyConfigured(
+        "DJANGO_SITE_URL is not set. Set it to the address patients open the app at, "
+        "e.g. https://relief.example.org (links in emails are built from it), "
+        "or set DJANGO_DEBUG=1 for local development."
+    )
+_site = urlsplit(SITE_URL)
+if (
+    _site.scheme not in ("http", "https")
+    or not _site.hostname
+    or "@" in _site.netloc
+    or _site.path
+    or _site.query
+    or _site.fragment
+):
+    raise ImproperlyConfigured(
+        f"DJANGO_SITE_URL={SITE_URL!r} is not a site address. Give the scheme, host and "
+        "port only, e.g. https://relief.example.org or http://127.0.0.1:8000."
+    )
 
 # Days without an entry before a patient is flagged "review missed".
 REVIEW_MISSED_DAYS = envint("CLINIC_REVIEW_MISSED_DAYS", "7")

@@ -71,6 +71,9 @@ def app_env(db=BENCH_DB):
         DATABASE_CONN_MAX_AGE="600",
         DJANGO_SECRET_KEY=SECRET_KEY,
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        # Required with debug off. The bench sends no email, and each instance's port
+        # is chosen when it starts, so the host alone.
+        DJANGO_SITE_URL=f"http://{HOST}",
         # Plain HTTP on loopback: no redirect to HTTPS (the cookies stay Secure;
         # only browsers refuse to send those over HTTP, our clients do not).
         DJANGO_SECURE_SSL_REDIRECT="False",

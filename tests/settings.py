@@ -13,6 +13,8 @@ os.environ["DJANGO_DEBUG"] = "False"
 os.environ["DJANGO_STATIC_MANIFEST"] = "False"
 os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "False"
 os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver,localhost,127.0.0.1"
+# The test client's host: links in emails point back at it.
+os.environ["DJANGO_SITE_URL"] = "http://testserver"
 
 from clinic.settings import *  # noqa: E402, F403
 

@@ -7,12 +7,15 @@ midnight, not UTC midnight.
 
 import csv
 import io
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import LONDON, body, make_entry, make_session, text
+from tracker.forms import DateRangeForm
 from tracker.models import Patient
 
 HEADER = [
@@ -354,3 +357,79 @@ def test_a_past_period_s_report_shows_that_period_s_figures_not_today_s(xavier_c
     assert "After session 1 from 5 Jun 0" in intervals
     assert "After session 2" not in intervals
     assert "Mean score per interval, from the first entry to the end of the period" in page
+
+
+# --- Periods at the ends of the calendar (issue 14, item 8) -------------------------
+# These gave a 500: a day after 9999-12-31, or a week before 0001-01-01, is no date.
+
+# Today is in 2026 (NOW): the period may end at the end of next year.
+BOUNDS = "Please choose a date from 1 January 2000 to 31 December 2027."
+
+
+def test_an_end_in_the_year_9999_is_refused_on_the_csv(xavier_client, alice):
+    log(alice, at(10))
+    response = xavier_client.get(csv_url(alice), {"end": "9999-12-31"})
+
+    assert response.status_code == 400
+    assert BOUNDS in body(response)
+
+
+def test_an_end_in_the_year_9999_is_explained_on_the_report(xavier_client, course):
+    response = xavier_client.get(report_url(course), {"end": "9999-12-31"})
+
+    assert response.status_code == 200
+    assert BOUNDS in body(response)
+    assert "Symptom report: Alice Archer" in body(response)
+
+
+def test_a_start_in_the_year_1_is_explained_on_the_report(xavier_client, course):
+    response = xavier_client.get(report_url(course), {"start": "0001-01-01"})
+
+    assert response.status_code == 200
+    assert BOUNDS in body(response)
+    # The rest of the report is the whole course, as with no period.
+    assert "Entries shown: 6 pain" in body(response)
+
+
+@pytest.mark.parametrize("field", ["start", "end"])
+@pytest.mark.parametrize(
+    ("day", "allowed"),
+    [("1999-12-31", False), ("2000-01-01", True), ("2027-12-31", True), ("2028-01-01", False)],
+)
+def test_periods_run_from_2000_to_the_end_of_next_year(xavier_client, alice, field, day, allowed):
+    log(alice, at(10))
+    exported = xavier_client.get(csv_url(alice), {field: day})
+    reported = xavier_client.get(report_url(alice), {field: day})
+
+    assert exported.status_code == (200 if allowed else 400)
+    assert reported.status_code == 200
+    assert (BOUNDS in body(exported)) == (not allowed)
+    assert (BOUNDS in body(reported)) == (not allowed)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.dates(), st.one_of(st.none(), st.dates()))
+@example(date.min, date.max)
+@example(date(2000, 1, 1), date(2027, 12, 31))
+def test_any_dates_are_refused_or_make_a_period_within_the_bounds(start, end):
+    form = DateRangeForm({"start": start.isoformat(), "end": end.isoformat() if end else ""})
+
+    dates = [d for d in (start, end) if d]
+    within = all(date(2000, 1, 1) <= d <= date(2027, 12, 31) for d in dates)
+    assert form.is_valid() == (within and (end is None or start <= end))
+    low, high = form.bounds()  # never an overflow, valid or not
+    if form.is_valid():
+        assert low.date() == start
+        assert high is None or high.date() == date.fromordinal(end.toordinal() + 1)
+    else:
+        assert (low, high) == (None, None)
+
+
+@pytest.mark.parametrize("value", ["2026-02-30", "next week", "2026-06-01\x00", "9" * 5000])
+def test_a_start_that_is_no_date_is_refused_and_says_which(xavier_client, alice, value):
+    response = xavier_client.get(csv_url(alice), {"start": value})
+
+    assert response.status_code == 400
+    assert "The start is not a real date. Please check it." in body(response)

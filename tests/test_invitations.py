@@ -8,17 +8,21 @@ from urllib.parse import urlsplit
 
 import pytest
 import time_machine
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.contrib.messages import get_messages
 from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from tracker.models import Invitation, NeuropathyKind, Patient
+from tests.conftest import PASSWORD
+from tracker.models import AuditAction, AuditEvent, Invitation, NeuropathyKind, Patient
 from tracker.views.invitations import pop_invitation_link
 
 ADD = reverse("tracker:add_patient")
 NEW_PASSWORD = "slow walks by the river"
+STAFF_PASSWORD = "given by the front desk"
 LINK = re.compile(r"http://testserver/invite/[\w-]+/")
 pytestmark = pytest.mark.django_db
 
@@ -415,3 +419,165 @@ def test_link_of_a_deactivated_patient_is_not_valid(invited):
 
     assert "This link is not valid." in response.content.decode()
     assert not User.objects.get(pk=user.pk).has_usable_password()
+
+
+# A leftover link after a password was set some other way (issue 14, item 2): whoever holds
+# the email must not be able to replace the password and be signed in.
+
+HAS_PASSWORD = "This account already has a password"
+
+
+def staff_sets_password(staff_client, user, password=STAFF_PASSWORD):
+    """Staff set the password on the admin's own page for it."""
+    url = reverse("admin:auth_user_password_change", args=[user.pk])
+    return staff_client.post(url, {"password1": password, "password2": password})
+
+
+def assert_link_refused(path, password_now):
+    """Open the link and submit it as a stranger: refused, nothing changed, nobody signed in."""
+    stranger = Client()
+    page = stranger.get(path)
+    taken = choose_password(stranger, path, password="someone else took over")
+    for response in (page, taken):
+        body = response.content.decode()
+        assert response.status_code == 200
+        assert "<h1>This link does not work</h1>" in body
+        assert "new_password1" not in body
+    user = dan().user
+    assert user.check_password(password_now)
+    assert not user.check_password("someone else took over")
+    assert "_auth_user_id" not in stranger.session
+
+
+def test_a_password_set_by_staff_in_the_admin_ends_the_emailed_link(staff_client, invited):
+    response = staff_sets_password(staff_client, dan().user)
+
+    assert response.status_code == 302
+    invitation = dan().invitations.get()
+    assert invitation.revoked_at is not None and invitation.used_at is None
+    assert_link_refused(invited, STAFF_PASSWORD)
+
+
+def test_set_password_and_save_anywhere_ends_the_link(invited):
+    user = dan().user
+    user.set_password(STAFF_PASSWORD)
+    user.save()
+
+    assert dan().invitations.get().revoked_at is not None
+    assert_link_refused(invited, STAFF_PASSWORD)
+
+
+def test_a_save_of_the_password_field_alone_ends_the_link(invited):
+    user = dan().user
+    user.set_password(STAFF_PASSWORD)
+    user.save(update_fields=["password"])
+
+    assert dan().invitations.get().revoked_at is not None
+
+
+def test_saves_that_give_no_usable_password_keep_the_link(invited):
+    user = dan().user
+    user.first_name = "Daniel"
+    user.save()
+    user.set_unusable_password()  # a new unusable hash: still no password to sign in with
+    user.save()
+
+    assert dan().invitations.get().revoked_at is None
+    assert choose_password(Client(), invited).url == "/log/"
+
+
+def test_a_password_written_without_a_save_is_still_refused_and_audited(invited):
+    # A queryset update (or a fix in SQL) sends no signal: the link stays open in the
+    # table, and accepting it must look at the account itself.
+    User.objects.filter(username="dan@example.com").update(password=make_password(STAFF_PASSWORD))
+
+    assert_link_refused(invited, STAFF_PASSWORD)
+
+    page = Client().get(invited)
+    assert HAS_PASSWORD in page.content.decode()
+    refusals = AuditEvent.objects.filter(action=AuditAction.DENIED, object_type="invitation")
+    # The stranger's GET and POST, and the GET just now.
+    assert refusals.count() == 3
+    assert {(e.actor, e.patient_public_id) for e in refusals} == {("anonymous", dan().public_id)}
+    assert dan().invitations.get().used_at is None
+
+
+def test_a_patient_changing_their_password_ends_a_leftover_link(alice, alice_client):
+    # A link left open from before this rule, while Alice already had a password.
+    Invitation.issue(alice, alice.practitioner, timezone.now())
+
+    response = alice_client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+    assert response.status_code == 302
+    assert alice.invitations.get().revoked_at is not None
+
+
+def test_accepting_uses_that_link_and_revokes_any_other_open_one(xavier, invited):
+    patient = dan()
+    # Two links open at once: two "resend" clicks at the same moment can leave that.
+    other = Invitation.objects.create(
+        patient=patient,
+        token_hash=Invitation.hash("a-second-open-link"),
+        created_by=xavier,
+        expires_at=timezone.now() + Invitation.VALID_FOR,
+    )
+
+    assert choose_password(Client(), invited).url == "/log/"
+
+    accepted = patient.invitations.exclude(pk=other.pk).get()
+    other.refresh_from_db()
+    assert accepted.used_at is not None and accepted.revoked_at is None
+    assert other.revoked_at is not None and other.used_at is None
+    assert_link_refused("/invite/a-second-open-link/", NEW_PASSWORD)
+
+
+# Links in emails come from SITE_URL, never from the request (issue 14, item 10): the
+# Host header is the client's to choose, and a link to the attacker's host would carry
+# the patient's token there.
+
+SITE = "https://relief.example-clinic.org"
+
+
+@pytest.fixture
+def hostile_host(settings):
+    """Headers naming the attacker's host and port, which ALLOWED_HOSTS lets through here
+    (as a wildcard, or a proxy that passes any Host on, would); the site itself is SITE."""
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "evil.example"]
+    settings.SITE_URL = SITE
+    return {"Host": "evil.example:8443", "X-Forwarded-Host": "evil.example:8443"}
+
+
+def site_links(text):
+    return re.findall(r"https?://[^/\s\"]+/invite/[\w-]+/", text)
+
+
+def test_the_emailed_link_uses_the_site_url_whatever_the_host_header(
+    xavier_client, hostile_host, mailoutbox
+):
+    data = {"display_name": "Dan Dunn", "email": "dan@example.com", "neuropathy_kind": "diabetic"}
+    response = xavier_client.post(ADD, data, headers=hostile_host)
+
+    assert response.status_code == 302
+    assert response.wsgi_request.get_host() == "evil.example:8443"  # the request did name it
+    (email,) = mailoutbox
+    assert "evil.example" not in email.body
+    (link,) = site_links(email.body)
+    assert link.startswith(f"{SITE}/invite/")
+    # The link the practitioner is shown to copy is the same.
+    assert xavier_client.session["invitation_link"]["url"] == link
+    assert Invitation.hash(link.split("/")[-2]) == dan().invitations.get().token_hash
+
+
+def test_a_resent_link_uses_the_site_url_whatever_the_host_header(
+    xavier_client, invited, hostile_host, mailoutbox
+):
+    url = reverse("tracker:resend_invitation", args=[dan().public_id])
+    response = xavier_client.post(url, headers=hostile_host)
+
+    assert response.status_code == 302
+    assert "evil.example" not in mailoutbox[-1].body
+    (link,) = site_links(mailoutbox[-1].body)
+    assert link.startswith(f"{SITE}/invite/")

@@ -20,6 +20,7 @@ PRODUCTION_ENV = {
     "DJANGO_PROXY_COUNT": "1",
     "DJANGO_SECRET_KEY": "x7!kq2-production-like-secret-key-for-the-deploy-check-9f3b1c8e",
     "DJANGO_ALLOWED_HOSTS": "clinic.example.org",
+    "DJANGO_SITE_URL": "https://clinic.example.org",
     "DJANGO_SETTINGS_MODULE": "clinic.settings",
 }
 

@@ -1,5 +1,5 @@
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout
@@ -307,15 +307,57 @@ class TreatmentSessionForm(forms.ModelForm):
         return when
 
 
+# The dates a report or an export may name. The clinic's records begin well after
+# 2000, and nothing is booked beyond next year. Python's calendar ends at year 1 and
+# 9999: a period's end is worked out as the day after it, and a chart reaches back a
+# week before its start, so dates near either end would overflow and fail the page.
+EARLIEST_PERIOD_DATE = date(2000, 1, 1)
+
+
+def latest_period_date(today):
+    """The last date a period may name: the end of next year."""
+    return date(today.year + 1, 12, 31)
+
+
+def long_date(day):
+    return f"{day.day} {day:%B %Y}"
+
+
 class DateRangeForm(forms.Form):
-    """An optional date range for exports and reports (both ends inclusive)."""
+    """An optional date range for exports and reports (both ends inclusive).
+
+    Each end must lie from EARLIEST_PERIOD_DATE to latest_period_date(); the error
+    says so.
+    """
 
     start = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "The start is not a real date. Please check it."},
     )
     end = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "The end is not a real date. Please check it."},
     )
+
+    def within_bounds(self, day):
+        latest = latest_period_date(timezone.localdate())
+        if day is not None and not EARLIEST_PERIOD_DATE <= day <= latest:
+            raise forms.ValidationError(
+                f"Please choose a date from {long_date(EARLIEST_PERIOD_DATE)} "
+                f"to {long_date(latest)}.",
+                code="out_of_range",
+            )
+        return day
+
+    def clean_start(self):
+        return self.within_bounds(self.cleaned_data["start"])
+
+    def clean_end(self):
+        return self.within_bounds(self.cleaned_data["end"])
 
     def clean(self):
         cleaned = super().clean()

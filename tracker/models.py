@@ -9,6 +9,8 @@ from django.db import connection, models
 from django.db.models import ExpressionWrapper, OuterRef, Q, Subquery
 from django.db.models.functions import Greatest, JSONObject, Length
 from django.db.models.lookups import LessThanOrEqual
+from django.db.models.signals import post_save, pre_save
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 
@@ -323,7 +325,8 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
-    # Set when a newer invitation replaces this one.
+    # Set when a newer invitation replaces this one, or when the patient's account
+    # gets a usable password some other way (revoke_after_new_password below).
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -337,9 +340,14 @@ class Invitation(models.Model):
         return hashlib.sha256(token.encode()).hexdigest()
 
     @classmethod
+    def revoke_open(cls, now, **which):
+        """Revoke the open (unused, not yet revoked) invitations that match `which`."""
+        return cls.objects.filter(used_at=None, revoked_at=None, **which).update(revoked_at=now)
+
+    @classmethod
     def issue(cls, patient, practitioner, now):
         """Revoke the patient's open invitations and make a new one. Returns (invitation, token)."""
-        cls.objects.filter(patient=patient, used_at=None, revoked_at=None).update(revoked_at=now)
+        cls.revoke_open(now, patient=patient)
         token = secrets.token_urlsafe(32)
         invitation = cls.objects.create(
             patient=patient,
@@ -358,6 +366,35 @@ class Invitation(models.Model):
         if now >= self.expires_at:
             return "expired"
         return "valid"
+
+
+# An invitation lets whoever holds the link choose the account's password. Once the
+# account has a usable password by any other way (staff in the admin, set_password()
+# and save() in a script or shell, the patient's own password change), an open link
+# would let the holder of an old email replace that password and sign in: so any save
+# that gives the user a usable password they did not have revokes their open links.
+# The hash is compared with the stored one because a password can be assigned without
+# set_password(). A write that sends no signal (a queryset update, SQL) is caught when
+# the link is opened: accept_invitation refuses an account that has a password.
+
+
+@receiver(pre_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="relief_invitation_password")
+def note_new_password(sender, instance, update_fields=None, raw=False, **kwargs):
+    """Mark a user being saved with a usable password that differs from the stored one."""
+    instance._relief_new_password = False
+    if raw or instance.pk is None or not instance.has_usable_password():
+        return  # fixtures; a new user has no invitation yet; no password to sign in with
+    if update_fields is not None and "password" not in update_fields:
+        return  # e.g. the last_login update at every sign-in: no query
+    stored = sender.objects.filter(pk=instance.pk).values_list("password", flat=True).first()
+    instance._relief_new_password = stored != instance.password
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="relief_invitation_revoke")
+def revoke_after_new_password(sender, instance, **kwargs):
+    if getattr(instance, "_relief_new_password", False):
+        instance._relief_new_password = False
+        Invitation.revoke_open(timezone.now(), patient__user=instance)
 
 
 class AuditAction(models.TextChoices):

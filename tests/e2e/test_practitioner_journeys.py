@@ -55,7 +55,11 @@ def test_a_practitioner_works_through_the_worklist_and_records_a_session(
     assert page.locator("svg.chart .chart-sessions g").count() == before + 1
 
 
-def test_an_invited_patient_sets_a_password_and_lands_on_check_in(demo, new_context, live_server):
+def test_an_invited_patient_sets_a_password_and_lands_on_check_in(
+    demo, new_context, live_server, settings
+):
+    # Links are built from SITE_URL, never from the request: here the site is the live server.
+    settings.SITE_URL = live_server.url
     page = new_context(**DESKTOP).new_page()
     sign_in(page, live_server, "demo.practitioner")
     page.get_by_role("link", name="Add a patient").click()

@@ -36,6 +36,8 @@ INVALID_REASONS = {
     "expired": f"This link has expired. Links work for {Invitation.VALID_FOR.days} days. "
     "Ask the clinic for a new one.",
     "revoked": "A newer link was sent; use the newest one, or ask the clinic.",
+    "has_password": "This account already has a password, so this link no longer works. "
+    "Sign in with your password. If you forgot it, ask the clinic.",
     "unknown": "This link is not valid.",
 }
 
@@ -93,7 +95,8 @@ def resend_invitation(request, public_id):
 def send_invitation(request, invitation, token):
     """Email the link and keep it in the session for the patient page to show once."""
     patient = invitation.patient
-    link = request.build_absolute_uri(reverse("tracker:accept_invitation", args=[token]))
+    # From the configured address, not the request's Host header (which the client picks).
+    link = settings.SITE_URL + reverse("tracker:accept_invitation", args=[token])
     ctx = {
         "patient": patient,
         "practitioner": invitation.created_by,
@@ -147,12 +150,12 @@ def accept_invitation(request, token):
     invitation = (
         Invitation.objects.select_related("patient__user").filter(token_hash=Invitation.hash(token))
     ).first()
-    if invitation is None or not invitation.patient.user.is_active:
+    if invitation is None:
         return invalid(request, "unknown")
-    state = invitation.state(timezone.now())
-    if state != "valid":
-        return invalid(request, state)
     user = invitation.patient.user
+    reason = refusal(invitation, user, timezone.now())
+    if reason:
+        return invalid(request, reason, invitation.patient)
     ctx = {"username": user.get_username()}
     if request.user.is_authenticated and request.user != user:
         # Do not sign anyone out on a GET; let them choose to.
@@ -162,14 +165,21 @@ def accept_invitation(request, token):
     form = ChoosePasswordForm(user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            # Lock the row and look again: of two submits, only the first sets a password.
+            # Lock the account, then the link, and look again: of two submits only the
+            # first sets a password, and a password that staff set meanwhile wins. (A
+            # password save writes the user row before it revokes links: the same order.)
+            account = get_user_model().objects.select_for_update().get(pk=user.pk)
             locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
             now = timezone.now()
-            state = locked.state(now)
-            if state == "valid":
-                form.save()
+            reason = refusal(locked, account, now)
+            if reason is None:
+                # Marked used first: saving the password then revokes only the
+                # patient's other open links (tracker/models.py), not this one.
                 locked.used_at = now
                 locked.save(update_fields=["used_at"])
+                form.save(commit=False)
+                # Only the password: the rest of the row may have changed since it was read.
+                user.save(update_fields=["password"])
                 audit.record(
                     request,
                     audit.UPDATE,
@@ -178,8 +188,8 @@ def accept_invitation(request, token):
                     detail="password set from an invitation",
                     user=user,
                 )
-        if state != "valid":
-            return invalid(request, state)
+        if reason:
+            return invalid(request, reason, invitation.patient)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
             request,
@@ -191,5 +201,28 @@ def accept_invitation(request, token):
     return render(request, "tracker/invitation_accept.html", ctx)
 
 
-def invalid(request, reason):
+def refusal(invitation, user, now):
+    """Why the link cannot set this user's password now (a key of INVALID_REASONS), or None."""
+    if not user.is_active:
+        return "unknown"
+    state = invitation.state(now)
+    if state == "used":
+        return state
+    if user.has_usable_password():
+        # Whoever holds the email must not replace a password the account already has
+        # (set by staff, say, while the link was still open).
+        return "has_password"
+    return None if state == "valid" else state
+
+
+def invalid(request, reason, patient=None):
+    if reason == "has_password":
+        # Someone tried to take over an account through its old link: on the record.
+        audit.record(
+            request,
+            audit.DENIED,
+            patient,
+            "invitation",
+            detail="link refused: the account already has a password",
+        )
     return render(request, "tracker/invitation_invalid.html", {"reason": INVALID_REASONS[reason]})
