@@ -1,3 +1,5 @@
+from functools import wraps
+
 from django.apps import AppConfig
 from django.contrib.admin import AdminSite
 from django.contrib.admin import apps as admin_apps
@@ -16,7 +18,19 @@ class TrackerConfig(AppConfig):
 
 
 class ClinicAdminSite(AdminSite):
-    """Django's admin site, with its autocomplete boxes recorded in the audit trail."""
+    """Django's admin site, with its autocomplete boxes recorded in the audit trail,
+    and query strings its views cannot take answered with a 400, not a 500."""
+
+    def admin_view(self, view, cacheable=False):
+        from tracker.http import admin_query_refusal
+
+        checked = super().admin_view(view, cacheable)
+
+        @wraps(view)
+        def guarded(request, *args, **kwargs):
+            return admin_query_refusal(request.GET) or checked(request, *args, **kwargs)
+
+        return guarded
 
     def autocomplete_view(self, request):
         from tracker.admin import AuditedAutocompleteJsonView
