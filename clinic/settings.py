@@ -7,8 +7,9 @@ developer machine: SQLite in the project folder, debug only if asked for.
 
 import os
 from datetime import timedelta
+from email.utils import formataddr
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -18,7 +19,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 def envbool(name, default):
     """A yes/no variable. Anything else stops start-up: a typo must not quietly mean False."""
-    value = os.getenv(name, default)
+    return yesno(name, os.getenv(name, default))
+
+
+def yesno(name, value):
     word = value.strip().lower()
     if word in ("1", "true", "yes", "on"):
         return True
@@ -185,7 +189,65 @@ EMAIL_BACKEND = os.getenv(
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
-DEFAULT_FROM_EMAIL = os.getenv("DJANGO_DEFAULT_FROM_EMAIL", "Relief Tracker <noreply@localhost>")
+
+
+def parse_email_url(url):
+    """Django's SMTP settings from one EMAIL_URL.
+
+    smtp://user:password@host:587/?tls=1&timeout=10 is SMTP with STARTTLS (tls=1) or
+    without; smtps://... is SSL from the first byte. The user and password are
+    percent-encoded (an @ in a user name is %40). Errors never repeat the URL: it holds
+    the password.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps"):
+        raise ImproperlyConfigured("EMAIL_URL must start with smtp:// or smtps://.")
+    if not parts.hostname:
+        raise ImproperlyConfigured("EMAIL_URL has no host, e.g. smtp://mail.example.org:587.")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ImproperlyConfigured(
+            "EMAIL_URL has a port that is not a number from 1 to 65535."
+        ) from None
+    options = dict(parse_qsl(parts.query))
+    unknown = set(options) - {"tls", "ssl", "timeout"}
+    if unknown:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL has unknown options: {', '.join(sorted(unknown))}. Use tls, ssl, timeout."
+        )
+    use_tls = yesno("EMAIL_URL's tls", options.get("tls", "0"))
+    use_ssl = parts.scheme == "smtps" or yesno("EMAIL_URL's ssl", options.get("ssl", "0"))
+    if use_tls and use_ssl:
+        raise ImproperlyConfigured(
+            "EMAIL_URL asks for TLS and SSL together. Use smtp://...?tls=1 for STARTTLS "
+            "(usually port 587) or smtps:// for SSL (usually port 465), not both."
+        )
+    timeout = options.get("timeout")
+    if timeout is not None:
+        if not timeout.isdigit() or int(timeout) == 0:
+            raise ImproperlyConfigured("EMAIL_URL's timeout must be a whole number of seconds.")
+        timeout = int(timeout)
+    return {
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": port or (465 if use_ssl else 587 if use_tls else 25),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_TLS": use_tls,
+        "EMAIL_USE_SSL": use_ssl,
+        "EMAIL_TIMEOUT": timeout,
+    }
+
+
+# Unset: Django's defaults, localhost:25 without a password (a relay on the server).
+if os.getenv("EMAIL_URL"):
+    globals().update(parse_email_url(os.environ["EMAIL_URL"]))
+
+# The clinic's name: the sender's display name, and how e-mails sign off.
+CLINIC_NAME = os.getenv("CLINIC_NAME", "Relief Tracker")
+DEFAULT_FROM_EMAIL = os.getenv("DJANGO_DEFAULT_FROM_EMAIL") or formataddr(
+    (CLINIC_NAME, "noreply@localhost")
+)
 
 # The site's address as patients reach it: links in emails are built from it, never
 # from the request, whose Host header the client chooses (a link to another host would

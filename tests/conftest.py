@@ -12,8 +12,11 @@ Time: NOW is the moment the `frozen` fixture stops the clock at, unless a test
 (or its module) is marked @pytest.mark.frozen_at(another_moment).
 """
 
+import email
+import email.policy
 import html
 import re
+import socket
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -261,3 +264,45 @@ def add_history(patient, count, now, session_notes="Practitioner only"):
     )
     for days in (-60, -20, 5):
         make_session(patient, now + timedelta(days=days), notes=session_notes)
+
+
+class ReceivedMail:
+    """An aiosmtpd handler that keeps every message it receives, parsed."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on 127.0.0.1, with Django's SMTP backend pointed at it.
+
+    Yields the handler: its .messages are the email.message.EmailMessage objects received.
+    (aiosmtpd 1.4's Controller cannot take port 0: it checks the port it was given.)
+    """
+    from aiosmtpd.controller import Controller
+
+    handler = ReceivedMail()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 10
+    yield handler
+    controller.stop()

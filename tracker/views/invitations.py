@@ -97,19 +97,24 @@ def send_invitation(request, invitation, token):
     patient = invitation.patient
     # From the configured address, not the request's Host header (which the client picks).
     link = settings.SITE_URL + reverse("tracker:accept_invitation", args=[token])
+    # Names, the link and its expiry only: an email leaves the clinic's hands, so it
+    # carries no health data (no neuropathy kind, scores or notes).
     ctx = {
-        "patient": patient,
-        "practitioner": invitation.created_by,
+        "name": patient.display_name,
+        "practitioner_name": invitation.created_by.display_name,
+        "clinic_name": settings.CLINIC_NAME,
         "link": link,
         "expires_at": invitation.expires_at,
         "username": patient.user.email,
     }
     try:
+        # A plain-text part and an HTML alternative (send_mail builds EmailMultiAlternatives).
         send_mail(
             "Your Relief Tracker invitation",
             render_to_string("tracker/email/invitation.txt", ctx),
             settings.DEFAULT_FROM_EMAIL,
             [patient.user.email],
+            html_message=render_to_string("tracker/email/invitation.html", ctx),
         )
     except OSError:  # smtplib.SMTPException is an OSError too
         logger.exception("Could not send the invitation email for patient %s", patient.public_id)
