@@ -105,6 +105,11 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     # Counts failed logins per username and address, and refuses during a cool-off.
     "axes.backends.AxesStandaloneBackend",
+    # Django's ModelBackend, by username or e-mail address, ignoring case.
+    "tracker.backends.UsernameOrEmailBackend",
+    # Still listed: sessions signed in through it (before issue 15, and the
+    # invitation link's login()) name it, and Django signs out a session whose
+    # backend is not listed.
     "django.contrib.auth.backends.ModelBackend",
 ]
 
@@ -318,6 +323,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_HANDLER = "tracker.security.LockoutHandler"
+# The username as typed, in lower case: changing its case does not dodge the count.
+AXES_USERNAME_CALLABLE = "tracker.backends.lockout_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # The client's address (for lockouts and the audit trail) and whether the
 # request came over HTTPS. X-Forwarded-For and X-Forwarded-Proto are trusted
