@@ -202,3 +202,33 @@ def test_the_admins_new_user_form_refuses_a_username_in_another_case(alice):
     form = UserCreationForm({"username": "ALICE", "password1": PASSWORD, "password2": PASSWORD})
     assert not form.is_valid()
     assert form.has_error("username", "unique")
+
+
+@pytest.mark.parametrize(("field", "value"), [("username", "BOB"), ("email", "BOB@EXAMPLE.ORG")])
+def test_the_admin_refuses_a_case_duplicate_with_a_form_error(
+    staff_client, alice, bob, field, value
+):
+    # Without the form check the unique index answered with an IntegrityError (a 500).
+    bob.user.email = "bob@example.org"
+    bob.user.save()
+    user = alice.user
+    form = {
+        "username": user.username,
+        "email": user.email,
+        "first_name": "",
+        "last_name": "",
+        "is_active": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "09:00:00",
+        "initial-date_joined_0": "2026-01-01",
+        "initial-date_joined_1": "09:00:00",
+        field: value,
+    }
+    staff_client.raise_request_exception = False
+
+    response = staff_client.post(f"/admin/auth/user/{user.pk}/change/", form)
+
+    assert response.status_code == 200
+    assert "capitals aside" in response.content.decode()
+    user.refresh_from_db()
+    assert getattr(user, field) != value

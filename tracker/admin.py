@@ -1,7 +1,9 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.db import transaction
 
 from tracker import audit, symptoms
@@ -93,6 +95,25 @@ User = get_user_model()
 admin.site.unregister(User)
 
 
+class UserChangeIgnoringCaseForm(UserChangeForm):
+    """The admin's user form: a username or address that differs from another user's
+    only in case is a form error, not the unique index's IntegrityError (a 500)."""
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        others = User.objects.exclude(pk=self.instance.pk)
+        if others.filter(username__iexact=username).exists():
+            raise forms.ValidationError("Another user has this username (capitals aside).")
+        return username
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        others = User.objects.exclude(pk=self.instance.pk)
+        if email and others.filter(email__iexact=email).exists():
+            raise forms.ValidationError("Another user has this e-mail address (capitals aside).")
+        return email
+
+
 @admin.register(User)
 class AuditedUserAdmin(AuditedAdmin, UserAdmin):
     """Django's user admin, audited: patients are users, with their e-mail addresses.
@@ -101,6 +122,7 @@ class AuditedUserAdmin(AuditedAdmin, UserAdmin):
     """
 
     audit_type = "user"
+    form = UserChangeIgnoringCaseForm
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("patient")
