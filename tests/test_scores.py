@@ -130,14 +130,14 @@ def test_no_days_in_the_window_gives_no_baseline():
 def test_choose_baseline_applies_the_same_rule_to_days_from_sql():
     before = scores.daily_means([reading(day(d), 6) for d in range(4)], UTC)
     week = scores.daily_means([reading(day(d), 1) for d in range(7)], UTC)
-    chosen = scores.choose_baseline(before, week, session_held=True)
+    chosen = scores.choose_baseline(before, session_held=True)
     assert (chosen.method, chosen.values["pain"], chosen.provisional) == (
         scores.BEFORE_FIRST_SESSION,
         6.0,
         False,
     )
-    assert scores.choose_baseline([], week, session_held=True) is None
-    assert scores.choose_baseline(before, week, session_held=False).method == scores.FIRST_WEEK
+    assert scores.choose_baseline([], session_held=True) is None
+    assert scores.choose_baseline(week, session_held=False).method == scores.FIRST_WEEK
 
 
 # --- Change and bands ---------------------------------------------------------

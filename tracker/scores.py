@@ -234,21 +234,19 @@ BASELINE_RULE = (
 )
 
 
-def choose_baseline(before_session_days, first_week_days, session_held=True) -> Baseline | None:
-    """Pick the baseline from days already grouped (by daily_means() or by SQL).
+def choose_baseline(days, session_held=True) -> Baseline | None:
+    """The baseline from the days of its window (baseline_window), grouped already by
+    daily_means() or by the worklist's SQL; None without a day.
 
-    Once a session is held: the days of the BEFORE_SESSION_DAYS before it, provisional
-    with fewer than BASELINE_MIN_DAYS; none without a day. The first week never stands
-    in then, as it may hold readings from after treatment began. With no session held:
-    the first FIRST_WEEK_DAYS of logging, always provisional.
+    Once a session is held, the window is the BEFORE_SESSION_DAYS before it, and the
+    baseline is provisional with fewer than BASELINE_MIN_DAYS (the first week never
+    stands in, as it may hold readings from after treatment began). With no session
+    held it is the first FIRST_WEEK_DAYS of logging, always provisional.
     """
-    days, method = (
-        (before_session_days, BEFORE_FIRST_SESSION)
-        if session_held
-        else (first_week_days, FIRST_WEEK)
-    )
     days = tuple(days or ())
-    return Baseline(days, method) if days else None
+    if not days:
+        return None
+    return Baseline(days, BEFORE_FIRST_SESSION if session_held else FIRST_WEEK)
 
 
 def baseline_window(first_session_at, first_entry_at):
@@ -272,7 +270,7 @@ def baseline_for(readings, first_session_at, tz: tzinfo) -> Baseline | None:
         return None
     start, end = window
     days = daily_means((r for r in readings if start <= r.at < end), tz)
-    return choose_baseline(days, days, session_held=first_session_at is not None)
+    return choose_baseline(days, session_held=first_session_at is not None)
 
 
 # --- Change and bands -------------------------------------------------------

@@ -126,9 +126,7 @@ def rows_for(patients, now, missed_days):
     for patient in patients:
         weeks = found.get((patient.pk, LAST_WEEKS), [])
         before = found.get((patient.pk, BASELINE), [])
-        baseline = scores.choose_baseline(
-            before, before, session_held=patient.first_session_at is not None
-        )
+        baseline = scores.choose_baseline(before, session_held=patient.first_session_at is not None)
         recent = [day for day in weeks if day.day >= recent_start]
         rows.append(
             WorklistRow(
