@@ -357,11 +357,11 @@ def sign_in_sheet(request, public_id):
         "username": patient.user.get_username(),
         "link": link,
         # What to type: the address without the scheme, which browsers add.
-        "typed_link": link.split("://", 1)[1],
+        "typed_site": link.split("://", 1)[1].removesuffix(f"{grouped(code)}/"),
         "code": grouped(code),
         "qr": qr_svg(link, "QR code that opens the link on this sheet"),
         "clinic_name": settings.CLINIC_NAME,
-        "sign_in": settings.SITE_URL + reverse("login"),
+        "sign_in": (settings.SITE_URL + reverse("login")).split("://", 1)[1],
     }
     return render(request, "tracker/sign_in_sheet.html", ctx)
 
