@@ -47,6 +47,8 @@ def test_a_patient_without_email_joins_with_a_printed_sheet(
     ruth = Patient.objects.select_related("user").get(display_name="Ruth Rowe")
     assert ruth.user.email == ""
     assert ruth.user.username in desk.locator(".messages").inner_text()
+    shot(desk, "patient-not-joined")
+    assert_accessible(desk)
 
     desk.get_by_role("button", name="Print a sign-in sheet").click()
     desk.wait_for_load_state()
