@@ -101,7 +101,7 @@ def test_practitioner_adds_patient_and_the_link_is_emailed(xavier, xavier_client
     assert Invitation.hash(token) == invitation.token_hash
     assert "Hello Dan Dunn" in email.body
     assert "Dr Xavier" in email.body
-    assert "Your username is your email address: dan@example.com" in email.body
+    assert "Your username is: dan@example.com\n" in email.body
     assert "expires on 10 March 2025, 09:00 GMT" in email.body
 
     assert saved["url"] == f"http://testserver{path}"

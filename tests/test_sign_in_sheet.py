@@ -139,6 +139,10 @@ def test_an_email_address_can_be_added_later(xavier_client, mailoutbox):
     # Now an invitation can go out, and she signs in by either name.
     xavier_client.post(reverse("tracker:resend_invitation", args=[patient.public_id]))
     assert mailoutbox[-1].to == ["ellen@example.org"]
+    assert (
+        f"Your username is: {patient.user.username} (you can also sign in with your email "
+        "address)" in mailoutbox[-1].body
+    )
 
 
 def test_an_address_taken_in_another_case_is_refused(xavier_client, alice):

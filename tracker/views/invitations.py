@@ -143,7 +143,9 @@ def send_invitation(request, invitation, token):
         "clinic_name": settings.CLINIC_NAME,
         "link": link,
         "expires_at": invitation.expires_at,
-        "username": patient.user.email,
+        # The email address, unless the patient was added without one and given a username.
+        "username": patient.user.get_username(),
+        "email": patient.user.email,
     }
     try:
         # A plain-text part and an HTML alternative (send_mail builds EmailMultiAlternatives).
