@@ -65,6 +65,10 @@ def public_pages():
         *(f"/learn/{p.slug}/" for p in learn.all_pages()),
         "/no-such-page/",
         "/invite/not-a-real-link/",
+        "/s/AAAA-BBBB-CCCC/",
+        "/accounts/password/forgot/",
+        "/accounts/password/forgot/sent/",
+        "/accounts/password/reset/MQ/not-a-real-token/",
     ]
 
 
