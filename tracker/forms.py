@@ -191,12 +191,16 @@ class SymptomEntryForm(forms.ModelForm):
 # Invitations: a practitioner adds a patient; the invited patient chooses a password.
 
 
-def email_taken(email):
-    """Whether an account already uses this address, as a username or an address, any case."""
+def unused_email(email, taken_message):
+    """The address in lower case; a form error if an account uses it, as a username or an
+    address, in any case."""
+    email = email.lower()
     users = get_user_model().objects
-    return (
+    if email and (
         users.filter(username__iexact=email).exists() or users.filter(email__iexact=email).exists()
-    )
+    ):
+        raise forms.ValidationError(taken_message, code="taken")
+    return email
 
 
 EMAIL_ERRORS = {
@@ -236,15 +240,12 @@ class AddPatientForm(forms.Form):
     )
 
     def clean_email(self):
-        email = self.cleaned_data["email"].lower()
-        if email and email_taken(email):
-            raise forms.ValidationError(
-                "Someone already has an account with this email address, so no patient was "
-                "added. If this is one of your patients, find them on your list. Otherwise "
-                "ask clinic staff.",
-                code="taken",
-            )
-        return email
+        return unused_email(
+            self.cleaned_data["email"],
+            "Someone already has an account with this email address, so no patient was "
+            "added. If this is one of your patients, find them on your list. Otherwise "
+            "ask clinic staff.",
+        )
 
 
 class PatientEmailForm(forms.Form):
@@ -257,14 +258,11 @@ class PatientEmailForm(forms.Form):
     )
 
     def clean_email(self):
-        email = self.cleaned_data["email"].lower()
-        if email_taken(email):
-            raise forms.ValidationError(
-                "Someone already has an account with this email address, so it was not "
-                "added. Please check it, or ask clinic staff.",
-                code="taken",
-            )
-        return email
+        return unused_email(
+            self.cleaned_data["email"],
+            "Someone already has an account with this email address, so it was not "
+            "added. Please check it, or ask clinic staff.",
+        )
 
 
 class ForgotPasswordForm(forms.Form):
