@@ -33,6 +33,7 @@ def patient_pages():
     entry.save()
     return [
         "/account/",
+        "/account/reminders/?welcome=1",
         "/log/",
         "/history/",
         f"/history/entries/{entry.public_id}/edit/",
@@ -65,6 +66,7 @@ def public_pages():
         *(f"/learn/{p.slug}/" for p in learn.all_pages()),
         "/no-such-page/",
         "/invite/not-a-real-link/",
+        "/reminders/unsubscribe/not-a-real-link/",
     ]
 
 

@@ -3,6 +3,12 @@
 from tracker.views.invitations import accept_invitation, add_patient, resend_invitation
 from tracker.views.learn import learn_index, learn_page
 from tracker.views.patient import delete_entry, edit_entry, history, home, log_entry, ping
+from tracker.views.reminders import (
+    reminder_settings,
+    suggest_reminders,
+    unsubscribe,
+    use_suggestion,
+)
 from tracker.views.practice import (
     add_session,
     delete_session,
@@ -29,7 +35,11 @@ __all__ = [
     "log_entry",
     "patient_detail",
     "ping",
+    "reminder_settings",
     "report",
     "resend_invitation",
+    "suggest_reminders",
+    "unsubscribe",
+    "use_suggestion",
     "worklist",
 ]

@@ -201,7 +201,7 @@ def accept_invitation(request, token):
             f"Welcome, {invitation.patient.display_name}. Your password is set. "
             f"Next time, sign in with {user.get_username()}.",
         )
-        return redirect("tracker:log")
+        return redirect(reverse("tracker:reminders") + "?welcome=1")
     ctx["form"] = form
     return render(request, "tracker/invitation_accept.html", ctx)
 
