@@ -177,8 +177,12 @@ class Patient(models.Model):
         """The practitioner's suggestion as a Schedule, or None if there is none."""
         if not self.suggested_frequency:
             return None
+        # Every 2 days would count from the day the patient takes it up (choose_reminders).
         return reminders.Schedule(
-            self.suggested_frequency, self.suggested_time, frozenset(self.suggested_weekdays)
+            self.suggested_frequency,
+            self.suggested_time,
+            frozenset(self.suggested_weekdays),
+            timezone.localdate(self.suggested_at) if self.suggested_at else None,
         )
 
     def choose_reminders(self, frequency, at, weekdays, now):

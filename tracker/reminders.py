@@ -82,17 +82,18 @@ class Schedule:
 
 
 def wall_moment(day, at, tz):
-    """The chosen wall time on a local date as an aware datetime in tz.
+    """The chosen wall time on a local date in tz, as an aware datetime in UTC.
 
-    fold=0: of a time that happens twice, the first. A time in a spring gap
-    comes back from the UTC round trip moved forward by the gap's length.
+    fold=0: of a time that happens twice, the first. A time in a spring gap is
+    read with the offset before the jump, so it lands after the gap, moved
+    forward by the gap's length. In UTC because Python subtracts and compares
+    datetimes of one zone by their wall clocks, which is wrong across a change.
     """
-    naive = datetime.combine(day, at).replace(fold=0)
-    return naive.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
+    return datetime.combine(day, at, tzinfo=tz).replace(fold=0).astimezone(UTC)
 
 
 def due_times(schedule, now, tz):
-    """(latest due moment <= now, the one before it), aware; None where there is none."""
+    """(latest due moment <= now, the one before it), in UTC; None where there is none."""
     if not schedule.is_on:
         return None, None
     today = now.astimezone(tz).date()

@@ -3,12 +3,6 @@
 from tracker.views.invitations import accept_invitation, add_patient, resend_invitation
 from tracker.views.learn import learn_index, learn_page
 from tracker.views.patient import delete_entry, edit_entry, history, home, log_entry, ping
-from tracker.views.reminders import (
-    reminder_settings,
-    suggest_reminders,
-    unsubscribe,
-    use_suggestion,
-)
 from tracker.views.practice import (
     add_session,
     delete_session,
@@ -17,6 +11,12 @@ from tracker.views.practice import (
     patient_detail,
     report,
     worklist,
+)
+from tracker.views.reminders import (
+    reminder_settings,
+    suggest_reminders,
+    unsubscribe,
+    use_suggestion,
 )
 
 __all__ = [
