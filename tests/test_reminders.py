@@ -5,7 +5,9 @@ as they arrived. The clock is stopped with time-machine (freeze_at), on ordinary
 days and on both of London's clock changes in 2026.
 """
 
+import os
 import re
+import signal
 import threading
 from datetime import UTC, datetime, time, timedelta
 from email.utils import parseaddr
@@ -446,6 +448,52 @@ def test_a_crash_mid_run_neither_loses_nor_doubles_the_rest(xavier, riverside, s
     assert "3 sent" in summary
     assert recipients(smtp_server) == sorted(p.user.email for p in patients)
     assert Reminder.objects.filter(sent_at=None).count() == 0
+
+
+class TerminatedBackend(EmailBackend):
+    """Django's SMTP backend; after `limit` messages the process gets a real SIGTERM."""
+
+    limit = 2
+    sent = 0
+
+    def send_messages(self, messages):
+        if TerminatedBackend.sent == TerminatedBackend.limit:
+            os.kill(os.getpid(), signal.SIGTERM)
+        TerminatedBackend.sent += len(messages)
+        return super().send_messages(messages)
+
+
+def test_sigterm_mid_run_marks_what_went_and_the_next_run_sends_the_rest(
+    xavier, riverside, smtp_server
+):
+    for i in range(4):
+        remind(make_patient(f"t{i}", f"Patient {i}", xavier))
+
+    def unhandled(signum, frame):
+        # Without the command's own handler, SIGTERM would end pytest itself.
+        raise Crash
+
+    fallback = signal.signal(signal.SIGTERM, unhandled)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            "django.conf.settings.EMAIL_BACKEND", "tests.test_reminders.TerminatedBackend"
+        )
+        patch.setattr(TerminatedBackend, "sent", 0)
+        try:
+            with freeze_at(JUST_AFTER), pytest.raises(SystemExit) as stopped:
+                run()
+            # The command put back the handler it found.
+            assert signal.getsignal(signal.SIGTERM) is unhandled
+        finally:
+            signal.signal(signal.SIGTERM, fallback)
+
+    assert stopped.value.code == 128 + signal.SIGTERM
+    assert len(smtp_server.messages) == 2
+    assert Reminder.objects.exclude(sent_at=None).count() == 2
+    with freeze_at(JUST_AFTER + timedelta(minutes=15)):
+        run()
+    assert len(smtp_server.messages) == 4
+    assert len(set(recipients(smtp_server))) == 4
 
 
 def test_a_stale_claim_is_not_taken_over_once_out_of_grace(alice_on, smtp_server):
