@@ -161,6 +161,8 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# A password reset link works for an hour (Django's default is three days), and once.
+PASSWORD_RESET_TIMEOUT = 60 * 60
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.getenv("CLINIC_TIME_ZONE", "Europe/London")

@@ -2,11 +2,21 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tracker.views import account
+from tracker.views import account, recovery
 
 urlpatterns = [
     path("accounts/login/", account.SignIn.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # A forgotten password (tracker/views/recovery.py).
+    path("accounts/password/forgot/", recovery.forgot_password, name="password_reset"),
+    path(
+        "accounts/password/forgot/sent/", recovery.forgot_password_done, name="password_reset_done"
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        recovery.ResetPassword.as_view(),
+        name="password_reset_confirm",
+    ),
     # Two-step sign-in, password and the signed-in user's own account (tracker/views/account.py).
     path("accounts/verify/", account.two_factor_verify, name="two_factor_verify"),
     path("accounts/two-factor/setup/", account.two_factor_setup, name="two_factor_setup"),

@@ -32,6 +32,9 @@ GET = {
     "tracker:add_patient": (302, 404, 404, 200, 200, 404),
     # POST only; the patient is looked up after the method check.
     "tracker:resend_invitation": (302, 404, 404, 405, 405, 404),
+    "tracker:send_password_reset": (302, 404, 404, 405, 405, 404),
+    "tracker:sign_in_sheet": (302, 404, 404, 405, 405, 404),
+    "tracker:add_email": (302, 404, 404, 405, 405, 404),
     "tracker:add_session": (302, 404, 404, 200, 404, 404),
     "tracker:edit_session": (302, 404, 404, 200, 404, 404),
     "tracker:delete_session": (302, 404, 404, 200, 404, 404),
@@ -39,6 +42,7 @@ GET = {
     "tracker:report": (302, 404, 404, 200, 404, 404),
     # An unknown token: everyone gets the page that explains the link is not valid.
     "tracker:accept_invitation": (200, 200, 200, 200, 200, 200),
+    "tracker:sheet_link": (200, 200, 200, 200, 200, 200),
     # Reminders: the patient's own; suggesting is POST only, for the patient's practitioner.
     "tracker:reminders": (302, 200, 200, 404, 404, 404),
     "tracker:use_suggestion": (302, 405, 405, 404, 404, 404),
@@ -48,6 +52,10 @@ GET = {
     "tracker:learn_index": (200, 200, 200, 200, 200, 200),
     "tracker:learn_page": (200, 200, 200, 200, 200, 200),
     "login": (200, 302, 302, 302, 302, 302),
+    # A forgotten password: open to everyone, signed in or not; an unknown link is refused.
+    "password_reset": (200, 200, 200, 200, 200, 200),
+    "password_reset_done": (200, 200, 200, 200, 200, 200),
+    "password_reset_confirm": (200, 200, 200, 200, 200, 200),
     # Logging out is POST only; a GET must not sign anyone out.
     "logout": (405, 405, 405, 405, 405, 405),
     # The second step: everyone here is past it, or has no device, so it sends them on.
@@ -77,12 +85,19 @@ POST = {
     "tracker:add_patient": (302, 404, 404, 200, 200, 404),
     # Alice already has a password: her practitioner is told so and sent back.
     "tracker:resend_invitation": (302, 404, 404, 302, 404, 404),
+    # Alice has no email address in this world: her practitioner is told, and sent back.
+    "tracker:send_password_reset": (302, 404, 404, 302, 404, 404),
+    # The sheet itself, for Xavier's patient only.
+    "tracker:sign_in_sheet": (302, 404, 404, 200, 404, 404),
+    # An empty address: the error is shown on the patient page.
+    "tracker:add_email": (302, 404, 404, 302, 404, 404),
     "tracker:add_session": (302, 404, 404, 200, 404, 404),
     "tracker:edit_session": (302, 404, 404, 200, 404, 404),
     "tracker:delete_session": (302, 404, 404, 302, 404, 404),
     "tracker:export_csv": (302, 404, 404, 405, 405, 404),
     "tracker:report": (302, 404, 404, 405, 405, 404),
     "tracker:accept_invitation": (200, 200, 200, 200, 200, 200),
+    "tracker:sheet_link": (200, 200, 200, 200, 200, 200),
     # An empty form comes back with its errors; with no suggestion, "Use this" sends back.
     "tracker:reminders": (302, 200, 200, 404, 404, 404),
     "tracker:use_suggestion": (302, 302, 302, 404, 404, 404),
@@ -91,6 +106,10 @@ POST = {
     "tracker:learn_index": (405, 405, 405, 405, 405, 405),
     "tracker:learn_page": (405, 405, 405, 405, 405, 405),
     "login": (200, 302, 302, 302, 302, 302),
+    # An empty form comes back with its error; the done page takes no POST.
+    "password_reset": (200, 200, 200, 200, 200, 200),
+    "password_reset_done": (405, 405, 405, 405, 405, 405),
+    "password_reset_confirm": (200, 200, 200, 200, 200, 200),
     "logout": (302, 302, 302, 302, 302, 302),
     # Nobody here is half-way through signing in: each is sent on.
     "two_factor_verify": (302, 302, 302, 302, 302, 302),
@@ -160,6 +179,11 @@ def url_for(name, alice, entry, session):
         "tracker:edit_entry": {"public_id": entry.public_id},
         "tracker:delete_entry": {"public_id": entry.public_id},
         "tracker:resend_invitation": {"public_id": alice.public_id},
+        "tracker:send_password_reset": {"public_id": alice.public_id},
+        "tracker:sign_in_sheet": {"public_id": alice.public_id},
+        "tracker:add_email": {"public_id": alice.public_id},
+        "tracker:sheet_link": {"token": "AAAA-BBBB-CCCC"},
+        "password_reset_confirm": {"uidb64": "MQ", "token": "not-a-real-token"},
         "tracker:add_session": {"public_id": alice.public_id},
         "tracker:edit_session": {"public_id": session.public_id},
         "tracker:delete_session": {"public_id": session.public_id},

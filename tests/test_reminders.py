@@ -813,3 +813,20 @@ def test_patients_see_only_their_own_choice(bob_client, alice):
 
     assert "Wednesday at 07:00" not in page
     assert Patient.objects.get(pk=alice.pk).reminder_frequency == WEEKDAYS
+
+
+def test_a_patient_who_joins_without_an_email_address_goes_straight_to_log(xavier_client):
+    # Reminders come by e-mail: a patient who joined from a printed sheet is not asked.
+    from tests.test_sign_in_sheet import add_ellen, choose, code_on, ellen, print_sheet
+
+    add_ellen(xavier_client)
+    response = choose(Client(), code_on(print_sheet(xavier_client, ellen())))
+
+    assert response.status_code == 302
+    assert response.url == "/log/"
+
+
+def test_the_account_page_says_why_there_are_no_reminders_without_an_address(alice_client):
+    page = alice_client.get("/account/").content.decode()
+
+    assert "the clinic has no e-mail address for you yet" in page

@@ -192,8 +192,24 @@ class SymptomEntryForm(forms.ModelForm):
 # Invitations: a practitioner adds a patient; the invited patient chooses a password.
 
 
+def email_taken(email):
+    """Whether an account already uses this address, as a username or an address, any case."""
+    users = get_user_model().objects
+    return (
+        users.filter(username__iexact=email).exists() or users.filter(email__iexact=email).exists()
+    )
+
+
+EMAIL_ERRORS = {
+    "invalid": "That does not look like an email address. Please check it.",
+    "max_length": "That email address is too long (more than 150 characters).",
+}
+
+
 class AddPatientForm(forms.Form):
-    """A new patient. The email address becomes their username (lower case)."""
+    """A new patient. An email address becomes their username (lower case); without
+    one, the username is made up (tracker/usernames.py) and they join by a printed sheet.
+    """
 
     display_name = forms.CharField(
         label="Name",
@@ -202,15 +218,13 @@ class AddPatientForm(forms.Form):
         error_messages={"required": "Please give the patient\u2019s name."},
     )
     email = forms.EmailField(
-        label="Email address",
+        label="Email address (if they have one)",
+        required=False,
         # It is also the username, which holds at most 150 characters.
         max_length=150,
-        help_text="The invitation is sent here. It will also be the patient\u2019s username.",
-        error_messages={
-            "required": "Please give the patient\u2019s email address.",
-            "invalid": "That does not look like an email address. Please check it.",
-            "max_length": "That email address is too long (more than 150 characters).",
-        },
+        help_text="The invitation is sent here, and it becomes the patient\u2019s username. "
+        "No email? Leave it empty: you will print a sign-in sheet for them instead.",
+        error_messages=EMAIL_ERRORS,
     )
     neuropathy_kind = forms.ChoiceField(
         label="Kind of neuropathy",
@@ -224,11 +238,7 @@ class AddPatientForm(forms.Form):
 
     def clean_email(self):
         email = self.cleaned_data["email"].lower()
-        users = get_user_model().objects
-        if (
-            users.filter(username__iexact=email).exists()
-            or users.filter(email__iexact=email).exists()
-        ):
+        if email and email_taken(email):
             raise forms.ValidationError(
                 "Someone already has an account with this email address, so no patient was "
                 "added. If this is one of your patients, find them on your list. Otherwise "
@@ -236,6 +246,46 @@ class AddPatientForm(forms.Form):
                 code="taken",
             )
         return email
+
+
+class PatientEmailForm(forms.Form):
+    """An email address for a patient who was added without one."""
+
+    email = forms.EmailField(
+        label="Email address",
+        max_length=150,
+        error_messages={"required": "Please type the email address.", **EMAIL_ERRORS},
+    )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].lower()
+        if email_taken(email):
+            raise forms.ValidationError(
+                "Someone already has an account with this email address, so it was not "
+                "added. Please check it, or ask clinic staff.",
+                code="taken",
+            )
+        return email
+
+
+class ForgotPasswordForm(forms.Form):
+    """The first step of a password reset: who is asking. Nothing here says who exists."""
+
+    identifier = forms.CharField(
+        label="Your email address or username",
+        max_length=150,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+        error_messages={
+            "required": "Please type your email address or username.",
+            "max_length": "That is longer than any email address or username here "
+            "(more than 150 characters). Please check what you typed.",
+        },
+    )
+
+    def clean_identifier(self):
+        return self.cleaned_data["identifier"].strip()
 
 
 def password_rules():
@@ -265,6 +315,15 @@ class ChoosePasswordForm(SetPasswordForm):
         self.validate_passwords("new_password1", "new_password2")
         self.validate_password_for_user(self.user, "new_password1")
         return forms.Form.clean(self)
+
+
+class ChooseNewPasswordForm(ChoosePasswordForm):
+    """A new password after a reset: the same rules, words for someone who had one."""
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.fields["new_password1"].label = "Choose a new password"
+        self.fields["new_password1"].error_messages["required"] = "Please choose a new password."
 
 
 class TreatmentSessionForm(forms.ModelForm):

@@ -417,17 +417,57 @@ def readings_of(entries):
     return [Reading(row[0], row[1:]) for row in rows]
 
 
-class Invitation(models.Model):
-    """A single-use link that lets a new patient choose a password.
+class InvitationPurpose(models.TextChoices):
+    # A new patient chooses a first password (refused once the account has one).
+    JOIN = "join", "Join"
+    # A patient at the desk who forgot the password chooses a new one.
+    RESET = "reset", "New password"
 
-    Only a hash of the token is stored: a copy of the database does not let
-    anyone sign up as the patient.
+
+class InvitationChannel(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    SHEET = "sheet", "Printed sheet"
+
+
+# Sheet codes are typed from paper: no 0/O, 1/I/L or U/V to mix up. Twelve of these
+# 29 characters hold about 58 bits, far too many to guess within a week.
+SHEET_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
+SHEET_CODE_LENGTH = 12
+
+
+def sheet_code_typed(text):
+    """A sheet code as typed (any case, spaces or dashes), in its stored form; or None."""
+    code = "".join(text.split()).replace("-", "").upper()
+    if len(code) == SHEET_CODE_LENGTH and all(c in SHEET_CODE_ALPHABET for c in code):
+        return code
+    return None
+
+
+def grouped(code):
+    """K7QM4XPD9TNC as K7QM-4XPD-9TNC: easier to read out and to type."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+class Invitation(models.Model):
+    """A single-use link that lets a patient choose a password.
+
+    Sent by e-mail (a long token in the link) or printed on a sign-in sheet (a
+    short code that can be typed, and its QR code). A JOIN link is for a first
+    password; a RESET sheet lets a patient who forgot the password choose a new
+    one at the desk. Only a hash of the token is stored: a copy of the database
+    does not let anyone sign up as the patient.
     """
 
     VALID_FOR = timedelta(days=7)
 
     patient = models.ForeignKey(Patient, models.CASCADE, related_name="invitations")
     token_hash = models.CharField(max_length=64, unique=True)
+    purpose = models.CharField(
+        max_length=10, choices=InvitationPurpose.choices, default=InvitationPurpose.JOIN
+    )
+    channel = models.CharField(
+        max_length=10, choices=InvitationChannel.choices, default=InvitationChannel.EMAIL
+    )
     created_by = models.ForeignKey(Practitioner, models.PROTECT, related_name="invitations")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
@@ -447,18 +487,35 @@ class Invitation(models.Model):
         return hashlib.sha256(token.encode()).hexdigest()
 
     @classmethod
+    def find(cls, token):
+        """The invitation for a token from a link or typed from a sheet, or None."""
+        code = sheet_code_typed(token)
+        hashed = cls.hash(code if code else token)
+        return cls.objects.select_related("patient__user").filter(token_hash=hashed).first()
+
+    @classmethod
     def revoke_open(cls, now, **which):
         """Revoke the open (unused, not yet revoked) invitations that match `which`."""
         return cls.objects.filter(used_at=None, revoked_at=None, **which).update(revoked_at=now)
 
     @classmethod
-    def issue(cls, patient, practitioner, now):
-        """Revoke the patient's open invitations and make a new one. Returns (invitation, token)."""
+    def issue(cls, patient, practitioner, now, channel=InvitationChannel.EMAIL):
+        """Revoke the patient's open invitations and make a new one. Returns (invitation, token).
+
+        The purpose follows the account: a first password if it has none, a new
+        one if it has. A sheet's token is a short code (SHEET_CODE_ALPHABET).
+        """
         cls.revoke_open(now, patient=patient)
-        token = secrets.token_urlsafe(32)
+        if channel == InvitationChannel.SHEET:
+            token = "".join(secrets.choice(SHEET_CODE_ALPHABET) for _ in range(SHEET_CODE_LENGTH))
+        else:
+            token = secrets.token_urlsafe(32)
+        has_password = patient.user.has_usable_password()
         invitation = cls.objects.create(
             patient=patient,
             token_hash=cls.hash(token),
+            purpose=InvitationPurpose.RESET if has_password else InvitationPurpose.JOIN,
+            channel=channel,
             created_by=practitioner,
             expires_at=now + cls.VALID_FOR,
         )

@@ -30,6 +30,17 @@ urlpatterns = [
         views.suggest_reminders,
         name="suggest_reminders",
     ),
+    path(
+        "practice/patients/<uuid:public_id>/password-reset/",
+        views.send_password_reset,
+        name="send_password_reset",
+    ),
+    path(
+        "practice/patients/<uuid:public_id>/sign-in-sheet/",
+        views.sign_in_sheet,
+        name="sign_in_sheet",
+    ),
+    path("practice/patients/<uuid:public_id>/email/", views.add_patient_email, name="add_email"),
     path("practice/patients/<uuid:public_id>/sessions/new/", views.add_session, name="add_session"),
     path("practice/sessions/<uuid:public_id>/edit/", views.edit_session, name="edit_session"),
     path("practice/sessions/<uuid:public_id>/delete/", views.delete_session, name="delete_session"),
@@ -37,6 +48,8 @@ urlpatterns = [
     path("practice/patients/<uuid:public_id>/report/", views.report, name="report"),
     # Invitations: opened by a new patient who has no password yet.
     path("invite/<str:token>/", views.accept_invitation, name="accept_invitation"),
+    # The short link on a printed sign-in sheet: the same page, for a code typed by hand.
+    path("s/<str:token>/", views.accept_invitation, name="sheet_link"),
     # Learn pages, open to everyone.
     path("learn/", views.learn_index, name="learn_index"),
     path("learn/<slug:slug>/", views.learn_page, name="learn_page"),

@@ -1,6 +1,13 @@
 """Views, one module per part of the product. urls.py imports them from here."""
 
-from tracker.views.invitations import accept_invitation, add_patient, resend_invitation
+from tracker.views.invitations import (
+    accept_invitation,
+    add_patient,
+    add_patient_email,
+    resend_invitation,
+    send_password_reset,
+    sign_in_sheet,
+)
 from tracker.views.learn import learn_index, learn_page
 from tracker.views.patient import delete_entry, edit_entry, history, home, log_entry, ping
 from tracker.views.practice import (
@@ -22,6 +29,7 @@ from tracker.views.reminders import (
 __all__ = [
     "accept_invitation",
     "add_patient",
+    "add_patient_email",
     "add_session",
     "delete_entry",
     "delete_session",
@@ -38,6 +46,8 @@ __all__ = [
     "reminder_settings",
     "report",
     "resend_invitation",
+    "send_password_reset",
+    "sign_in_sheet",
     "suggest_reminders",
     "unsubscribe",
     "use_suggestion",

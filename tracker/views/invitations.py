@@ -1,7 +1,10 @@
-"""Adding patients and inviting them: there is no open sign-up.
+"""Adding patients, inviting them, and helping them back in: there is no open sign-up.
 
 A practitioner adds a patient, who gets a single-use link (by email, and shown
-once to the practitioner to copy). The link lets the patient choose a password.
+once to the practitioner to copy), or a printed sign-in sheet for a patient
+without email. The link lets the patient choose a password. A patient who
+forgot theirs gets a reset email (tracker/views/recovery.py) or, at the desk,
+a sheet that lets them choose a new one.
 """
 
 import logging
@@ -19,10 +22,23 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tracker import access, audit
+from tracker import access, audit, usernames
 from tracker.access import practitioner_required
-from tracker.forms import AddPatientForm, ChoosePasswordForm
-from tracker.models import Invitation, Patient
+from tracker.forms import (
+    AddPatientForm,
+    ChooseNewPasswordForm,
+    ChoosePasswordForm,
+    PatientEmailForm,
+)
+from tracker.models import (
+    Invitation,
+    InvitationChannel,
+    InvitationPurpose,
+    Patient,
+    grouped,
+)
+from tracker.views import recovery
+from tracker.views.account import qr_svg
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +53,8 @@ INVALID_REASONS = {
     "Ask the clinic for a new one.",
     "revoked": "A newer link was sent; use the newest one, or ask the clinic.",
     "has_password": "This account already has a password, so this link no longer works. "
-    "Sign in with your password. If you forgot it, ask the clinic.",
+    "Sign in with your password. If you forgot it, choose \u201cForgot your password?\u201d "
+    "on the sign-in page, or ask the clinic for a sign-in sheet.",
     "unknown": "This link is not valid.",
 }
 
@@ -49,9 +66,14 @@ def add_patient(request):
     form = AddPatientForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
+        users = get_user_model().objects
         try:
             with transaction.atomic():
-                user = get_user_model()(username=email, email=email)
+                # Without an address, a made-up username that says nothing about the person.
+                username = email or usernames.new_username(
+                    lambda name: users.filter(username__iexact=name).exists()
+                )
+                user = get_user_model()(username=username, email=email)
                 user.set_unusable_password()
                 user.save()
                 patient = Patient.objects.create(
@@ -60,14 +82,22 @@ def add_patient(request):
                     neuropathy_kind=form.cleaned_data["neuropathy_kind"],
                     practitioner=practitioner,
                 )
-                invitation, token = Invitation.issue(patient, practitioner, timezone.now())
+                if email:
+                    invitation, token = Invitation.issue(patient, practitioner, timezone.now())
                 audit.record(request, audit.CREATE, patient, "patient", patient.public_id)
         except IntegrityError:
             # The same address was added a moment ago (a double submit or a colleague).
             form.add_error("email", "Someone already has an account with this email address.")
         else:
-            send_invitation(request, invitation, token)
-            messages.success(request, f"{patient.display_name} was added.")
+            if email:
+                send_invitation(request, invitation, token)
+                messages.success(request, f"{patient.display_name} was added.")
+            else:
+                messages.success(
+                    request,
+                    f"{patient.display_name} was added, with the username {username}. "
+                    "They have no email address: print a sign-in sheet for them to join.",
+                )
             return redirect(patient)
     ctx = {"form": form, "valid_days": Invitation.VALID_FOR.days}
     return render(request, "tracker/patient_add.html", ctx)
@@ -81,7 +111,15 @@ def resend_invitation(request, public_id):
         messages.info(
             request,
             f"{patient.display_name} already has an account, so no new link was sent. "
-            "If they forgot their password, ask clinic staff.",
+            "If they forgot their password, send them a password reset email or print a "
+            "sign-in sheet.",
+        )
+        return redirect(patient)
+    if not patient.user.email:
+        messages.warning(
+            request,
+            f"Nothing was sent: {patient.display_name} has no email address. "
+            "Print a sign-in sheet for them instead, or add their email address.",
         )
         return redirect(patient)
     with transaction.atomic():
@@ -105,7 +143,9 @@ def send_invitation(request, invitation, token):
         "clinic_name": settings.CLINIC_NAME,
         "link": link,
         "expires_at": invitation.expires_at,
-        "username": patient.user.email,
+        # The email address, unless the patient was added without one and given a username.
+        "username": patient.user.get_username(),
+        "email": patient.user.email,
     }
     try:
         # A plain-text part and an HTML alternative (send_mail builds EmailMultiAlternatives).
@@ -151,23 +191,24 @@ def pop_invitation_link(request, patient):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def accept_invitation(request, token):
-    """Open to anyone with the link. Every invalid link gets the same plain page."""
-    invitation = (
-        Invitation.objects.select_related("patient__user").filter(token_hash=Invitation.hash(token))
-    ).first()
+    """Open to anyone with the link, or the code from a sheet. Every invalid one gets the
+    same plain page."""
+    invitation = Invitation.find(token)
     if invitation is None:
         return invalid(request, "unknown")
     user = invitation.patient.user
     reason = refusal(invitation, user, timezone.now())
     if reason:
         return invalid(request, reason, invitation.patient)
-    ctx = {"username": user.get_username()}
+    new_password = invitation.purpose == InvitationPurpose.RESET
+    ctx = {"username": user.get_username(), "new_password": new_password}
     if request.user.is_authenticated and request.user != user:
         # Do not sign anyone out on a GET; let them choose to.
         ctx["signed_in_as"] = request.user.get_username()
         return render(request, "tracker/invitation_accept.html", ctx)
 
-    form = ChoosePasswordForm(user, request.POST if request.method == "POST" else None)
+    form_class = ChooseNewPasswordForm if new_password else ChoosePasswordForm
+    form = form_class(user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             # Lock the account, then the link, and look again: of two submits only the
@@ -185,23 +226,39 @@ def accept_invitation(request, token):
                 form.save(commit=False)
                 # Only the password: the rest of the row may have changed since it was read.
                 user.save(update_fields=["password"])
+                way = (
+                    "a sign-in sheet"
+                    if locked.channel == InvitationChannel.SHEET
+                    else "an invitation"
+                )
                 audit.record(
                     request,
                     audit.UPDATE,
                     invitation.patient,
                     "account",
-                    detail="password set from an invitation",
+                    detail=f"password set from {way}"
+                    + ("; other sessions ended" if new_password else ""),
                     user=user,
                 )
         if reason:
             return invalid(request, reason, invitation.patient)
+        # A second factor, for those who have one, is asked next (SecondFactorMiddleware).
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(
-            request,
-            f"Welcome, {invitation.patient.display_name}. Your password is set. "
-            f"Next time, sign in with {user.get_username()}.",
-        )
-        return redirect(reverse("tracker:reminders") + "?welcome=1")
+        if new_password:
+            messages.success(
+                request,
+                "Your new password is set. If you were signed in on another device, you were "
+                f"signed out there. Next time, sign in with {user.get_username()}.",
+            )
+        else:
+            messages.success(
+                request,
+                f"Welcome, {invitation.patient.display_name}. Your password is set. "
+                f"Next time, sign in with {user.get_username()}.",
+            )
+        # A new patient with an address to send to is asked once about reminders.
+        asked = not new_password and user.email
+        return redirect(reverse("tracker:reminders") + "?welcome=1" if asked else "tracker:log")
     ctx["form"] = form
     return render(request, "tracker/invitation_accept.html", ctx)
 
@@ -213,7 +270,7 @@ def refusal(invitation, user, now):
     state = invitation.state(now)
     if state == "used":
         return state
-    if user.has_usable_password():
+    if user.has_usable_password() and invitation.purpose == InvitationPurpose.JOIN:
         # Whoever holds the email must not replace a password the account already has
         # (set by staff, say, while the link was still open).
         return "has_password"
@@ -231,3 +288,119 @@ def invalid(request, reason, patient=None):
             detail="link refused: the account already has a password",
         )
     return render(request, "tracker/invitation_invalid.html", {"reason": INVALID_REASONS[reason]})
+
+
+@practitioner_required
+@require_POST
+def send_password_reset(request, public_id):
+    """Email the patient a link to choose a new password (the one the sign-in page sends)."""
+    patient = access.get_patient_or_404(request, public_id)
+    user = patient.user
+    if not user.email:
+        messages.warning(
+            request,
+            f"Nothing was sent: {patient.display_name} has no email address. "
+            "Print a sign-in sheet for them instead.",
+        )
+    elif not user.has_usable_password():
+        messages.info(
+            request,
+            f"{patient.display_name} has not chosen a password yet, so no reset email was sent. "
+            "Send a new invitation link, or print a sign-in sheet.",
+        )
+    else:
+        outcome = recovery.reset_by_email(request, user, timezone.now())
+        if outcome == recovery.SENT:
+            messages.success(
+                request,
+                f"An email with a link to choose a new password was sent to {user.email}. "
+                f"The link works once, for {recovery.LINK_HOURS} hour"
+                f"{'' if recovery.LINK_HOURS == 1 else 's'}.",
+            )
+        elif outcome == recovery.NOT_SENT_LIMIT:
+            messages.warning(
+                request,
+                f"Nothing was sent: {recovery.EMAILS_PER_ACCOUNT_PER_HOUR} reset emails went to "
+                "this patient in the last hour. Print a sign-in sheet instead.",
+            )
+        else:
+            messages.warning(
+                request,
+                "The email could not be sent. Print a sign-in sheet for the patient instead.",
+            )
+    return redirect(patient)
+
+
+@never_cache
+@practitioner_required
+@require_POST
+def sign_in_sheet(request, public_id):
+    """A printable sheet with a short link and its QR code: to join, or to choose a new password.
+
+    The code is shown in this response only (it is stored as a hash): printing
+    again makes a new sheet, and the older one stops working.
+    """
+    patient = access.get_patient_or_404(request, public_id)
+    with transaction.atomic():
+        invitation, code = Invitation.issue(
+            patient, request.user.practitioner, timezone.now(), InvitationChannel.SHEET
+        )
+        audit.record(
+            request,
+            audit.CREATE,
+            patient,
+            "sign_in_sheet",
+            detail=f"printed sign-in sheet ({invitation.get_purpose_display().lower()}); "
+            "earlier links revoked",
+        )
+    link = settings.SITE_URL + reverse("tracker:sheet_link", args=[grouped(code)])
+    ctx = {
+        "patient": patient,
+        "invitation": invitation,
+        "new_password": invitation.purpose == InvitationPurpose.RESET,
+        "username": patient.user.get_username(),
+        "link": link,
+        # What to type: the address without the scheme, which browsers add.
+        "typed_site": link.split("://", 1)[1].removesuffix(f"{grouped(code)}/"),
+        "code": grouped(code),
+        "qr": qr_svg(link, "QR code that opens the link on this sheet"),
+        "clinic_name": settings.CLINIC_NAME,
+        "sign_in": (settings.SITE_URL + reverse("login")).split("://", 1)[1],
+    }
+    return render(request, "tracker/sign_in_sheet.html", ctx)
+
+
+@practitioner_required
+@require_POST
+def add_patient_email(request, public_id):
+    """An email address for a patient added without one. Changing an address is for staff."""
+    patient = access.get_patient_or_404(request, public_id)
+    user = patient.user
+    if user.email:
+        messages.info(
+            request,
+            f"{patient.display_name} already has an email address. Clinic staff can change it.",
+        )
+        return redirect(patient)
+    form = PatientEmailForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["email"]))
+        return redirect(patient)
+    user.email = form.cleaned_data["email"]
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["email"])
+            audit.record(request, audit.UPDATE, patient, "account", detail="email address added")
+    except IntegrityError:
+        # Someone took the address a moment ago (the index ignores case).
+        messages.error(request, "Someone already has an account with this email address.")
+        return redirect(patient)
+    if user.has_usable_password():
+        messages.success(request, f"The email address {user.email} was added.")
+    else:
+        messages.success(
+            request,
+            f"The email address {user.email} was added. You can now send "
+            f"{patient.display_name} an invitation link.",
+        )
+    return redirect(patient)
