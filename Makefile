@@ -16,6 +16,8 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
 # Local development only: debug on, SQLite, demo data if the database is empty.
+# E-mails print to the console; to see reminders, choose a time in My account and run
+# `DJANGO_DEBUG=1 .venv/bin/python manage.py send_reminders` in a second terminal after it.
 run: export DJANGO_DEBUG = 1
 run: $(VENV)/.runtime
 	$(PY) manage.py migrate --no-input

@@ -43,6 +43,12 @@ GET = {
     # An unknown token: everyone gets the page that explains the link is not valid.
     "tracker:accept_invitation": (200, 200, 200, 200, 200, 200),
     "tracker:sheet_link": (200, 200, 200, 200, 200, 200),
+    # Reminders: the patient's own; suggesting is POST only, for the patient's practitioner.
+    "tracker:reminders": (302, 200, 200, 404, 404, 404),
+    "tracker:use_suggestion": (302, 405, 405, 404, 404, 404),
+    "tracker:suggest_reminders": (302, 404, 404, 405, 405, 404),
+    # A bad token: everyone gets the plain page saying the link is not valid.
+    "tracker:unsubscribe": (400, 400, 400, 400, 400, 400),
     "tracker:learn_index": (200, 200, 200, 200, 200, 200),
     "tracker:learn_page": (200, 200, 200, 200, 200, 200),
     "login": (200, 302, 302, 302, 302, 302),
@@ -92,6 +98,11 @@ POST = {
     "tracker:report": (302, 404, 404, 405, 405, 404),
     "tracker:accept_invitation": (200, 200, 200, 200, 200, 200),
     "tracker:sheet_link": (200, 200, 200, 200, 200, 200),
+    # An empty form comes back with its errors; with no suggestion, "Use this" sends back.
+    "tracker:reminders": (302, 200, 200, 404, 404, 404),
+    "tracker:use_suggestion": (302, 302, 302, 404, 404, 404),
+    "tracker:suggest_reminders": (302, 404, 404, 200, 404, 404),
+    "tracker:unsubscribe": (400, 400, 400, 400, 400, 400),
     "tracker:learn_index": (405, 405, 405, 405, 405, 405),
     "tracker:learn_page": (405, 405, 405, 405, 405, 405),
     "login": (200, 302, 302, 302, 302, 302),
@@ -179,6 +190,8 @@ def url_for(name, alice, entry, session):
         "tracker:export_csv": {"public_id": alice.public_id},
         "tracker:report": {"public_id": alice.public_id},
         "tracker:accept_invitation": {"token": "not-a-real-token"},
+        "tracker:suggest_reminders": {"public_id": alice.public_id},
+        "tracker:unsubscribe": {"token": "not-a-real-token"},
         "tracker:learn_page": {"slug": "tracking-your-symptoms"},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)

@@ -248,7 +248,7 @@ def test_invited_patient_chooses_password_and_lands_on_log(invited):
 
     patient = dan()
     assert response.status_code == 302
-    assert response.url == "/log/"
+    assert response.url == "/account/reminders/?welcome=1"
     assert patient.user.check_password(NEW_PASSWORD)
     assert patient.invitations.get().used_at is not None
     assert int(client.session["_auth_user_id"]) == patient.user.pk
@@ -321,7 +321,7 @@ def test_resend_kills_the_old_link_and_the_new_one_works(xavier_client, invited,
     assert "A newer link was sent; use the newest one" in stale.content.decode()
     assert not dan().user.has_usable_password()
 
-    assert choose_password(client, new).url == "/log/"
+    assert choose_password(client, new).url == "/account/reminders/?welcome=1"
     assert dan().user.check_password(NEW_PASSWORD)
 
 
@@ -484,7 +484,7 @@ def test_saves_that_give_no_usable_password_keep_the_link(invited):
     user.save()
 
     assert dan().invitations.get().revoked_at is None
-    assert choose_password(Client(), invited).url == "/log/"
+    assert choose_password(Client(), invited).url == "/account/reminders/?welcome=1"
 
 
 def test_a_password_written_without_a_save_is_still_refused_and_audited(invited):
@@ -526,7 +526,7 @@ def test_accepting_uses_that_link_and_revokes_any_other_open_one(xavier, invited
         expires_at=timezone.now() + Invitation.VALID_FOR,
     )
 
-    assert choose_password(Client(), invited).url == "/log/"
+    assert choose_password(Client(), invited).url == "/account/reminders/?welcome=1"
 
     accepted = patient.invitations.exclude(pk=other.pk).get()
     other.refresh_from_db()

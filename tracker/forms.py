@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import SetPasswordForm
 from django.utils import timezone
 
+from tracker import reminders
 from tracker.models import (
     NOTE_MAX_LENGTH,
     BodyLocation,
@@ -432,3 +433,95 @@ class DateRangeForm(forms.Form):
             datetime.combine(start, time.min, tzinfo=tz) if start else None,
             datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz) if end else None,
         )
+
+
+# Check-in reminders: the patient's choice, or a practitioner's suggestion.
+
+# Every half hour from 07:00 to 21:30: waking hours, and never a time the clocks
+# skip or repeat in spring or autumn (those fall at night).
+REMINDER_TIMES = [time(hour, minute) for hour in range(7, 22) for minute in (0, 30)]
+DEFAULT_REMINDER_TIME = time(18, 0)
+
+
+def parse_reminder_time(value):
+    return time.fromisoformat(value)
+
+
+class ReminderForm(forms.Form):
+    """How often and when: frequency tiles, weekday tiles, a time select. No sliders."""
+
+    frequency = forms.ChoiceField(
+        label="How often?",
+        choices=reminders.FREQUENCIES,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Please choose how often, or \u2018No reminders\u2019.",
+            "invalid_choice": "Please choose how often from the list.",
+        },
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        label="Which days?",
+        choices=list(enumerate(reminders.WEEKDAY_NAMES)),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Only for \u2018On the days I choose\u2019.",
+        error_messages={"invalid_choice": "Please choose days from the list."},
+    )
+    at = forms.TypedChoiceField(
+        label="At what time?",
+        choices=[(f"{t:%H:%M}", f"{t:%H:%M}") for t in REMINDER_TIMES],
+        coerce=parse_reminder_time,
+        # Needed unless "No reminders": clean() says so.
+        required=False,
+        empty_value=None,
+        initial=f"{DEFAULT_REMINDER_TIME:%H:%M}",
+        widget=forms.Select(attrs={"class": "form-select form-select-lg"}),
+        error_messages={
+            "invalid_choice": "Please choose a time from the list.",
+        },
+    )
+
+    def __init__(self, *args, narrow=False, **kwargs):
+        """narrow: for a side column, where wide tiles would not fit."""
+        super().__init__(*args, **kwargs)
+        zone = timezone.get_current_timezone_name()
+        self.fields["at"].help_text = f"Clinic time ({zone})."
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Field(
+                "frequency",
+                template="tracker/fields/choice_tiles.html",
+                wrapper_class="" if narrow else "choice-tiles-wide",
+            ),
+            Field("weekdays", template="tracker/fields/choice_tiles.html"),
+            "at",
+        )
+
+    @staticmethod
+    def initial_for(schedule):
+        """Initial values showing a Schedule (or the defaults for none)."""
+        if schedule is None:
+            return {}
+        at = schedule.at or DEFAULT_REMINDER_TIME
+        return {
+            "frequency": schedule.frequency,
+            "weekdays": sorted(schedule.weekdays),
+            "at": f"{at:%H:%M}",
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("frequency") == reminders.WEEKDAYS and not cleaned.get("weekdays"):
+            self.add_error("weekdays", "Please choose at least one day.")
+        off = cleaned.get("frequency") == reminders.OFF
+        if not off and "at" not in self.errors and cleaned.get("at") is None:
+            self.add_error("at", "Please choose a time.")
+        return cleaned
+
+    def chosen(self):
+        """(frequency, time, weekdays) from a valid form."""
+        data = self.cleaned_data
+        return data["frequency"], data["at"], set(data["weekdays"])

@@ -14,7 +14,7 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 
-from tracker import symptoms
+from tracker import reminders, symptoms
 from tracker.scores import (
     FIRST_WEEK_DAYS,
     Day,
@@ -84,6 +84,37 @@ class PatientQuerySet(models.QuerySet):
             ),
         )
 
+    def reminders_due_candidates(self, now):
+        """Patients who may get a check-in reminder, in one query, with last_logged_at.
+
+        The one place that says who may get reminders: reminders on, the account
+        active, an email address to send to. Issue 16 (course completion) adds
+        "not discharged" here, and nowhere else.
+
+        last_logged_at is when the newest entry was saved (created_at): the quiet
+        stop asks whether the patient used the app since a due time, and an entry
+        dated earlier ("Earlier" on /log/) was still saved now. Only entries felt
+        in the last REMINDER_LOOKBACK are read (a range of the (patient,
+        recorded_at) index): an entry saved after the earliest due time the
+        quiet stop compares with is dated at most BACKDATE_LIMIT before it.
+        """
+        recent = SymptomEntry.objects.filter(
+            patient=OuterRef("pk"), recorded_at__gte=now - REMINDER_LOOKBACK
+        ).order_by("-created_at")
+        return (
+            self.exclude(reminder_frequency=reminders.OFF)
+            .filter(user__is_active=True)
+            .exclude(user__email="")
+            .select_related("user")
+            .annotate(last_logged_at=Subquery(recent.values("created_at")[:1]))
+            .order_by("pk")
+        )
+
+
+# How far back reminders_due_candidates reads entries: the two-week search of
+# reminders.due_times, a week of backdating (forms.BACKDATE_LIMIT) and a margin.
+REMINDER_LOOKBACK = timedelta(days=reminders.SEARCH_DAYS + 7 + 2)
+
 
 class Patient(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, models.CASCADE, related_name="patient")
@@ -95,6 +126,26 @@ class Patient(models.Model):
         max_length=20, choices=NeuropathyKind.choices, default=NeuropathyKind.OTHER
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Check-in reminders: the patient's own choice (tracker/reminders.py has the rules).
+    # On the patient row, not a table of its own, so that the patient page and the
+    # reminders run read it without a query more.
+    reminder_frequency = models.CharField(
+        max_length=20, choices=reminders.FREQUENCIES, default=reminders.OFF
+    )
+    reminder_time = models.TimeField(null=True, blank=True)
+    reminder_weekdays = models.JSONField(default=list, blank=True)
+    # Every 2 days counts from this date; also the day the choice was saved.
+    reminder_anchor = models.DateField(null=True, blank=True)
+    reminder_chosen_at = models.DateTimeField(null=True, blank=True)
+    # The practitioner's suggestion: shown to the patient, never applied without them.
+    suggested_frequency = models.CharField(max_length=20, choices=reminders.FREQUENCIES, blank=True)
+    suggested_time = models.TimeField(null=True, blank=True)
+    suggested_weekdays = models.JSONField(default=list, blank=True)
+    suggested_by = models.ForeignKey(
+        Practitioner, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    suggested_at = models.DateTimeField(null=True, blank=True)
 
     objects = PatientQuerySet.as_manager()
 
@@ -113,6 +164,46 @@ class Patient(models.Model):
         """{symptom: score} of the last entry, from with_summary(); None without one."""
         figures = self.summary_latest or {}
         return {s: figures.get(s) for s in symptoms.NAMES}
+
+    def reminder_schedule(self):
+        return reminders.Schedule(
+            self.reminder_frequency,
+            self.reminder_time,
+            frozenset(self.reminder_weekdays),
+            self.reminder_anchor,
+        )
+
+    def suggested_schedule(self):
+        """The practitioner's suggestion as a Schedule, or None if there is none."""
+        if not self.suggested_frequency:
+            return None
+        # Every 2 days would count from the day the patient takes it up (choose_reminders).
+        return reminders.Schedule(
+            self.suggested_frequency,
+            self.suggested_time,
+            frozenset(self.suggested_weekdays),
+            timezone.localdate(self.suggested_at) if self.suggested_at else None,
+        )
+
+    def choose_reminders(self, frequency, at, weekdays, now):
+        """Save the patient's own choice (one UPDATE). Every 2 days counts from today."""
+        on = frequency != reminders.OFF
+        self.reminder_frequency = frequency
+        self.reminder_time = at if on else None
+        self.reminder_weekdays = sorted(weekdays) if frequency == reminders.WEEKDAYS else []
+        self.reminder_anchor = timezone.localdate(now)
+        self.reminder_chosen_at = now
+        self.save(update_fields=REMINDER_FIELDS)
+
+    def suggest_reminders(self, frequency, at, weekdays, practitioner, now):
+        """Save a practitioner's suggestion (one UPDATE); the patient's choice stays."""
+        on = frequency != reminders.OFF
+        self.suggested_frequency = frequency
+        self.suggested_time = at if on else None
+        self.suggested_weekdays = sorted(weekdays) if frequency == reminders.WEEKDAYS else []
+        self.suggested_by = practitioner
+        self.suggested_at = now
+        self.save(update_fields=SUGGESTION_FIELDS)
 
     def first_session_held(self, now):
         """When the first session held by `now` took place, or None (one query)."""
@@ -141,6 +232,22 @@ class Patient(models.Model):
         )
         first_at = readings[0].at if readings else None
         return baseline_for(readings, first_session_at, timezone.get_current_timezone()), first_at
+
+
+REMINDER_FIELDS = [
+    "reminder_frequency",
+    "reminder_time",
+    "reminder_weekdays",
+    "reminder_anchor",
+    "reminder_chosen_at",
+]
+SUGGESTION_FIELDS = [
+    "suggested_frequency",
+    "suggested_time",
+    "suggested_weekdays",
+    "suggested_by",
+    "suggested_at",
+]
 
 
 class TreatmentSessionQuerySet(models.QuerySet):
@@ -452,6 +559,32 @@ def revoke_after_new_password(sender, instance, **kwargs):
     if getattr(instance, "_relief_new_password", False):
         instance._relief_new_password = False
         Invitation.revoke_open(timezone.now(), patient__user=instance)
+
+
+class Reminder(models.Model):
+    """One check-in reminder for one due time: the claim, then the record that it went.
+
+    The unique constraint on (patient, due_at) decides which run sends it: a run
+    inserts its claims with ON CONFLICT DO NOTHING and sends only the rows it
+    inserted (marked with its run id), so two runs at once never send twice.
+    """
+
+    patient = models.ForeignKey(Patient, models.CASCADE, related_name="reminders")
+    due_at = models.DateTimeField()
+    # None: released after a failed send, free for the next run to claim.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    # The run that holds the claim (tracker/reminder_mail.py).
+    run = models.UUIDField(null=True, blank=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-due_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "due_at"], name="reminder_once_per_due_time")
+        ]
+
+    def __str__(self):
+        return f"Reminder for {self.patient} due {self.due_at:%Y-%m-%d %H:%M}"
 
 
 class AuditAction(models.TextChoices):

@@ -12,6 +12,10 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("history/entries/<uuid:public_id>/edit/", views.edit_entry, name="edit_entry"),
     path("history/entries/<uuid:public_id>/delete/", views.delete_entry, name="delete_entry"),
+    # Reminders: the patient's choice (also on /account/) and the e-mail's unsubscribe link.
+    path("account/reminders/", views.reminder_settings, name="reminders"),
+    path("account/reminders/use-suggestion/", views.use_suggestion, name="use_suggestion"),
+    path("reminders/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     # Practitioners
     path("practice/", views.worklist, name="worklist"),
     path("practice/patients/new/", views.add_patient, name="add_patient"),
@@ -20,6 +24,11 @@ urlpatterns = [
         "practice/patients/<uuid:public_id>/invite/",
         views.resend_invitation,
         name="resend_invitation",
+    ),
+    path(
+        "practice/patients/<uuid:public_id>/reminders/",
+        views.suggest_reminders,
+        name="suggest_reminders",
     ),
     path(
         "practice/patients/<uuid:public_id>/password-reset/",

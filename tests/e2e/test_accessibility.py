@@ -33,6 +33,7 @@ def patient_pages():
     entry.save()
     return [
         "/account/",
+        "/account/reminders/?welcome=1",
         "/log/",
         "/history/",
         f"/history/entries/{entry.public_id}/edit/",
@@ -69,6 +70,7 @@ def public_pages():
         "/accounts/password/forgot/",
         "/accounts/password/forgot/sent/",
         "/accounts/password/reset/MQ/not-a-real-token/",
+        "/reminders/unsubscribe/not-a-real-link/",
     ]
 
 

@@ -79,6 +79,11 @@ def test_an_invited_patient_sets_a_password_and_lands_on_check_in(
     passwords.nth(0).fill("my own long passphrase 2026")
     passwords.nth(1).fill("my own long passphrase 2026")
     invited.locator("main button[type=submit]").click()
+    # Once, after the password: would they like reminders? Saving goes on to the check-in.
+    invited.wait_for_url("**/account/reminders/?welcome=1")
+    assert_accessible(invited)
+    invited.get_by_text("Every day", exact=True).click()
+    invited.get_by_role("button", name="Save my reminders").click()
     invited.wait_for_url("**/log/")
     assert Patient.objects.get(user__username="nora@example.org").user.has_usable_password()
 

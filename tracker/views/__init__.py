@@ -19,6 +19,12 @@ from tracker.views.practice import (
     report,
     worklist,
 )
+from tracker.views.reminders import (
+    reminder_settings,
+    suggest_reminders,
+    unsubscribe,
+    use_suggestion,
+)
 
 __all__ = [
     "accept_invitation",
@@ -37,9 +43,13 @@ __all__ = [
     "log_entry",
     "patient_detail",
     "ping",
+    "reminder_settings",
     "report",
     "resend_invitation",
     "send_password_reset",
     "sign_in_sheet",
+    "suggest_reminders",
+    "unsubscribe",
+    "use_suggestion",
     "worklist",
 ]

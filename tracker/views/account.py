@@ -22,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tracker import access, audit, security
 from tracker.access import patient_required
+from tracker.views import reminders
 
 USERNAME_MAX_LENGTH = get_user_model()._meta.get_field("username").max_length
 
@@ -223,6 +224,8 @@ def account(request):
         "backup_left": security.backup_codes_left(user),
         "is_patient": role == access.PATIENT,
     }
+    if role == access.PATIENT:
+        ctx.update(reminders.account_context(user.patient))
     return render(request, "tracker/account.html", ctx)
 
 

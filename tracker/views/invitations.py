@@ -256,7 +256,9 @@ def accept_invitation(request, token):
                 f"Welcome, {invitation.patient.display_name}. Your password is set. "
                 f"Next time, sign in with {user.get_username()}.",
             )
-        return redirect("tracker:log")
+        # A new patient with an address to send to is asked once about reminders.
+        asked = not new_password and user.email
+        return redirect(reverse("tracker:reminders") + "?welcome=1" if asked else "tracker:log")
     ctx["form"] = form
     return render(request, "tracker/invitation_accept.html", ctx)
 

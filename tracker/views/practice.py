@@ -16,7 +16,7 @@ from tracker import access, audit, learn, scores
 from tracker import worklist as worklists
 from tracker.access import practitioner_required
 from tracker.course import CHART_RANGES, chart_range, course_of, progress_as_of
-from tracker.forms import DateRangeForm, TreatmentSessionForm
+from tracker.forms import DateRangeForm, ReminderForm, TreatmentSessionForm
 from tracker.symptoms import NAMES
 from tracker.views.invitations import pop_invitation_link
 
@@ -83,6 +83,13 @@ def patient_detail(request, public_id):
         "bands_explained": scores.BANDS_EXPLAINED,
         "reliable_explained": scores.RELIABLE_EXPLAINED,
         "learn_pages": learn.pages_for(learn.PANEL_PRACTICE),
+        # The suggestion form starts from the last suggestion, else the patient's choice.
+        "suggest_form": ReminderForm(
+            initial=ReminderForm.initial_for(
+                patient.suggested_schedule() or patient.reminder_schedule()
+            ),
+            narrow=True,
+        ),
     }
     audit.record(request, audit.VIEW, patient, "patient")
     return render(request, "tracker/patient_detail.html", ctx)
