@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tracker", "0008_user_unique_ignoring_case"),
+        ("tracker", "0009_reminders"),
     ]
 
     operations = [
