@@ -496,7 +496,11 @@ class ReminderForm(forms.Form):
                 template="tracker/fields/choice_tiles.html",
                 wrapper_class="" if narrow else "choice-tiles-wide",
             ),
-            Field("weekdays", template="tracker/fields/choice_tiles.html"),
+            Field(
+                "weekdays",
+                template="tracker/fields/choice_tiles.html",
+                wrapper_class="choice-tiles-days",
+            ),
             "at",
         )
 
