@@ -9,117 +9,125 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from tracker.models import SymptomEntry, TreatmentSession
+from tests.conftest import make_practitioner, verified_client_for
+from tracker.models import CareTeamMember, SymptomEntry, TreatmentSession
 
 LOGIN = "/accounts/login/"
-ACTORS = ("anon", "alice", "bob", "xavier", "yara", "staff")
+# zoe is a practitioner in Alice's care team (cover): she sees Alice as Xavier does,
+# but only Xavier, the responsible practitioner, changes the team.
+ACTORS = ("anon", "alice", "bob", "xavier", "yara", "staff", "zoe")
 
-# GET, status per actor in ACTORS order (anon, alice, bob, xavier, yara, staff).
+# GET, status per actor in ACTORS order (anon, alice, bob, xavier, yara, staff, zoe).
 # 302 means "to the login page" for anonymous (checked) and "on to somewhere
 # else" (their home, or the next step) for signed-in users.
 GET = {
-    "tracker:home": (302, 302, 302, 302, 302, 302),
+    "tracker:home": (302, 302, 302, 302, 302, 302, 302),
     # The benchmark's trivial signed-in page.
-    "tracker:ping": (302, 200, 200, 200, 200, 200),
-    "tracker:log": (302, 200, 200, 404, 404, 404),
-    "tracker:history": (302, 200, 200, 404, 404, 404),
+    "tracker:ping": (302, 200, 200, 200, 200, 200, 200),
+    "tracker:log": (302, 200, 200, 404, 404, 404, 404),
+    "tracker:history": (302, 200, 200, 404, 404, 404, 404),
     # Alice's own entry: only Alice may change or delete it.
-    "tracker:edit_entry": (302, 200, 404, 404, 404, 404),
-    "tracker:delete_entry": (302, 200, 404, 404, 404, 404),
-    "tracker:worklist": (302, 404, 404, 200, 200, 404),
+    "tracker:edit_entry": (302, 200, 404, 404, 404, 404, 404),
+    "tracker:delete_entry": (302, 200, 404, 404, 404, 404, 404),
+    "tracker:worklist": (302, 404, 404, 200, 200, 404, 200),
     # Alice's page: only her practitioner, Xavier, may open it.
-    "tracker:patient_detail": (302, 404, 404, 200, 404, 404),
-    "tracker:add_patient": (302, 404, 404, 200, 200, 404),
+    "tracker:patient_detail": (302, 404, 404, 200, 404, 404, 200),
+    "tracker:add_patient": (302, 404, 404, 200, 200, 404, 200),
     # POST only; the patient is looked up after the method check.
-    "tracker:resend_invitation": (302, 404, 404, 405, 405, 404),
-    "tracker:send_password_reset": (302, 404, 404, 405, 405, 404),
-    "tracker:sign_in_sheet": (302, 404, 404, 405, 405, 404),
-    "tracker:add_email": (302, 404, 404, 405, 405, 404),
-    "tracker:add_session": (302, 404, 404, 200, 404, 404),
-    "tracker:edit_session": (302, 404, 404, 200, 404, 404),
-    "tracker:delete_session": (302, 404, 404, 200, 404, 404),
-    "tracker:export_csv": (302, 404, 404, 200, 404, 404),
-    "tracker:report": (302, 404, 404, 200, 404, 404),
+    "tracker:resend_invitation": (302, 404, 404, 405, 405, 404, 405),
+    "tracker:send_password_reset": (302, 404, 404, 405, 405, 404, 405),
+    "tracker:sign_in_sheet": (302, 404, 404, 405, 405, 404, 405),
+    "tracker:add_email": (302, 404, 404, 405, 405, 404, 405),
+    "tracker:add_team_member": (302, 404, 404, 405, 405, 404, 405),
+    "tracker:remove_team_member": (302, 404, 404, 405, 405, 404, 405),
+    "tracker:add_session": (302, 404, 404, 200, 404, 404, 200),
+    "tracker:edit_session": (302, 404, 404, 200, 404, 404, 200),
+    "tracker:delete_session": (302, 404, 404, 200, 404, 404, 200),
+    "tracker:export_csv": (302, 404, 404, 200, 404, 404, 200),
+    "tracker:report": (302, 404, 404, 200, 404, 404, 200),
     # An unknown token: everyone gets the page that explains the link is not valid.
-    "tracker:accept_invitation": (200, 200, 200, 200, 200, 200),
-    "tracker:sheet_link": (200, 200, 200, 200, 200, 200),
+    "tracker:accept_invitation": (200, 200, 200, 200, 200, 200, 200),
+    "tracker:sheet_link": (200, 200, 200, 200, 200, 200, 200),
     # Reminders: the patient's own; suggesting is POST only, for the patient's practitioner.
-    "tracker:reminders": (302, 200, 200, 404, 404, 404),
-    "tracker:use_suggestion": (302, 405, 405, 404, 404, 404),
-    "tracker:suggest_reminders": (302, 404, 404, 405, 405, 404),
+    "tracker:reminders": (302, 200, 200, 404, 404, 404, 404),
+    "tracker:use_suggestion": (302, 405, 405, 404, 404, 404, 404),
+    "tracker:suggest_reminders": (302, 404, 404, 405, 405, 404, 405),
     # A bad token: everyone gets the plain page saying the link is not valid.
-    "tracker:unsubscribe": (400, 400, 400, 400, 400, 400),
-    "tracker:learn_index": (200, 200, 200, 200, 200, 200),
-    "tracker:learn_page": (200, 200, 200, 200, 200, 200),
-    "login": (200, 302, 302, 302, 302, 302),
+    "tracker:unsubscribe": (400, 400, 400, 400, 400, 400, 400),
+    "tracker:learn_index": (200, 200, 200, 200, 200, 200, 200),
+    "tracker:learn_page": (200, 200, 200, 200, 200, 200, 200),
+    "login": (200, 302, 302, 302, 302, 302, 302),
     # A forgotten password: open to everyone, signed in or not; an unknown link is refused.
-    "password_reset": (200, 200, 200, 200, 200, 200),
-    "password_reset_done": (200, 200, 200, 200, 200, 200),
-    "password_reset_confirm": (200, 200, 200, 200, 200, 200),
+    "password_reset": (200, 200, 200, 200, 200, 200, 200),
+    "password_reset_done": (200, 200, 200, 200, 200, 200, 200),
+    "password_reset_confirm": (200, 200, 200, 200, 200, 200, 200),
     # Logging out is POST only; a GET must not sign anyone out.
-    "logout": (405, 405, 405, 405, 405, 405),
+    "logout": (405, 405, 405, 405, 405, 405, 405),
     # The second step: everyone here is past it, or has no device, so it sends them on.
-    "two_factor_verify": (302, 302, 302, 302, 302, 302),
+    "two_factor_verify": (302, 302, 302, 302, 302, 302, 302),
     # Patients may turn it on; practitioners and staff already have a device.
-    "two_factor_setup": (302, 200, 200, 302, 302, 302),
+    "two_factor_setup": (302, 200, 200, 302, 302, 302, 302),
     # Only with an authenticator; patients without one are sent to set it up.
-    "backup_codes": (302, 302, 302, 200, 200, 200),
-    "password_change": (302, 200, 200, 200, 200, 200),
-    "account": (302, 200, 200, 200, 200, 200),
+    "backup_codes": (302, 302, 302, 200, 200, 200, 200),
+    "password_change": (302, 200, 200, 200, 200, 200, 200),
+    "account": (302, 200, 200, 200, 200, 200, 200),
     # A patient's own data: each patient gets their own; nobody else has any.
-    "my_data": (302, 200, 200, 404, 404, 404),
+    "my_data": (302, 200, 200, 404, 404, 404, 404),
 }
 
 # POST with an empty form, same order. 405: the page does not take POST.
 # 200: the form comes back with its errors. 302: sent on (to the login page
 # for anonymous, checked).
 POST = {
-    "tracker:home": (405, 405, 405, 405, 405, 405),
-    "tracker:ping": (302, 405, 405, 405, 405, 405),
-    "tracker:log": (302, 200, 200, 404, 404, 404),
-    "tracker:history": (302, 405, 405, 404, 404, 404),
-    "tracker:edit_entry": (302, 200, 404, 404, 404, 404),
-    "tracker:delete_entry": (302, 302, 404, 404, 404, 404),
-    "tracker:worklist": (302, 404, 404, 405, 405, 404),
-    "tracker:patient_detail": (302, 404, 404, 405, 405, 404),
-    "tracker:add_patient": (302, 404, 404, 200, 200, 404),
+    "tracker:home": (405, 405, 405, 405, 405, 405, 405),
+    "tracker:ping": (302, 405, 405, 405, 405, 405, 405),
+    "tracker:log": (302, 200, 200, 404, 404, 404, 404),
+    "tracker:history": (302, 405, 405, 404, 404, 404, 404),
+    "tracker:edit_entry": (302, 200, 404, 404, 404, 404, 404),
+    "tracker:delete_entry": (302, 302, 404, 404, 404, 404, 404),
+    "tracker:worklist": (302, 404, 404, 405, 405, 404, 405),
+    "tracker:patient_detail": (302, 404, 404, 405, 405, 404, 405),
+    "tracker:add_patient": (302, 404, 404, 200, 200, 404, 200),
     # Alice already has a password: her practitioner is told so and sent back.
-    "tracker:resend_invitation": (302, 404, 404, 302, 404, 404),
+    "tracker:resend_invitation": (302, 404, 404, 302, 404, 404, 302),
     # Alice has no email address in this world: her practitioner is told, and sent back.
-    "tracker:send_password_reset": (302, 404, 404, 302, 404, 404),
+    "tracker:send_password_reset": (302, 404, 404, 302, 404, 404, 302),
     # The sheet itself, for Xavier's patient only.
-    "tracker:sign_in_sheet": (302, 404, 404, 200, 404, 404),
+    "tracker:sign_in_sheet": (302, 404, 404, 200, 404, 404, 200),
     # An empty address: the error is shown on the patient page.
-    "tracker:add_email": (302, 404, 404, 302, 404, 404),
-    "tracker:add_session": (302, 404, 404, 200, 404, 404),
-    "tracker:edit_session": (302, 404, 404, 200, 404, 404),
-    "tracker:delete_session": (302, 404, 404, 302, 404, 404),
-    "tracker:export_csv": (302, 404, 404, 405, 405, 404),
-    "tracker:report": (302, 404, 404, 405, 405, 404),
-    "tracker:accept_invitation": (200, 200, 200, 200, 200, 200),
-    "tracker:sheet_link": (200, 200, 200, 200, 200, 200),
+    "tracker:add_email": (302, 404, 404, 302, 404, 404, 302),
+    # Only the responsible practitioner changes the care team: a member is refused.
+    "tracker:add_team_member": (302, 404, 404, 302, 404, 404, 403),
+    "tracker:remove_team_member": (302, 404, 404, 302, 404, 404, 403),
+    "tracker:add_session": (302, 404, 404, 200, 404, 404, 200),
+    "tracker:edit_session": (302, 404, 404, 200, 404, 404, 200),
+    "tracker:delete_session": (302, 404, 404, 302, 404, 404, 302),
+    "tracker:export_csv": (302, 404, 404, 405, 405, 404, 405),
+    "tracker:report": (302, 404, 404, 405, 405, 404, 405),
+    "tracker:accept_invitation": (200, 200, 200, 200, 200, 200, 200),
+    "tracker:sheet_link": (200, 200, 200, 200, 200, 200, 200),
     # An empty form comes back with its errors; with no suggestion, "Use this" sends back.
-    "tracker:reminders": (302, 200, 200, 404, 404, 404),
-    "tracker:use_suggestion": (302, 302, 302, 404, 404, 404),
-    "tracker:suggest_reminders": (302, 404, 404, 200, 404, 404),
-    "tracker:unsubscribe": (400, 400, 400, 400, 400, 400),
-    "tracker:learn_index": (405, 405, 405, 405, 405, 405),
-    "tracker:learn_page": (405, 405, 405, 405, 405, 405),
-    "login": (200, 302, 302, 302, 302, 302),
+    "tracker:reminders": (302, 200, 200, 404, 404, 404, 404),
+    "tracker:use_suggestion": (302, 302, 302, 404, 404, 404, 404),
+    "tracker:suggest_reminders": (302, 404, 404, 200, 404, 404, 200),
+    "tracker:unsubscribe": (400, 400, 400, 400, 400, 400, 400),
+    "tracker:learn_index": (405, 405, 405, 405, 405, 405, 405),
+    "tracker:learn_page": (405, 405, 405, 405, 405, 405, 405),
+    "login": (200, 302, 302, 302, 302, 302, 302),
     # An empty form comes back with its error; the done page takes no POST.
-    "password_reset": (200, 200, 200, 200, 200, 200),
-    "password_reset_done": (405, 405, 405, 405, 405, 405),
-    "password_reset_confirm": (200, 200, 200, 200, 200, 200),
-    "logout": (302, 302, 302, 302, 302, 302),
+    "password_reset": (200, 200, 200, 200, 200, 200, 200),
+    "password_reset_done": (405, 405, 405, 405, 405, 405, 405),
+    "password_reset_confirm": (200, 200, 200, 200, 200, 200, 200),
+    "logout": (302, 302, 302, 302, 302, 302, 302),
     # Nobody here is half-way through signing in: each is sent on.
-    "two_factor_verify": (302, 302, 302, 302, 302, 302),
+    "two_factor_verify": (302, 302, 302, 302, 302, 302, 302),
     # Patients may enrol (an empty code comes back with its error); the others already have.
-    "two_factor_setup": (302, 200, 200, 302, 302, 302),
+    "two_factor_setup": (302, 200, 200, 302, 302, 302, 302),
     # New backup codes for those with a second factor; patients without one are sent to set up.
-    "backup_codes": (302, 302, 302, 200, 200, 200),
-    "password_change": (302, 200, 200, 200, 200, 200),
-    "account": (302, 405, 405, 405, 405, 405),
-    "my_data": (302, 405, 405, 404, 404, 404),
+    "backup_codes": (302, 302, 302, 200, 200, 200, 200),
+    "password_change": (302, 200, 200, 200, 200, 200, 200),
+    "account": (302, 405, 405, 405, 405, 405, 405),
+    "my_data": (302, 405, 405, 404, 404, 404, 404),
 }
 
 # Words planted in each person's records; who may see which.
@@ -136,6 +144,7 @@ MAY_SEE = {
     "xavier": {"alice", "alice-session", "bob"},
     "yara": {"carol"},
     "staff": set(),
+    "zoe": {"alice", "alice-session"},
 }
 
 
@@ -154,6 +163,9 @@ def world(alice, bob, carol, clients):
     session = TreatmentSession.objects.create(
         patient=alice, practitioner=alice.practitioner, when=now, notes="alice-session-note-1a"
     )
+    zoe = make_practitioner("zoe", "Dr Zoe")
+    CareTeamMember.objects.create(patient=alice, practitioner=zoe)
+    clients = {**clients, "zoe": verified_client_for(zoe.user)}
     return alice, entry, session, clients
 
 
@@ -182,6 +194,11 @@ def url_for(name, alice, entry, session):
         "tracker:send_password_reset": {"public_id": alice.public_id},
         "tracker:sign_in_sheet": {"public_id": alice.public_id},
         "tracker:add_email": {"public_id": alice.public_id},
+        "tracker:add_team_member": {"public_id": alice.public_id},
+        "tracker:remove_team_member": {
+            "public_id": alice.public_id,
+            "member_id": CareTeamMember.objects.get(patient=alice).pk,
+        },
         "tracker:sheet_link": {"token": "AAAA-BBBB-CCCC"},
         "password_reset_confirm": {"uidb64": "MQ", "token": "not-a-real-token"},
         "tracker:add_session": {"public_id": alice.public_id},

@@ -1,7 +1,9 @@
 """Who may see which patient. The only module that decides it.
 
 A patient sees only themself. A practitioner sees only the patients assigned
-to them. Clinic staff manage accounts in the admin and see no patient pages.
+to them (they are the responsible practitioner) and those whose care team they
+are in (cover, shared care); only the responsible practitioner changes the team
+(may_manage_team). Clinic staff manage accounts in the admin and see no patient pages.
 Everything outside that is a 404, so nobody learns that a record exists,
 and every such refusal is written to the audit trail as "denied".
 """
@@ -9,10 +11,11 @@ and every such refusal is written to the audit trail as "denied".
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404
 
 from tracker import audit
-from tracker.models import Patient, SymptomEntry, TreatmentSession
+from tracker.models import CareTeamMember, Patient, SymptomEntry, TreatmentSession
 
 PATIENT = "patient"
 PRACTITIONER = "practitioner"
@@ -38,8 +41,15 @@ def patients_visible_to(user):
     if role == PATIENT:
         return Patient.objects.filter(pk=user.patient.pk)
     if role == PRACTITIONER:
-        return Patient.objects.filter(practitioner=user.practitioner)
+        practitioner = user.practitioner
+        covered = CareTeamMember.objects.filter(practitioner=practitioner).values("patient")
+        return Patient.objects.filter(Q(practitioner=practitioner) | Q(pk__in=covered))
     return Patient.objects.none()
+
+
+def may_manage_team(user, patient):
+    """Only the responsible practitioner adds and removes care-team members (staff: the admin)."""
+    return role_of(user) == PRACTITIONER and patient.practitioner_id == user.practitioner.pk
 
 
 def deny(request, object_type, object_id=""):
@@ -61,7 +71,9 @@ def _get_or_404(request, queryset, object_type, public_id):
 
 def get_patient_or_404(request, public_id):
     """One of the patients request.user may see; anything else is a recorded 404."""
-    return _get_or_404(request, patients_visible_to(request.user), "patient", public_id)
+    # The account and the responsible practitioner come along: every patient page shows them.
+    patients = patients_visible_to(request.user).select_related("user", "practitioner")
+    return _get_or_404(request, patients, "patient", public_id)
 
 
 def _role_required(role):

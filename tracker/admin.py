@@ -7,7 +7,14 @@ from django.contrib.auth.forms import UserChangeForm
 from django.db import transaction
 
 from tracker import audit, symptoms
-from tracker.models import AuditEvent, Patient, Practitioner, SymptomEntry, TreatmentSession
+from tracker.models import (
+    AuditEvent,
+    CareTeamMember,
+    Patient,
+    Practitioner,
+    SymptomEntry,
+    TreatmentSession,
+)
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -140,9 +147,20 @@ class PractitionerAdmin(admin.ModelAdmin):
     search_fields = ["display_name", "user__username", "user__email"]
 
 
+class CareTeamInline(admin.TabularInline):
+    """Staff add and remove a patient's care-team members here (cover during leave)."""
+
+    model = CareTeamMember
+    fields = ["practitioner", "added_by", "added_at"]
+    readonly_fields = ["added_by", "added_at"]
+    extra = 0
+    verbose_name = "care-team member"
+
+
 @admin.register(Patient)
 class PatientAdmin(AuditedAdmin):
     audit_type = "patient"
+    inlines = [CareTeamInline]
     audit_related = ()
     list_display = ["display_name", "practitioner", "neuropathy_kind", "created_at"]
     list_filter = ["practitioner", "neuropathy_kind"]
@@ -152,6 +170,20 @@ class PatientAdmin(AuditedAdmin):
 
     def patient_of(self, obj):
         return obj
+
+    def save_formset(self, request, form, formset, change):
+        # Care-team changes from the admin are audited like those from the patient page.
+        patient = form.instance
+        for member in formset.save(commit=False):
+            if member.pk is None:
+                member.added_by = request.user
+            member.save()
+            name = member.practitioner.user.get_username()
+            self.audit(request, audit.CREATE, [patient], f"care team: {name} added (admin)")
+        for member in formset.deleted_objects:
+            member.delete()
+            name = member.practitioner.user.get_username()
+            self.audit(request, audit.DELETE, [patient], f"care team: {name} removed (admin)")
 
 
 @admin.register(TreatmentSession)

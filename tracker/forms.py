@@ -13,6 +13,7 @@ from tracker.models import (
     NOTE_MAX_LENGTH,
     BodyLocation,
     NeuropathyKind,
+    Practitioner,
     SymptomEntry,
     TreatmentSession,
 )
@@ -529,3 +530,27 @@ class ReminderForm(forms.Form):
         """(frequency, time, weekdays) from a valid form."""
         data = self.cleaned_data
         return data["frequency"], data["at"], set(data["weekdays"])
+
+
+class CareTeamForm(forms.Form):
+    """Add a practitioner to a patient's care team: any active one not already caring for them."""
+
+    practitioner = forms.ModelChoiceField(
+        label="Add a practitioner",
+        queryset=Practitioner.objects.none(),
+        empty_label="Choose a practitioner",
+        widget=forms.Select(attrs={"class": "form-select"}),
+        error_messages={
+            "required": "Please choose a practitioner.",
+            "invalid_choice": "That practitioner cannot be added: they may be in the team "
+            "already, or no longer work here.",
+        },
+    )
+
+    def __init__(self, patient, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].queryset = (
+            Practitioner.objects.filter(user__is_active=True)
+            .exclude(pk=patient.practitioner_id)
+            .exclude(care_of__patient=patient)
+        )

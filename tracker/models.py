@@ -561,6 +561,35 @@ def revoke_after_new_password(sender, instance, **kwargs):
         Invitation.revoke_open(timezone.now(), patient__user=instance)
 
 
+class CareTeamMember(models.Model):
+    """A practitioner who shares a patient's care with the responsible one (Patient.practitioner).
+
+    Cover during leave, or a second practitioner at the clinic: a member sees and
+    works with the patient as the responsible practitioner does (tracker/access.py),
+    but only the responsible practitioner, or staff in the admin, changes the team.
+    """
+
+    patient = models.ForeignKey(Patient, models.CASCADE, related_name="care_team")
+    practitioner = models.ForeignKey(Practitioner, models.CASCADE, related_name="care_of")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["practitioner__display_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "practitioner"], name="careteammember_once_per_patient"
+            )
+        ]
+        # Who a practitioner covers: the worklist's and every page's access check.
+        indexes = [models.Index(fields=["practitioner", "patient"])]
+
+    def __str__(self):
+        return f"{self.practitioner} in the care of {self.patient}"
+
+
 class Reminder(models.Model):
     """One check-in reminder for one due time: the claim, then the record that it went.
 

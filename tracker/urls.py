@@ -41,6 +41,12 @@ urlpatterns = [
         name="sign_in_sheet",
     ),
     path("practice/patients/<uuid:public_id>/email/", views.add_patient_email, name="add_email"),
+    path("practice/patients/<uuid:public_id>/team/", views.add_team_member, name="add_team_member"),
+    path(
+        "practice/patients/<uuid:public_id>/team/<int:member_id>/remove/",
+        views.remove_team_member,
+        name="remove_team_member",
+    ),
     path("practice/patients/<uuid:public_id>/sessions/new/", views.add_session, name="add_session"),
     path("practice/sessions/<uuid:public_id>/edit/", views.edit_session, name="edit_session"),
     path("practice/sessions/<uuid:public_id>/delete/", views.delete_session, name="delete_session"),

@@ -25,12 +25,14 @@ from tracker.views.reminders import (
     unsubscribe,
     use_suggestion,
 )
+from tracker.views.team import add_team_member, remove_team_member
 
 __all__ = [
     "accept_invitation",
     "add_patient",
     "add_patient_email",
     "add_session",
+    "add_team_member",
     "delete_entry",
     "delete_session",
     "edit_entry",
@@ -44,6 +46,7 @@ __all__ = [
     "patient_detail",
     "ping",
     "reminder_settings",
+    "remove_team_member",
     "report",
     "resend_invitation",
     "send_password_reset",

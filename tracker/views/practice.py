@@ -19,6 +19,7 @@ from tracker.course import CHART_RANGES, chart_range, course_of, progress_as_of
 from tracker.forms import DateRangeForm, ReminderForm, TreatmentSessionForm
 from tracker.symptoms import NAMES
 from tracker.views.invitations import pop_invitation_link
+from tracker.views.team import team_context
 
 PATIENTS_PER_PAGE = 50
 ENTRIES_PER_PAGE = 25
@@ -83,6 +84,7 @@ def patient_detail(request, public_id):
         "bands_explained": scores.BANDS_EXPLAINED,
         "reliable_explained": scores.RELIABLE_EXPLAINED,
         "learn_pages": learn.pages_for(learn.PANEL_PRACTICE),
+        **team_context(request, patient),
         # The suggestion form starts from the last suggestion, else the patient's choice.
         "suggest_form": ReminderForm(
             initial=ReminderForm.initial_for(
