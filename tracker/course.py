@@ -9,6 +9,7 @@ checkin_message() is what a patient reads after saving a check-in. The rules the
 import bisect
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from tracker import charts, scores
@@ -110,6 +111,11 @@ def course_of(patient, now, range_key="all", start=None, end=None, whole=True, n
         # and those the period needs (all of them while the course is young).
         baseline, first_at = patient.baseline(first_held, now)
         since = first_reading_needed(cut, past_times)
+        if since and past_times:
+            # The "since last session" summary compares the flags now with those at the
+            # session, which look back over the recent days or the missed-review window.
+            look_back = max(scores.RECENT_DAYS, settings.REVIEW_MISSED_DAYS)
+            since = min(since, past_times[-1] - timedelta(days=look_back))
         entries = patient.entries.filter(recorded_at__lte=now)
         readings = readings_of(entries.filter(recorded_at__gte=since) if since else entries)
     else:
@@ -145,6 +151,15 @@ def course_of(patient, now, range_key="all", start=None, end=None, whole=True, n
         "before_session_days": scores.BEFORE_SESSION_DAYS,
         "next_session": next((s for s in sessions if not s.held), None),
         "sessions_done": len(past_times),
+        "since_session": scores.since_last_session(
+            readings,
+            past_times,
+            baseline,
+            now,
+            tz,
+            joined_at=patient.created_at,
+            missed_after_days=settings.REVIEW_MISSED_DAYS,
+        ),
     }
 
 

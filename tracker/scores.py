@@ -642,6 +642,88 @@ def intervals(readings, session_times, tz: tzinfo) -> list[SessionInterval]:
     return result
 
 
+@dataclass(frozen=True)
+class SinceSession:
+    """What changed since the last session held: for the practitioner's next visit.
+
+    interval: the readings since that session, with each symptom's mean and its
+    change against the interval before (SessionInterval.changes). progress: the
+    same days against the baseline, with reliable change (scores.progress rules,
+    so fewer than RECENT_MIN_DAYS days give no mean). new_flags: the flags raised
+    now that were not raised at the session.
+    """
+
+    number: int  # the session's number among those held: S3
+    at: datetime
+    days: int  # calendar days from the session's day to today, in the clinic's zone
+    interval: SessionInterval
+    progress: list
+    new_flags: list  # Flag
+
+    @property
+    def rows(self) -> list[dict]:
+        """Per symptom, in NAMES order: the mean since, its change against the interval
+        before (points) and its SymptomProgress against the baseline, for tables and text."""
+        return [
+            {
+                "progress": p,
+                "mean": self.interval.means.get(s),
+                "change": self.interval.changes.get(s),
+            }
+            for s, p in zip(NAMES, self.progress, strict=True)
+        ]
+
+
+def since_last_session(
+    readings,
+    held_times,
+    baseline,
+    now,
+    tz: tzinfo,
+    joined_at=None,
+    missed_after_days=MISSED_AFTER_DAYS,
+) -> SinceSession | None:
+    """The summary since the last of held_times (sessions held by now), or None without one.
+
+    readings: the patient's readings up to now, oldest first, holding at least the
+    last two intervals (course.first_reading_needed keeps them).
+    """
+    if not held_times:
+        return None
+    held = sorted(held_times)
+    last = held[-1]
+    ordered = sorted(readings, key=lambda r: r.at)
+    before = [r for r in ordered if r.at < last]
+    after = [r for r in ordered if last <= r.at <= now]
+    previous_start = held[-2] if len(held) > 1 else None
+    previous = _interval(
+        "",
+        len(held) - 1,
+        previous_start,
+        last,
+        [r for r in before if previous_start is None or r.at >= previous_start],
+        None,
+        tz,
+    )
+    interval = _interval(f"After session {len(held)}", len(held), last, None, after, previous, tz)
+
+    def flags_at(moment, seen):
+        last_at = seen[-1].at if seen else None
+        days = recent_days(seen, moment, tz)
+        return flags_for(baseline, days, last_at, moment, missed_after_days, since=joined_at)
+
+    then = flags_at(last, before)
+    now_flags = flags_at(now, before + after)
+    return SinceSession(
+        number=len(held),
+        at=last,
+        days=(now.astimezone(tz).date() - last.astimezone(tz).date()).days,
+        interval=interval,
+        progress=progress(baseline, daily_means(after, tz)),
+        new_flags=[f for f in FLAGS if getattr(now_flags, f.name) and not getattr(then, f.name)],
+    )
+
+
 def _interval(label, number, start, end, readings, previous, tz) -> SessionInterval:
     means = means_of_days(daily_means(readings, tz))
     changes = {

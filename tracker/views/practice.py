@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
@@ -93,8 +94,28 @@ def patient_detail(request, public_id):
             narrow=True,
         ),
     }
+    ctx.update(since_session_context(patient, ctx["since_session"], now))
     audit.record(request, audit.VIEW, patient, "patient")
     return render(request, "tracker/patient_detail.html", ctx)
+
+
+# The patient's notes in the "since last session" summary: enough for any interval
+# between sessions, and a bound on the page's size whatever happens.
+SINCE_NOTES_SHOWN = 60
+
+
+def since_session_context(patient, since, now):
+    """The patient's own notes since the last session (one query) and the summary as text."""
+    if since is None:
+        return {}
+    notes = list(
+        patient.entries.filter(recorded_at__gte=since.at, recorded_at__lte=now)
+        .exclude(note="")
+        .order_by("recorded_at")
+        .values_list("recorded_at", "note")[:SINCE_NOTES_SHOWN]
+    )
+    text = render_to_string("tracker/since_session.txt", {"since_session": since, "notes": notes})
+    return {"since_notes": notes, "since_text": text}
 
 
 @practitioner_required
