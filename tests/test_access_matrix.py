@@ -38,6 +38,8 @@ GET = {
     "tracker:add_session": (302, 404, 404, 200, 404, 404),
     "tracker:edit_session": (302, 404, 404, 200, 404, 404),
     "tracker:delete_session": (302, 404, 404, 200, 404, 404),
+    # POST only; the session is looked up after the method check.
+    "tracker:record_outcome": (302, 404, 404, 405, 405, 404),
     "tracker:export_csv": (302, 404, 404, 200, 404, 404),
     "tracker:report": (302, 404, 404, 200, 404, 404),
     # An unknown token: everyone gets the page that explains the link is not valid.
@@ -94,6 +96,8 @@ POST = {
     "tracker:add_session": (302, 404, 404, 200, 404, 404),
     "tracker:edit_session": (302, 404, 404, 200, 404, 404),
     "tracker:delete_session": (302, 404, 404, 302, 404, 404),
+    # No outcome chosen: Xavier is told so on Alice's page; nothing changes.
+    "tracker:record_outcome": (302, 404, 404, 302, 404, 404),
     "tracker:export_csv": (302, 404, 404, 405, 405, 404),
     "tracker:report": (302, 404, 404, 405, 405, 404),
     "tracker:accept_invitation": (200, 200, 200, 200, 200, 200),
@@ -187,6 +191,7 @@ def url_for(name, alice, entry, session):
         "tracker:add_session": {"public_id": alice.public_id},
         "tracker:edit_session": {"public_id": session.public_id},
         "tracker:delete_session": {"public_id": session.public_id},
+        "tracker:record_outcome": {"public_id": session.public_id},
         "tracker:export_csv": {"public_id": alice.public_id},
         "tracker:report": {"public_id": alice.public_id},
         "tracker:accept_invitation": {"token": "not-a-real-token"},
