@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import LONDON, NOW, body, detail_url, make_entry, make_session, text
@@ -536,3 +537,38 @@ def test_the_patients_own_data_names_who_entered_scores_in_clinic(
     [entry] = data["entries"]
     assert entry["entered_in_clinic_by"] == "Dr Xavier"
     assert data["sessions"][0]["status"] == "Attended"
+
+
+# --- The migration ------------------------------------------------------------------
+
+BEFORE = [("tracker", "0010_invitation_purpose_and_channel")]
+AFTER = [("tracker", "0011_session_status_and_clinic_scores")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_makes_past_sessions_attended_and_future_ones_booked():
+    # Until now every session whose time had passed counted as held.
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE)
+    old = executor.loader.project_state(BEFORE).apps
+    user = old.get_model("auth", "User").objects.create(username="dr-old")
+    patient_user = old.get_model("auth", "User").objects.create(username="patient-old")
+    practitioner = old.get_model("tracker", "Practitioner").objects.create(
+        user=user, display_name="Dr Old"
+    )
+    patient = old.get_model("tracker", "Patient").objects.create(
+        user=patient_user, display_name="Old Patient", practitioner=practitioner
+    )
+    Session = old.get_model("tracker", "TreatmentSession")
+    past = Session.objects.create(
+        patient=patient, practitioner=practitioner, when=NOW - timedelta(days=1)
+    )
+    ahead = Session.objects.create(
+        patient=patient, practitioner=practitioner, when=NOW + timedelta(days=1)
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(AFTER)
+
+    statuses = dict(TreatmentSession.objects.values_list("pk", "status"))
+    assert statuses == {past.pk: ATTENDED, ahead.pk: BOOKED}
