@@ -572,3 +572,16 @@ def test_the_migration_makes_past_sessions_attended_and_future_ones_booked():
 
     statuses = dict(TreatmentSession.objects.values_list("pk", "status"))
     assert statuses == {past.pk: ATTENDED, ahead.pk: BOOKED}
+
+
+def test_deleting_a_session_keeps_its_in_clinic_scores_and_says_so(xavier_client, alice):
+    xavier_client.post(add_url(alice), IN_CLINIC)
+    session = TreatmentSession.objects.get()
+    url = f"/practice/sessions/{session.public_id}/delete/"
+
+    assert "stay in the patient's entries" in text(body(xavier_client.get(url)))
+    xavier_client.post(url)
+
+    assert not TreatmentSession.objects.exists()
+    entry = SymptomEntry.objects.get()
+    assert entry.session is None and entry.in_clinic
