@@ -26,6 +26,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -33,6 +34,7 @@ from tracker.models import (
     NeuropathyKind,
     Patient,
     Practitioner,
+    SessionStatus,
     SymptomEntry,
     TreatmentSession,
 )
@@ -234,12 +236,19 @@ def make_entry(
     return entry
 
 
-def make_session(patient, when, notes="", points_used=""):
-    """A treatment session with the patient's own practitioner, given or booked."""
+def make_session(patient, when, notes="", points_used="", status=None):
+    """A treatment session with the patient's own practitioner.
+
+    Without a status: attended if its time has passed by the (maybe frozen) clock,
+    else booked, as most sessions are.
+    """
+    if status is None:
+        status = SessionStatus.ATTENDED if when <= timezone.now() else SessionStatus.BOOKED
     return TreatmentSession.objects.create(
         patient=patient,
         practitioner=patient.practitioner,
         when=when,
+        status=status,
         notes=notes,
         points_used=points_used,
     )

@@ -43,6 +43,8 @@ GET = {
     "tracker:add_session": (302, 404, 404, 200, 404, 404, 200),
     "tracker:edit_session": (302, 404, 404, 200, 404, 404, 200),
     "tracker:delete_session": (302, 404, 404, 200, 404, 404, 200),
+    # POST only; the session is looked up after the method check.
+    "tracker:record_outcome": (302, 404, 404, 405, 405, 404, 405),
     "tracker:export_csv": (302, 404, 404, 200, 404, 404, 200),
     "tracker:report": (302, 404, 404, 200, 404, 404, 200),
     # An unknown token: everyone gets the page that explains the link is not valid.
@@ -102,6 +104,8 @@ POST = {
     "tracker:add_session": (302, 404, 404, 200, 404, 404, 200),
     "tracker:edit_session": (302, 404, 404, 200, 404, 404, 200),
     "tracker:delete_session": (302, 404, 404, 302, 404, 404, 302),
+    # No outcome chosen: Xavier is told so on Alice's page; nothing changes.
+    "tracker:record_outcome": (302, 404, 404, 302, 404, 404, 302),
     "tracker:export_csv": (302, 404, 404, 405, 405, 404, 405),
     "tracker:report": (302, 404, 404, 405, 405, 404, 405),
     "tracker:accept_invitation": (200, 200, 200, 200, 200, 200, 200),
@@ -204,6 +208,7 @@ def url_for(name, alice, entry, session):
         "tracker:add_session": {"public_id": alice.public_id},
         "tracker:edit_session": {"public_id": session.public_id},
         "tracker:delete_session": {"public_id": session.public_id},
+        "tracker:record_outcome": {"public_id": session.public_id},
         "tracker:export_csv": {"public_id": alice.public_id},
         "tracker:report": {"public_id": alice.public_id},
         "tracker:accept_invitation": {"token": "not-a-real-token"},

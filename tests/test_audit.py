@@ -80,7 +80,12 @@ def edit_form(**changes):
     return {**data, **changes}
 
 
-SESSION_FORM = {"when": "2026-01-13T10:30", "points_used": "ST36", "notes": "calm"}
+SESSION_FORM = {
+    "when": "2026-01-13T10:30",
+    "status": "attended",
+    "points_used": "ST36",
+    "notes": "calm",
+}
 
 
 # --- Reads: exactly one row per request -------------------------------------------

@@ -74,7 +74,8 @@ def test_a_member_works_with_the_patient_like_the_responsible_practitioner(
     add(xavier_client, alice, zoe)
     url = reverse("tracker:add_session", args=[alice.public_id])
 
-    response = zoe_client.post(url, {"when": "2026-11-20T09:30", "points_used": "ST36"})
+    data = {"status": "attended", "when": "2026-11-20T09:30", "points_used": "ST36"}
+    response = zoe_client.post(url, data)
 
     assert response.status_code == 302
     assert alice.sessions.get().points_used == "ST36"

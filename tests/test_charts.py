@@ -243,3 +243,35 @@ def test_sparkline_with_one_value():
     assert not spark.empty
     assert x == spark.last_x
     assert 0 < x < spark.width
+
+
+def test_in_clinic_readings_are_hollow_squares_kept_when_markers_are_thinned():
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    moments = [start + timedelta(hours=h) for h in range(1000)]
+    series = {s.name: [(at, 5) for at in moments] for s in symptoms.SYMPTOMS}
+    clinic = moments[1]  # thinning keeps every n-th marker counted from the newest
+
+    chart = charts.trend_chart(
+        series, [], moments[0], moments[-1], in_clinic={clinic, start - timedelta(days=1)}
+    )
+
+    for s in chart.series:
+        assert len(s.markers) < 1000
+        [marked] = [m for m in s.markers if m.in_clinic]
+        assert marked.title.endswith(", in clinic")
+        assert marked.d == charts.marker_path(
+            charts.CLINIC_SHAPE, marked.x, marked.y, charts.CLINIC_MARKER_SIZE
+        )
+    assert chart.clinic_count == 1  # the one outside the range is not counted
+    assert [i.label for i in chart.legend][-1] == charts.CLINIC_LABEL
+    assert "Scores taken in clinic (hollow squares): 1." in chart.desc
+
+
+def test_without_in_clinic_readings_the_key_has_no_clinic_item():
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    series = {"pain": [(start, 3), (start + timedelta(days=1), 4)]}
+
+    chart = charts.trend_chart(series, [], start, start + timedelta(days=1))
+
+    assert charts.CLINIC_LABEL not in [i.label for i in chart.legend]
+    assert "clinic" not in chart.desc

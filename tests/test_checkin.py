@@ -262,7 +262,7 @@ def test_the_message_compares_with_before_the_first_session(alice_client, alice,
         make_entry(alice, first + timedelta(days=day), numbness=8)
     make_entry(alice, first + timedelta(days=9), numbness=4)
     TreatmentSession.objects.create(
-        patient=alice, practitioner=xavier, when=first + timedelta(days=10)
+        patient=alice, practitioner=xavier, when=first + timedelta(days=10), status="attended"
     )
     make_entry(alice, first + timedelta(days=12), numbness=6)
 
@@ -283,7 +283,7 @@ def test_too_few_entries_before_the_first_session_give_no_baseline(
     make_entry(alice, first, numbness=6)
     make_entry(alice, first + timedelta(days=1), numbness=7)
     TreatmentSession.objects.create(
-        patient=alice, practitioner=xavier, when=first + timedelta(days=2)
+        patient=alice, practitioner=xavier, when=first + timedelta(days=2), status="attended"
     )
     make_entry(alice, first + timedelta(days=3), numbness=6)
     make_entry(alice, MARCH_NOW - timedelta(days=1), numbness=5)
@@ -942,7 +942,7 @@ def test_a_session_before_three_entries_costs_no_query_more(
     # Too few entries before the first session: the first week decides the baseline,
     # and the same query reads it.
     TreatmentSession.objects.create(
-        patient=alice, practitioner=xavier, when=MARCH_NOW - timedelta(days=3)
+        patient=alice, practitioner=xavier, when=MARCH_NOW - timedelta(days=3), status="attended"
     )
     make_entry(alice, MARCH_NOW - timedelta(days=2))
 

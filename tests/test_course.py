@@ -38,10 +38,12 @@ def long_course(alice):
         at += timedelta(hours=rng.choice([5, 9, 14, 26, 30, 60, 240]))
     SymptomEntry.objects.bulk_create(entries)
     for week in range(55):
+        when = START + timedelta(days=30 + 7 * week, hours=rng.randint(0, 5))
         TreatmentSession.objects.create(
             patient=alice,
             practitioner=alice.practitioner,
-            when=START + timedelta(days=30 + 7 * week, hours=rng.randint(0, 5)),
+            when=when,
+            status="attended" if when <= NOW else "booked",
         )
     return alice
 
@@ -91,20 +93,21 @@ def test_a_short_range_reads_only_what_it_shows(long_course):
 def test_detail_page_lists_the_period_and_links_to_everything(long_course, xavier_client):
     url = long_course.get_absolute_url()
     text = xavier_client.get(url).content.decode()
-    total = TreatmentSession.objects.filter(patient=long_course).count()
-    shown = TreatmentSession.objects.filter(
-        patient=long_course, when__gte=NOW - timedelta(days=84)
-    ).count()
+    # Sessions booked ahead are listed apart, under "Upcoming sessions", always.
+    upcoming = TreatmentSession.objects.filter(patient=long_course, when__gt=NOW).count()
+    past = TreatmentSession.objects.filter(patient=long_course, when__lte=NOW)
+    total = past.count()
+    shown = past.filter(when__gte=NOW - timedelta(days=84)).count()
     assert 0 < shown < total
     assert f"Showing {shown} of {total} sessions: those in the last 12 weeks." in text
     assert f'href="?range=all#sessions-heading">Show all {total}</a>' in text
     # The header counts the whole course ("Showing ... of {total} sessions" does too).
     assert f" · {total} sessions" in text
-    assert text.count("Edit<span") == shown
+    assert text.count("Edit<span") == shown + upcoming
 
     everything = xavier_client.get(url + "?range=all").content.decode()
     assert "Showing" not in everything
-    assert everything.count("Edit<span") == total
+    assert everything.count("Edit<span") == total + upcoming
 
 
 @freeze_at(NOW)

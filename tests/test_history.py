@@ -153,7 +153,7 @@ def test_without_a_day_before_the_first_session_there_is_no_baseline(
     alice_client, alice, xavier, frozen
 ):
     TreatmentSession.objects.create(
-        patient=alice, practitioner=xavier, when=MARCH_NOW - timedelta(days=10)
+        patient=alice, practitioner=xavier, when=MARCH_NOW - timedelta(days=10), status="attended"
     )
     for days in (1, 2, 3):
         make_entry(alice, MARCH_NOW - timedelta(days=days), pain=4)
@@ -409,6 +409,7 @@ def test_the_patient_s_own_pages_never_read_session_notes(frozen, alice, alice_c
         patient=alice,
         practitioner=alice.practitioner,
         when=MARCH_NOW - timedelta(days=2),
+        status="attended",
         notes="x",
     )
 

@@ -70,12 +70,23 @@ def test_patient_urls_use_the_public_id(alice):
 
 
 def test_a_session_is_held_from_its_start_in_sql_and_in_memory_alike(alice):
+    # Attended sessions up to now are held; one attended, then moved ahead of a report's
+    # "now", is not held by then. Booked ones are never held, past or future.
     now = timezone.now()
-    earlier, starting, booked = (
+    earlier, starting, later, booked, unrecorded = (
         TreatmentSession.objects.create(
-            patient=alice, practitioner=alice.practitioner, when=now + timedelta(minutes=m)
+            patient=alice,
+            practitioner=alice.practitioner,
+            when=now + timedelta(minutes=m),
+            status=status,
         )
-        for m in (-60, 0, 1)
+        for m, status in (
+            (-60, "attended"),
+            (0, "attended"),
+            (1, "attended"),
+            (1, "booked"),
+            (-30, "booked"),
+        )
     )
 
     in_sql = set(TreatmentSession.objects.held(now))
@@ -83,5 +94,7 @@ def test_a_session_is_held_from_its_start_in_sql_and_in_memory_alike(alice):
 
     assert in_sql == in_memory == {earlier, starting}
     assert set(TreatmentSession.objects.booked(now)) == {booked}
+    assert set(TreatmentSession.objects.awaiting_outcome(now)) == {unrecorded}
+    assert {s for s in TreatmentSession.objects.all() if s.is_awaiting_outcome(now)} == {unrecorded}
     assert alice.first_session_held(now) == earlier.when
     assert alice.first_session_held(now - timedelta(hours=2)) is None

@@ -283,9 +283,10 @@ def test_sessions_are_listed_newest_first_with_points_and_notes(xavier_client, a
 
     items = re.findall(r'<li class="card card-body mb-2">(.*?)</li>', body(response), re.S)
     assert [text(item) for item in items] == [
-        "S2 · Sun 14 Jun 2026, 12:00 Edit session 2 Delete session 2 Points: SP6, LR3 Second visit",
-        "S1 · Sun 7 Jun 2026, 12:00 Edit session 1 Delete session 1 Points: ST36 "
-        "First visit <i>calm</i>",
+        "S2 · Sun 14 Jun 2026, 12:00 Attended Edit session of 14 Jun 12:00 "
+        "Delete session of 14 Jun 12:00 Points: SP6, LR3 Second visit",
+        "S1 · Sun 7 Jun 2026, 12:00 Attended Edit session of 7 Jun 12:00 "
+        "Delete session of 7 Jun 12:00 Points: ST36 First visit <i>calm</i>",
     ]
     assert "First visit &lt;i&gt;calm&lt;/i&gt;" in body(response)
 

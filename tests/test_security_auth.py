@@ -572,7 +572,10 @@ def test_my_data_holds_all_of_my_data_and_nothing_else(alice_client, alice, bob)
     assert (entry["pain"], entry["numbness"], entry["tingling"]) == (7, 2, 5)
     assert entry["locations"] == ["Left foot"]
     assert entry["note"] == "Burning after the walk"
-    assert data["sessions"] == [{"when": data["sessions"][0]["when"], "points_used": "ST36, SP6"}]
+    assert entry["entered_in_clinic_by"] is None
+    assert data["sessions"] == [
+        {"when": data["sessions"][0]["when"], "status": "Booked", "points_used": "ST36, SP6"}
+    ]
     assert "referral" not in text and "notes" not in data["sessions"][0]
     assert "Bob" not in text
 

@@ -44,7 +44,14 @@ def snapshot(session):
     )[0]
 
 
-VALID = {"when": "2026-06-13T10:30", "points_used": "ST36, SP6, Bafeng", "notes": PRIVATE_NOTE}
+VALID = {
+    "when": "2026-06-13T10:30",
+    "status": "attended",
+    "points_used": "ST36, SP6, Bafeng",
+    "notes": PRIVATE_NOTE,
+}
+# A session still to come can only be booked.
+BOOKED = {**VALID, "when": "2026-06-20T09:00", "status": "booked"}
 
 
 # --- Recording a session --------------------------------------------------------
@@ -80,7 +87,7 @@ def test_a_saved_session_is_confirmed_on_the_patient_page(xavier_client, alice):
 
 
 def test_a_future_session_is_saved_as_booked(xavier_client, alice):
-    response = xavier_client.post(add_url(alice), {**VALID, "when": "2026-06-20T09:00"})
+    response = xavier_client.post(add_url(alice), BOOKED)
 
     assert response.status_code == 302
     saved = TreatmentSession.objects.get()
@@ -155,7 +162,12 @@ def test_editing_a_session_saves_the_changes(xavier_client, xavier, alice):
 
     response = xavier_client.post(
         edit_url(session),
-        {"when": "2026-06-14T16:45", "points_used": "LR3", "notes": "Moved to Sunday"},
+        {
+            "when": "2026-06-14T16:45",
+            "status": "attended",
+            "points_used": "LR3",
+            "notes": "Moved to Sunday",
+        },
     )
 
     assert response.status_code == 302
@@ -283,7 +295,7 @@ def test_the_patient_never_sees_the_session_notes(xavier_client, alice_client, a
         patient=alice, recorded_at=NOW - timedelta(days=4), pain=4, numbness=3, tingling=2
     )
     xavier_client.post(add_url(alice), VALID)
-    xavier_client.post(add_url(alice), {**VALID, "when": "2026-06-20T09:00"})  # booked
+    xavier_client.post(add_url(alice), BOOKED)  # booked
 
     response = alice_client.get("/history/")
 

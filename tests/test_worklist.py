@@ -93,9 +93,11 @@ def bulk_patients(practitioner, count, prefix="Patient"):
         for k in range(1, 9)
     )
     TreatmentSession.objects.bulk_create(
-        TreatmentSession(patient=p, practitioner=practitioner, when=NOW + timedelta(days=days))
+        TreatmentSession(
+            patient=p, practitioner=practitioner, when=NOW + timedelta(days=days), status=status
+        )
         for p in patients
-        for days in (-2, 3)
+        for days, status in ((-2, "attended"), (3, "booked"))
     )
     return patients
 

@@ -189,8 +189,8 @@ class PatientAdmin(AuditedAdmin):
 @admin.register(TreatmentSession)
 class TreatmentSessionAdmin(AuditedAdmin):
     audit_type = "session"
-    list_display = ["patient", "practitioner", "when"]
-    list_filter = ["practitioner"]
+    list_display = ["patient", "practitioner", "when", "status"]
+    list_filter = ["practitioner", "status"]
     date_hierarchy = "when"
     autocomplete_fields = ["patient"]
 
@@ -198,11 +198,11 @@ class TreatmentSessionAdmin(AuditedAdmin):
 @admin.register(SymptomEntry)
 class SymptomEntryAdmin(AuditedAdmin):
     audit_type = "entry"
-    list_display = ["patient", "recorded_at", *symptoms.NAMES]
+    list_display = ["patient", "recorded_at", *symptoms.NAMES, "entered_by"]
     list_filter = ["patient__practitioner"]
     date_hierarchy = "recorded_at"
     autocomplete_fields = ["patient"]
-    readonly_fields = ["created_at", "public_id"]
+    readonly_fields = ["created_at", "public_id", "entered_by", "session"]
 
 
 @admin.register(AuditEvent)

@@ -31,6 +31,11 @@ BASELINE_DASH = "12 4 2 4"  # dash-dot, distinct from every symptom's own dash
 SESSION_DASH = "4 3"
 DENSE_PX_PER_POINT = 3  # below this spacing single entries blur into a band
 DENSE_MARKER_PX = 8  # then markers only every ~8 px, enough to tell the lines apart
+# Scores taken in clinic are drawn as a hollow square, larger than the entry markers,
+# whatever the symptom: shape and fill, not only colour, tell them apart.
+CLINIC_SHAPE = "square"
+CLINIC_MARKER_SIZE = MARKER_SIZE * 1.4
+CLINIC_LABEL = "In clinic"
 
 
 # --- Small formatting helpers ------------------------------------------------
@@ -102,6 +107,7 @@ class Marker:
     y: float
     d: str  # path data of the marker shape
     title: str  # tooltip, e.g. "Pain 6 — 3 Nov 14:05"
+    in_clinic: bool = False  # drawn as a hollow square (CLINIC_SHAPE)
 
 
 @dataclass
@@ -133,7 +139,7 @@ class LegendItem:
     label: str
     colour: str
     dash: str
-    kind: str  # "series", "baseline" or "session"
+    kind: str  # "series", "baseline", "session" or "clinic"
     x1: float
     x2: float
     y: float  # the sample line's y
@@ -170,6 +176,7 @@ class Chart:
     # More entries than the width can show apart: the template then fades the
     # raw lines and makes the rolling mean the main line.
     dense: bool = False
+    clinic_count: int = 0  # readings taken in clinic inside the range (hollow squares)
 
     @property
     def view_box(self) -> str:
@@ -278,7 +285,7 @@ def time_ticks(start: datetime, end: datetime, max_ticks: int = 12) -> list[tupl
 LEFT_MARGIN, RIGHT_MARGIN = 52, 28
 
 
-def _legend(width, left, has_baselines, has_sessions):
+def _legend(width, left, has_baselines, has_sessions, has_clinic=False):
     """Legend items laid out left to right, wrapping to a new row when full.
 
     Returns the items and the text baseline of the last row.
@@ -290,6 +297,8 @@ def _legend(width, left, has_baselines, has_sessions):
         entries.append(("baseline", "Baseline", None))
     if has_sessions:
         entries.append(("session", "Session", None))
+    if has_clinic:
+        entries.append(("clinic", CLINIC_LABEL, None))
 
     items = []
     sample = 22  # length of the sample line
@@ -304,6 +313,9 @@ def _legend(width, left, has_baselines, has_sessions):
         if symptom:
             colour, dash = symptom.colour, symptom.dash
             marker_d = marker_path(symptom.marker, x + sample / 2, line_y)
+        elif kind == "clinic":
+            colour, dash = AXIS_COLOUR, ""
+            marker_d = marker_path(CLINIC_SHAPE, x + sample / 2, line_y, CLINIC_MARKER_SIZE)
         else:
             colour, marker_d = AXIS_COLOUR, ""
             dash = BASELINE_DASH if kind == "baseline" else SESSION_DASH
@@ -329,8 +341,12 @@ def _legend(width, left, has_baselines, has_sessions):
     return items, y
 
 
-def _series(symptom, pairs, rolling, baseline, scale, max_markers) -> Series:
-    """One symptom's entries, thinned markers, 7-day average line and baseline."""
+def _series(symptom, pairs, rolling, baseline, scale, max_markers, in_clinic=frozenset()) -> Series:
+    """One symptom's entries, thinned markers, 7-day average line and baseline.
+
+    in_clinic: the moments of readings taken in clinic; their markers are hollow
+    squares and are never thinned out.
+    """
     item = Series(symptom.name, symptom.label, symptom.colour, symptom.dash, symptom.marker)
     item.count = len(pairs)
     coords = [(scale.x(at), scale.y(v)) for at, v in pairs]
@@ -339,15 +355,23 @@ def _series(symptom, pairs, rolling, baseline, scale, max_markers) -> Series:
     step = max(1, math.ceil(len(pairs) / max_markers))
     keep = set(range(len(pairs) - 1, -1, -step))
     item.markers = [
-        Marker(x, y, marker_path(symptom.marker, x, y), _marker_title(symptom.label, v, at))
+        _marker(symptom, x, y, at, v, at in in_clinic)
         for i, ((x, y), (at, v)) in enumerate(zip(coords, pairs, strict=True))
-        if i in keep
+        if i in keep or at in in_clinic
     ]
     item.rolling_points = " ".join(f"{num(scale.x(at))},{num(scale.y(v))}" for at, v in rolling)
     if baseline is not None:
         item.baseline_y = scale.y(baseline)
         item.baseline_title = f"{symptom.label} baseline {baseline:.1f}"
     return item
+
+
+def _marker(symptom, x, y, at, value, in_clinic) -> Marker:
+    title = _marker_title(symptom.label, value, at)
+    if in_clinic:
+        d = marker_path(CLINIC_SHAPE, x, y, CLINIC_MARKER_SIZE)
+        return Marker(x, y, d, f"{title}, {CLINIC_LABEL.lower()}", in_clinic=True)
+    return Marker(x, y, marker_path(symptom.marker, x, y), title)
 
 
 def _session_marks(sessions, scale) -> list[SessionMark]:
@@ -380,7 +404,7 @@ def _place_labels(chart: Chart, tz_label) -> None:
     chart.y_label_y = round((plot.top + plot.bottom) / 2, 1)
 
 
-def _describe(chart: Chart, start, end, session_count) -> None:
+def _describe(chart: Chart, start, end, session_count, clinic_count=0) -> None:
     """The chart's title and text alternative: what a screen reader says instead."""
     counts = ", ".join(f"{s.count} {s.label.lower()}" for s in chart.series)
     span = f"{day_label(start)} {start.year} to {day_label(end)} {end.year}"
@@ -390,6 +414,8 @@ def _describe(chart: Chart, start, end, session_count) -> None:
         f"{span}. Entries shown: {counts}. "
         f"Treatment sessions marked: {session_count}."
     )
+    if clinic_count:
+        chart.desc += f" Scores taken in clinic (hollow squares): {clinic_count}."
 
 
 def trend_chart(
@@ -402,6 +428,7 @@ def trend_chart(
     baselines=None,
     rolling=None,
     tz_label=None,
+    in_clinic=(),
 ) -> Chart:
     """Geometry of the symptom line chart.
 
@@ -411,6 +438,7 @@ def trend_chart(
     baselines: {symptom name: mean or None} drawn as horizontal dash-dot lines.
     rolling:   {symptom name: [(datetime, mean), ...]}: the 7-day averages, drawn as
                the bold lines (the single entries are the faint ones).
+    in_clinic: the moments of the readings taken in clinic (drawn as hollow squares).
     Returns Chart(empty=True) when no entry falls inside the range.
     """
     baselines = baselines or {}
@@ -426,8 +454,11 @@ def trend_chart(
         return Chart(width=width, height=height, empty=True)
 
     visible_sessions = sorted((at, n) for at, n in sessions if start <= at <= end)
+    in_clinic = frozenset(at for at in in_clinic if start <= at <= end)
     has_baselines = any(baselines.get(s.name) is not None for s in SYMPTOMS)
-    legend, legend_bottom = _legend(width, LEFT_MARGIN, has_baselines, bool(visible_sessions))
+    legend, legend_bottom = _legend(
+        width, LEFT_MARGIN, has_baselines, bool(visible_sessions), bool(in_clinic)
+    )
     # Room under the legend for the session labels ("S3") above the plot.
     top = legend_bottom + 10 + (FONT_SIZE + 4 if visible_sessions else 0)
     bottom = height - (44 if tz_label else 28)
@@ -451,12 +482,14 @@ def trend_chart(
             baselines.get(s.name),
             scale,
             max_markers,
+            in_clinic,
         )
         for s in SYMPTOMS
     ]
     chart.sessions = _session_marks(visible_sessions, scale)
     _place_labels(chart, tz_label)
-    _describe(chart, start, end, len(visible_sessions))
+    chart.clinic_count = len(in_clinic)
+    _describe(chart, start, end, len(visible_sessions), chart.clinic_count)
     return chart
 
 

@@ -43,6 +43,7 @@ def first_reading_needed(cut, past_times):
 def trend_chart(readings, session_times, start, end, baseline):
     """Chart geometry of the readings (oldest first), drawn from start to end.
 
+    session_times: the attended sessions, oldest first (numbered S1, S2... in order).
     The baseline is passed in because it depends on the whole course, not on
     what is visible.
     """
@@ -65,6 +66,7 @@ def trend_chart(readings, session_times, start, end, baseline):
         s: [(local(at), value) for at, value in scores.rolling_means(days, s)] for s in NAMES
     }
     sessions = [(local(at), number) for number, at in enumerate(session_times, 1)]
+    in_clinic = {local(r.at) for r in readings if r.in_clinic}
     return charts.trend_chart(
         series,
         sessions,
@@ -73,6 +75,7 @@ def trend_chart(readings, session_times, start, end, baseline):
         baselines=baseline.values if baseline else None,
         rolling=rolling,
         tz_label=timezone.get_current_timezone_name(),
+        in_clinic=in_clinic,
     )
 
 
@@ -85,7 +88,7 @@ def course_of(patient, now, range_key="all", start=None, end=None, whole=True, n
     """Everything the patient's page, the detail page and the report show about one course.
 
     Everything is as of `now`, which a report sets to its period's end: readings after
-    it are left out and sessions after it count as booked.
+    it are left out, and only sessions attended by then count as held.
     The chart is drawn from start (default: the start of range_key) to end (default: now);
     the baseline and progress always come from the whole course. With whole=False, the
     interval table and the session list are cut to range_key's period ("All" cuts
@@ -97,10 +100,17 @@ def course_of(patient, now, range_key="all", start=None, end=None, whole=True, n
     tz = timezone.get_current_timezone()
     sessions = patient.sessions.order_by("when")
     sessions = list(sessions if notes else sessions.defer("notes"))
-    for number, session in enumerate(sessions, 1):
-        session.number = number
+    # Only attended sessions treated the patient: they alone get numbers (S1, S2...),
+    # chart marks and intervals. Booked ones still to come are listed apart.
+    number = 0
+    for session in sessions:
         session.held = session.is_held(now)
-    session_times = [s.when for s in sessions]
+        session.upcoming = session.is_upcoming(now)
+        session.awaiting_outcome = session.is_awaiting_outcome(now)
+        number += session.held
+        session.number = number if session.held else None
+    upcoming = [s for s in sessions if s.upcoming]
+    recorded = [s for s in sessions if not s.upcoming]
     past_times = [s.when for s in sessions if s.held]
     first_held = past_times[0] if past_times else None
 
@@ -131,25 +141,27 @@ def course_of(patient, now, range_key="all", start=None, end=None, whole=True, n
     intervals = scores.intervals(readings, past_times, tz) if first_at else []
     # intervals() gives one before the first session and one after each session held.
     interval_count = len(past_times) + 1 if first_at else 0
-    newest_first = sessions[::-1]
+    newest_first = recorded[::-1]
     if cut:
         intervals = [i for i in intervals if i.end is None or i.end > cut]
-        # Booked sessions lie ahead of the cut, so they always stay.
         newest_first = [s for s in newest_first if s.when >= cut]
     return {
-        "chart": trend_chart(readings, session_times, start, end, baseline),
+        "chart": trend_chart(readings, past_times, start, end, baseline),
         "baseline": baseline,
         "progress": scores.progress(baseline, scores.recent_days(readings, now, tz)),
         "intervals": intervals,
         "interval_count": interval_count,
+        # Sessions whose time has come (attended, cancelled, missed or still to be
+        # recorded), newest first; and those booked ahead, soonest first.
         "sessions": newest_first,
-        "session_count": len(sessions),
+        "session_count": len(recorded),
+        "upcoming_sessions": upcoming,
         "period_label": CHART_RANGES[range_key][0].lower(),
         "recent_days": scores.RECENT_DAYS,
         "recent_min_days": scores.RECENT_MIN_DAYS,
         "baseline_rule": scores.BASELINE_RULE,
         "before_session_days": scores.BEFORE_SESSION_DAYS,
-        "next_session": next((s for s in sessions if not s.held), None),
+        "next_session": upcoming[0] if upcoming else None,
         "sessions_done": len(past_times),
         "since_session": scores.since_last_session(
             readings,

@@ -2,7 +2,7 @@ import uuid
 from datetime import date, datetime, time, timedelta
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Field, Layout
+from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import SetPasswordForm
@@ -14,6 +14,7 @@ from tracker.models import (
     BodyLocation,
     NeuropathyKind,
     Practitioner,
+    SessionStatus,
     SymptomEntry,
     TreatmentSession,
 )
@@ -325,8 +326,21 @@ class ChooseNewPasswordForm(ChoosePasswordForm):
         self.fields["new_password1"].error_messages["required"] = "Please choose a new password."
 
 
+CLINIC_SCORES_LEGEND = "Scores at this session (as the patient states them)"
+
+
+def session_time_text(moment):
+    """A moment as the session form's date and time field shows it (clinic time)."""
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+
 class TreatmentSessionForm(forms.ModelForm):
-    """A treatment session: past ones recorded, future ones booked."""
+    """A treatment session: booked ahead, or as it happened; scores taken in clinic.
+
+    `now` is the moment the form is checked against: a session still to come can
+    only be booked. The scores (all of them or none) are the patient's own words at
+    an attended session; clinic_scores() gives them to TreatmentSession.save_clinic_scores.
+    """
 
     when = forms.DateTimeField(
         label="Date and time",
@@ -336,10 +350,25 @@ class TreatmentSessionForm(forms.ModelForm):
             "invalid": "That is not a real date and time.",
         },
     )
+    status = forms.ChoiceField(
+        label="What happened?",
+        choices=SessionStatus.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Please choose what happened: booked, attended, cancelled "
+            "or did not attend.",
+            "invalid_choice": "Please choose what happened from the list.",
+        },
+    )
+    remove_scores = forms.BooleanField(
+        required=False,
+        label="Remove the scores taken at this session",
+        help_text="The entry leaves the patient's chart and figures.",
+    )
 
     class Meta:
         model = TreatmentSession
-        fields = ["when", "points_used", "notes"]
+        fields = ["when", "status", "points_used", "notes"]
         labels = {"points_used": "Points used", "notes": "Notes (practitioners only)"}
         help_texts = {
             "points_used": "For example: ST36, SP6, LR3, Bafeng.",
@@ -350,20 +379,89 @@ class TreatmentSessionForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 4}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, now=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.now = now or timezone.now()
+        for name in NAMES:
+            self.fields[name] = ScoreField(BY_NAME[name], required=False, empty_value=None)
+        self.clinic_entry = self.instance.clinic_entry_or_none() if self.instance.pk else None
+        if self.clinic_entry:
+            for name in NAMES:
+                self.initial.setdefault(name, getattr(self.clinic_entry, name))
+        else:
+            # Nothing to remove.
+            del self.fields["remove_scores"]
+        if not self.instance.pk:
+            # Most sessions are recorded as they end: now, to the minute, in clinic time.
+            self.initial.setdefault("when", session_time_text(self.now))
+            self.initial.setdefault("status", SessionStatus.ATTENDED)
+        zone = timezone.get_current_timezone_name()
+        self.fields["when"].help_text = f"Clinic time ({zone})."
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
-        zone = timezone.get_current_timezone_name()
-        self.fields["when"].help_text = f"Clinic time ({zone}). Future sessions count as booked."
+        self.helper.layout = Layout(
+            "when",
+            Field("status", template="tracker/fields/choice_tiles.html"),
+            "points_used",
+            "notes",
+            Fieldset(
+                CLINIC_SCORES_LEGEND,
+                HTML(
+                    '<p class="field-hint">Only for an attended session. Choose all three, '
+                    "or none. They count in the patient's figures like their own "
+                    "check-ins, marked \u201cin clinic\u201d.</p>"
+                ),
+                *(Field(name, template="tracker/fields/score_scale.html") for name in NAMES),
+                *(["remove_scores"] if "remove_scores" in self.fields else []),
+                css_class="clinic-scores",
+            ),
+        )
 
     def clean_when(self):
         when = self.cleaned_data["when"]
-        now = timezone.now()
-        if not now - timedelta(days=365 * 5) <= when <= now + timedelta(days=365):
+        if not self.now - timedelta(days=365 * 5) <= when <= self.now + timedelta(days=365):
             raise forms.ValidationError("Please give a date within the last 5 years or next year.")
         return when
+
+    def clean(self):
+        cleaned = super().clean()
+        when, status = cleaned.get("when"), cleaned.get("status")
+        if status == SessionStatus.ATTENDED and when and when > self.now:
+            self.add_error(
+                "status",
+                "This session is still to come, so it cannot be attended yet. "
+                "Choose \u2018Booked\u2019, or check the date and time.",
+            )
+        if cleaned.get("remove_scores"):
+            return cleaned
+        given = [name for name in NAMES if cleaned.get(name) is not None]
+        if given and len(given) < len(NAMES):
+            missing = [BY_NAME[n].label.lower() for n in NAMES if n not in given]
+            self.add_error(
+                None,
+                "Please choose a score for all three symptoms, or for none. "
+                f"Missing: {', '.join(missing)}.",
+            )
+        elif given and status and status != SessionStatus.ATTENDED:
+            leave_out = (
+                "tick \u2018Remove the scores taken at this session\u2019"
+                if self.clinic_entry
+                else "leave the scores out"
+            )
+            self.add_error(
+                None,
+                "Scores can only be recorded for an attended session. "
+                f"Choose \u2018Attended\u2019, or {leave_out}.",
+            )
+        return cleaned
+
+    def clinic_scores(self):
+        """{symptom: score} from a valid form, or None when no scores were given."""
+        if self.cleaned_data.get("remove_scores"):
+            return None
+        scores = {name: self.cleaned_data.get(name) for name in NAMES}
+        return scores if all(v is not None for v in scores.values()) else None
 
 
 # The dates a report or an export may name. The clinic's records begin well after

@@ -66,10 +66,11 @@ class PatientQuerySet(models.QuerySet):
     def with_summary(self, now):
         """Annotate each patient with the moments the worklist needs, in one query.
 
-        first_session_at (the first held by `now`: the baseline ends there, not at a
-        booked one), next_session_at, first_entry_at and last_entry_at, and
-        summary_latest (the last entry's scores, as a small JSON object). The figures
-        themselves come from days_in_windows(), which these moments bound.
+        first_session_at (the first attended by `now`: the baseline ends there, not at
+        a booked one), next_session_at (the next booked one still to come),
+        first_entry_at and last_entry_at, and summary_latest (the last entry's scores,
+        as a small JSON object). The figures themselves come from days_in_windows(),
+        which these moments bound.
         """
         entries = SymptomEntry.objects.filter(patient=OuterRef("pk")).order_by()
         sessions = TreatmentSession.objects.filter(patient=OuterRef("pk")).order_by()
@@ -206,7 +207,7 @@ class Patient(models.Model):
         self.save(update_fields=SUGGESTION_FIELDS)
 
     def first_session_held(self, now):
-        """When the first session held by `now` took place, or None (one query)."""
+        """When the first session attended by `now` took place, or None (one query)."""
         return self.sessions.held(now).order_by("when").values_list("when", flat=True).first()
 
     def baseline(self, first_session_at, now):
@@ -250,17 +251,35 @@ SUGGESTION_FIELDS = [
 ]
 
 
+class SessionStatus(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    ATTENDED = "attended", "Attended"
+    CANCELLED = "cancelled", "Cancelled"
+    DID_NOT_ATTEND = "did_not_attend", "Did not attend"
+
+
+# What a practitioner may record for a booked session whose time has passed.
+OUTCOMES = [SessionStatus.ATTENDED, SessionStatus.CANCELLED, SessionStatus.DID_NOT_ATTEND]
+
+
 class TreatmentSessionQuerySet(models.QuerySet):
     def held(self, now):
-        """Sessions that have taken place by `now`: a booked one has treated nobody yet.
+        """Sessions that treated the patient by `now`: the attended ones.
 
+        Only these are drawn on charts, start intervals and end the baseline. An
+        attended session is never in the future (the form refuses it), and the time
+        bound keeps a report for a past period to the sessions held by its end.
         TreatmentSession.is_held() is the same rule for one session in memory.
         """
-        return self.filter(when__lte=now)
+        return self.filter(status=SessionStatus.ATTENDED, when__lte=now)
 
     def booked(self, now):
-        """Sessions still to come: the ones not held by `now`."""
-        return self.filter(when__gt=now)
+        """Booked sessions still to come."""
+        return self.filter(status=SessionStatus.BOOKED, when__gt=now)
+
+    def awaiting_outcome(self, now):
+        """Booked sessions whose time has passed: the practitioner must say what happened."""
+        return self.filter(status=SessionStatus.BOOKED, when__lte=now)
 
 
 class TreatmentSession(models.Model):
@@ -268,6 +287,10 @@ class TreatmentSession(models.Model):
     patient = models.ForeignKey(Patient, models.CASCADE, related_name="sessions")
     practitioner = models.ForeignKey(Practitioner, models.PROTECT, related_name="sessions")
     when = models.DateTimeField()
+    # A new session is booked until the practitioner records what happened.
+    status = models.CharField(
+        max_length=20, choices=SessionStatus.choices, default=SessionStatus.BOOKED
+    )
     points_used = models.TextField(blank=True)
     # Clinical notes are for practitioners only; never render them on patient pages.
     notes = models.TextField(blank=True)
@@ -286,8 +309,57 @@ class TreatmentSession(models.Model):
         return reverse("tracker:edit_session", args=[self.public_id])
 
     def is_held(self, now):
-        """The rule of TreatmentSessionQuerySet.held() and booked(), for a session in memory."""
-        return self.when <= now
+        """The rule of TreatmentSessionQuerySet.held(), for a session in memory."""
+        return self.status == SessionStatus.ATTENDED and self.when <= now
+
+    def is_upcoming(self, now):
+        """The rule of TreatmentSessionQuerySet.booked()."""
+        return self.status == SessionStatus.BOOKED and self.when > now
+
+    def is_awaiting_outcome(self, now):
+        """The rule of TreatmentSessionQuerySet.awaiting_outcome()."""
+        return self.status == SessionStatus.BOOKED and self.when <= now
+
+    def record_outcome(self, status, now):
+        """Say what happened at a booked session whose time has passed (one UPDATE).
+
+        Returns False, changing nothing, when the session is not awaiting an outcome
+        (any more): the row is only changed if it still is, so two clicks at once
+        (two tabs, a double tap) cannot both record one.
+        """
+        if status not in OUTCOMES:
+            raise ValueError(f"Not an outcome: {status!r}")
+        changed = (
+            TreatmentSession.objects.filter(pk=self.pk).awaiting_outcome(now).update(status=status)
+        )
+        if changed:
+            self.status = status
+        return bool(changed)
+
+    def clinic_entry_or_none(self):
+        """The entry of scores taken at this session, or None."""
+        try:
+            return self.clinic_entry
+        except SymptomEntry.DoesNotExist:
+            return None
+
+    def save_clinic_scores(self, scores, practitioner):
+        """Create or update the entry of scores taken at this session: (entry, created).
+
+        scores: {symptom: 0-10} for every symptom (the form has checked them). The
+        entry is dated at the session and follows it when its time changes. Call it
+        inside the transaction that saves the session and its audit rows.
+        """
+        entry = self.clinic_entry_or_none()
+        created = entry is None
+        if created:
+            entry = SymptomEntry(patient=self.patient, session=self)
+        entry.recorded_at = self.when
+        entry.entered_by = practitioner
+        for name in symptoms.NAMES:
+            setattr(entry, name, scores[name])
+        entry.save()
+        return entry, created
 
 
 SCORE_VALIDATORS = [MinValueValidator(0), MaxValueValidator(10)]
@@ -314,6 +386,19 @@ class SymptomEntry(models.Model):
     # the unique constraint stops the second row.
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Scores the patient stated at a session, entered by the practitioner ("in clinic").
+    # The patient may not change them (is_editable); they count like any other entry.
+    entered_by = models.ForeignKey(
+        Practitioner, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # One entry per session at most (unique): editing the session updates it.
+    session = models.OneToOneField(
+        "TreatmentSession",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="clinic_entry",
+    )
 
     class Meta:
         ordering = ["-recorded_at"]
@@ -342,9 +427,18 @@ class SymptomEntry(models.Model):
         # enforces the constraints on every write, so only the others are checked here.
         super().validate_constraints(exclude={*(exclude or ()), *symptoms.NAMES, "note"})
 
+    @property
+    def in_clinic(self):
+        """Entered by a practitioner at a session, as the patient stated the scores."""
+        return self.entered_by_id is not None
+
     def is_editable(self, now):
-        """Patients may fix their own entry for EDIT_WINDOW after saving it."""
-        return now - self.created_at < EDIT_WINDOW
+        """Patients may fix their own entry for EDIT_WINDOW after saving it.
+
+        An entry taken in clinic is the practitioner's record of what the patient
+        said: only the practitioner changes it, on the session form.
+        """
+        return not self.in_clinic and now - self.created_at < EDIT_WINDOW
 
     def scores(self):
         """(symptom, score) pairs in the order of symptoms.SYMPTOMS, for templates."""
@@ -413,8 +507,10 @@ def days_in_windows(windows, tz):
 
 def readings_of(entries):
     """Entries (a queryset) as scores.Reading values, oldest first, in one query."""
-    rows = entries.order_by("recorded_at").values_list("recorded_at", *symptoms.NAMES)
-    return [Reading(row[0], row[1:]) for row in rows]
+    rows = entries.order_by("recorded_at").values_list(
+        "recorded_at", "entered_by_id", *symptoms.NAMES
+    )
+    return [Reading(row[0], row[2:], in_clinic=row[1] is not None) for row in rows]
 
 
 class InvitationPurpose(models.TextChoices):

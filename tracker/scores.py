@@ -93,6 +93,9 @@ class Reading:
 
     at: datetime
     scores: tuple[int, ...]
+    # Taken in clinic (the practitioner entered what the patient stated). Only the
+    # chart draws it apart: every figure counts it like any other reading.
+    in_clinic: bool = field(default=False, compare=False)
 
     def value(self, symptom: str) -> int:
         try:

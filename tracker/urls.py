@@ -50,6 +50,9 @@ urlpatterns = [
     path("practice/patients/<uuid:public_id>/sessions/new/", views.add_session, name="add_session"),
     path("practice/sessions/<uuid:public_id>/edit/", views.edit_session, name="edit_session"),
     path("practice/sessions/<uuid:public_id>/delete/", views.delete_session, name="delete_session"),
+    path(
+        "practice/sessions/<uuid:public_id>/outcome/", views.record_outcome, name="record_outcome"
+    ),
     path("practice/patients/<uuid:public_id>/export.csv", views.export_csv, name="export_csv"),
     path("practice/patients/<uuid:public_id>/report/", views.report, name="report"),
     # Invitations: opened by a new patient who has no password yet.

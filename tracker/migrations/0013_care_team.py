@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tracker", "0010_invitation_purpose_and_channel"),
+        ("tracker", "0011_session_status_and_clinic_scores"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

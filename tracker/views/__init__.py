@@ -16,6 +16,7 @@ from tracker.views.practice import (
     edit_session,
     export_csv,
     patient_detail,
+    record_outcome,
     report,
     worklist,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "log_entry",
     "patient_detail",
     "ping",
+    "record_outcome",
     "reminder_settings",
     "remove_team_member",
     "report",

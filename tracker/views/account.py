@@ -277,11 +277,13 @@ def my_data(request):
                 **{symptom.name: score for symptom, score in e.scores()},
                 "locations": e.location_labels(),
                 "note": e.note,
+                # Scores the patient stated at a session, entered by the practitioner.
+                "entered_in_clinic_by": e.entered_by.display_name if e.in_clinic else None,
             }
-            for e in patient.entries.order_by("recorded_at")
+            for e in patient.entries.select_related("entered_by").order_by("recorded_at")
         ],
         "sessions": [
-            {"when": iso(s.when), "points_used": s.points_used}
+            {"when": iso(s.when), "status": s.get_status_display(), "points_used": s.points_used}
             for s in patient.sessions.order_by("when").defer("notes")
         ],
     }

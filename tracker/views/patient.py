@@ -79,9 +79,8 @@ def already_saved(request):
 def history(request):
     patient = request.user.patient
     now = timezone.now()
-    page = Paginator(patient.entries.order_by("-recorded_at"), ENTRIES_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    entries = patient.entries.select_related("entered_by").order_by("-recorded_at")
+    page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
     for entry in page:
         entry.is_editable_now = entry.is_editable(now)
     range_key = chart_range(request)

@@ -11,19 +11,37 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tracker import access, audit, learn, scores
 from tracker import worklist as worklists
 from tracker.access import practitioner_required
 from tracker.course import CHART_RANGES, chart_range, course_of, progress_as_of
 from tracker.forms import DateRangeForm, ReminderForm, TreatmentSessionForm
+from tracker.models import OUTCOMES, SessionStatus, TreatmentSession
 from tracker.symptoms import NAMES
 from tracker.views.invitations import pop_invitation_link
 from tracker.views.team import team_context
 
 PATIENTS_PER_PAGE = 50
 ENTRIES_PER_PAGE = 25
+# Booked sessions whose time has passed, listed above the worklist for the
+# practitioner to record: the oldest this many, so the page stays small.
+AWAITING_SHOWN = 20
+
+
+def sessions_to_record(user, now):
+    """(sessions, more): the oldest AWAITING_SHOWN booked sessions of the user's patients
+    whose time has passed, with their patients, in one query; more is True if there
+    are others."""
+    sessions = list(
+        TreatmentSession.objects.awaiting_outcome(now)
+        .filter(patient__in=access.patients_visible_to(user))
+        .select_related("patient")
+        .defer("notes")
+        .order_by("when", "pk")[: AWAITING_SHOWN + 1]
+    )
+    return sessions[:AWAITING_SHOWN], len(sessions) > AWAITING_SHOWN
 
 
 @practitioner_required
@@ -48,8 +66,14 @@ def worklist(request):
     page = Paginator(worklists.sort_rows(rows, sort), PATIENTS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    audit.record_many(request, audit.VIEW, [r.patient for r in page.object_list], "worklist")
+    awaiting, more_awaiting = sessions_to_record(request.user, now)
+    # The sessions list names patients too: one audit row per patient shown, in one INSERT.
+    shown = {p.pk: p for p in [r.patient for r in page.object_list] + [s.patient for s in awaiting]}
+    audit.record_many(request, audit.VIEW, list(shown.values()), "worklist")
     ctx = {
+        "awaiting": awaiting,
+        "more_awaiting": more_awaiting,
+        "outcomes": OUTCOMES,
         "page": page,
         "flag_counts": flag_counts,
         "shown": len(rows),
@@ -73,13 +97,16 @@ def patient_detail(request, public_id):
     patient = access.get_patient_or_404(request, public_id)
     now = timezone.now()
     range_key = chart_range(request)
-    entries = Paginator(patient.entries.order_by("-recorded_at"), ENTRIES_PER_PAGE)
+    entries = Paginator(
+        patient.entries.select_related("entered_by").order_by("-recorded_at"), ENTRIES_PER_PAGE
+    )
     ctx = {
         "patient": patient,
         **course_of(patient, now, range_key, whole=False),
         "ranges": CHART_RANGES,
         "range_key": range_key,
         "page": entries.get_page(request.GET.get("page")),
+        "outcomes": OUTCOMES,
         "now": now,
         "invitation_link": pop_invitation_link(request, patient),
         "bands_explained": scores.BANDS_EXPLAINED,
@@ -118,6 +145,33 @@ def since_session_context(patient, since, now):
     return {"since_notes": notes, "since_text": text}
 
 
+def save_session(request, form, session, action):
+    """Save a valid session form, its scores taken in clinic and the audit rows at once.
+
+    One transaction: a session is never saved without its scores or its audit
+    trail, nor the scores without the session.
+    """
+    patient = session.patient
+    scores = form.clinic_scores()
+    with transaction.atomic():
+        session.save()
+        audit.record(request, action, patient, "session", session.public_id)
+        if scores:
+            entry, created = session.save_clinic_scores(scores, request.user.practitioner)
+            audit.record(
+                request,
+                audit.CREATE if created else audit.UPDATE,
+                patient,
+                "entry",
+                entry.public_id,
+                detail="in clinic",
+            )
+        elif form.cleaned_data.get("remove_scores") and form.clinic_entry:
+            entry = form.clinic_entry
+            audit.record(request, audit.DELETE, patient, "entry", entry.public_id, "in clinic")
+            entry.delete()
+
+
 @practitioner_required
 @require_http_methods(["GET", "POST"])
 def add_session(request, public_id):
@@ -127,9 +181,7 @@ def add_session(request, public_id):
         session = form.save(commit=False)
         session.patient = patient
         session.practitioner = request.user.practitioner
-        with transaction.atomic():
-            session.save()
-            audit.record(request, audit.CREATE, patient, "session", session.public_id)
+        save_session(request, form, session, audit.CREATE)
         messages.success(
             request, f"Session on {timezone.localtime(session.when):%-d %b %H:%M} saved."
         )
@@ -146,14 +198,53 @@ def edit_session(request, public_id):
         request.POST if request.method == "POST" else None, instance=session
     )
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-            audit.record(request, audit.UPDATE, session.patient, "session", session.public_id)
+        save_session(request, form, form.save(commit=False), audit.UPDATE)
         messages.success(request, "Session updated.")
         return redirect(session.patient)
     audit.record(request, audit.VIEW, session.patient, "session", session.public_id)
     ctx = {"form": form, "patient": session.patient, "session": session, "title": "Edit session"}
     return render(request, "tracker/session_form.html", ctx)
+
+
+@practitioner_required
+@require_POST
+def record_outcome(request, public_id):
+    """What happened at a booked session whose time has passed: one of OUTCOMES."""
+    session = access.get_session_or_404(request, public_id)
+    back = redirect("tracker:worklist") if request.POST.get("next") == "worklist" else None
+    back = back or redirect(session.patient)
+    labels = dict(SessionStatus.choices)
+    status = request.POST.get("status", "")
+    if status not in OUTCOMES:
+        messages.error(request, "Please choose Attended, Cancelled or Did not attend.")
+        return back
+    when = f"{timezone.localtime(session.when):%-d %b %H:%M}"
+    with transaction.atomic():
+        recorded = session.record_outcome(status, timezone.now())
+        if recorded:
+            audit.record(
+                request,
+                audit.UPDATE,
+                session.patient,
+                "session",
+                session.public_id,
+                detail=f"outcome: {status}",
+            )
+    if not recorded:
+        # Already recorded (another tab, a colleague) or not yet due: nothing changed.
+        messages.info(
+            request,
+            f"Nothing changed: the session on {when} is "
+            f"{labels[session.status].lower()}"
+            f"{' and still to come' if session.when > timezone.now() else ''}.",
+        )
+        return back
+    messages.success(
+        request,
+        f"{session.patient.display_name}: the session on {when} is recorded as "
+        f"{labels[status].lower()}.",
+    )
+    return back
 
 
 @practitioner_required
@@ -286,9 +377,10 @@ def report(request, public_id):
     # October shows October's last 7 days and the sessions held by then.
     as_of = period_end(end, now)
     course = course_of(patient, as_of, start=start, end=as_of)
+    # Newest first: those booked ahead of the period's end, then those whose time came.
     course["sessions"] = [
         s
-        for s in course["sessions"]
+        for s in course["upcoming_sessions"][::-1] + course["sessions"]
         if (not start or s.when >= start) and (not end or s.when < end)
     ]
     chosen = form.cleaned_data if form.is_bound and form.is_valid() else {}

@@ -20,9 +20,17 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tracker.management.bench_accounts import OTP_KEY, PASSWORD, PREFIX
-from tracker.models import NeuropathyKind, Patient, Practitioner, SymptomEntry, TreatmentSession
+from tracker.models import (
+    NeuropathyKind,
+    Patient,
+    Practitioner,
+    SessionStatus,
+    SymptomEntry,
+    TreatmentSession,
+)
 from tracker.symptoms import NAMES
 
+ATTENDED, BOOKED = SessionStatus.ATTENDED.value, SessionStatus.BOOKED.value
 SEED = 730
 
 
@@ -155,6 +163,11 @@ class Command(BaseCommand):
         for i, name in enumerate(patient_names):
             entries, sessions = patient_course(random.Random(SEED * 100_000 + i), days)
             entries = [entry for entry in entries if entry[0] <= last_minute]
+            # Sessions up to now took place; the one a week ahead is booked.
+            sessions = [
+                (minute, public_id, ATTENDED if minute <= last_minute else BOOKED)
+                for minute, public_id in sessions
+            ]
             courses.append(
                 (patients[name], practitioner_ids[i % n_practitioners], entries, sessions)
             )
@@ -182,10 +195,11 @@ class Command(BaseCommand):
                 at = stamp(minute)
                 score_cells = "\t".join(map(str, scores))
                 entries.write(f"{patient_id}\t{at}\t{score_cells}\t[]\t\t{public_id}\t{at}\n")
-            for minute, public_id in course_sessions:
+            for minute, public_id, status in course_sessions:
                 at = stamp(minute)
                 sessions.write(
-                    f"{patient_id}\t{practitioner_id}\t{at}\tST36, SP6, LR3\t\t{public_id}\t{at}\n"
+                    f"{patient_id}\t{practitioner_id}\t{at}\t{status}\tST36, SP6, LR3\t\t"
+                    f"{public_id}\t{at}\n"
                 )
         with connection.cursor() as cursor:
             # The rows point at patients made just above, so a superuser (as on a
@@ -203,8 +217,8 @@ class Command(BaseCommand):
                 ),
                 (
                     "tracker_treatmentsession",
-                    'patient_id, practitioner_id, "when", points_used, notes, public_id, '
-                    "created_at",
+                    'patient_id, practitioner_id, "when", status, points_used, notes, '
+                    "public_id, created_at",
                     sessions,
                 ),
             ):
@@ -267,8 +281,9 @@ class Command(BaseCommand):
                     patient_id=patient_id,
                     practitioner_id=practitioner_id,
                     when=at(minute),
+                    status=status,
                     points_used="ST36, SP6, LR3",
                     public_id=uuid.UUID(public_id),
                 )
-                for minute, public_id in course_sessions
+                for minute, public_id, status in course_sessions
             )

@@ -17,6 +17,7 @@ from tracker.models import (
     NeuropathyKind,
     Patient,
     Practitioner,
+    SessionStatus,
     SymptomEntry,
     TreatmentSession,
 )
@@ -222,8 +223,15 @@ class Command(BaseCommand):
 
     def session(self, patient, practitioner, day, hour, points="", notes=""):
         when = timezone.make_aware(datetime.combine(day, time(hour, 0)))
+        # The demo's past sessions took place; those ahead are booked.
+        status = SessionStatus.ATTENDED if when <= timezone.now() else SessionStatus.BOOKED
         return TreatmentSession(
-            patient=patient, practitioner=practitioner, when=when, points_used=points, notes=notes
+            patient=patient,
+            practitioner=practitioner,
+            when=when,
+            status=status,
+            points_used=points,
+            notes=notes,
         )
 
     def course_rows(self, rng, patient, course, now):
