@@ -1,5 +1,6 @@
 """Views, one module per part of the product. urls.py imports them from here."""
 
+from tracker.views.discharge import edit_details, finish_course, reopen_course
 from tracker.views.invitations import (
     accept_invitation,
     add_patient,
@@ -25,8 +26,14 @@ from tracker.views.reminders import (
     unsubscribe,
     use_suggestion,
 )
+from tracker.views.reviews import review, undo_review
 
 __all__ = [
+    "undo_review",
+    "review",
+    "reopen_course",
+    "finish_course",
+    "edit_details",
     "accept_invitation",
     "add_patient",
     "add_patient_email",
