@@ -47,6 +47,12 @@ GET = {
     "tracker:record_outcome": (302, 404, 404, 405, 405, 404, 405),
     "tracker:export_csv": (302, 404, 404, 200, 404, 404, 200),
     "tracker:report": (302, 404, 404, 200, 404, 404, 200),
+    # Issue 16, POST only: reviews, finishing and re-opening a course, identity details.
+    "tracker:review": (302, 404, 404, 405, 405, 404, 405),
+    "tracker:undo_review": (302, 404, 404, 405, 405, 404, 405),
+    "tracker:finish_course": (302, 404, 404, 405, 405, 404, 405),
+    "tracker:reopen_course": (302, 404, 404, 405, 405, 404, 405),
+    "tracker:edit_details": (302, 404, 404, 405, 405, 404, 405),
     # An unknown token: everyone gets the page that explains the link is not valid.
     "tracker:accept_invitation": (200, 200, 200, 200, 200, 200, 200),
     "tracker:sheet_link": (200, 200, 200, 200, 200, 200, 200),
@@ -110,6 +116,13 @@ POST = {
     "tracker:report": (302, 404, 404, 405, 405, 404, 405),
     "tracker:accept_invitation": (200, 200, 200, 200, 200, 200, 200),
     "tracker:sheet_link": (200, 200, 200, 200, 200, 200, 200),
+    # Alice has no flags, no review, an open course: each says so on her page. An
+    # empty discharge form is refused with a message there; empty details are none.
+    "tracker:review": (302, 404, 404, 302, 404, 404, 302),
+    "tracker:undo_review": (302, 404, 404, 302, 404, 404, 302),
+    "tracker:finish_course": (302, 404, 404, 302, 404, 404, 302),
+    "tracker:reopen_course": (302, 404, 404, 302, 404, 404, 302),
+    "tracker:edit_details": (302, 404, 404, 302, 404, 404, 302),
     # An empty form comes back with its errors; with no suggestion, "Use this" sends back.
     "tracker:reminders": (302, 200, 200, 404, 404, 404, 404),
     "tracker:use_suggestion": (302, 302, 302, 404, 404, 404, 404),
@@ -211,6 +224,11 @@ def url_for(name, alice, entry, session):
         "tracker:record_outcome": {"public_id": session.public_id},
         "tracker:export_csv": {"public_id": alice.public_id},
         "tracker:report": {"public_id": alice.public_id},
+        "tracker:review": {"public_id": alice.public_id},
+        "tracker:undo_review": {"public_id": alice.public_id},
+        "tracker:finish_course": {"public_id": alice.public_id},
+        "tracker:reopen_course": {"public_id": alice.public_id},
+        "tracker:edit_details": {"public_id": alice.public_id},
         "tracker:accept_invitation": {"token": "not-a-real-token"},
         "tracker:suggest_reminders": {"public_id": alice.public_id},
         "tracker:unsubscribe": {"token": "not-a-real-token"},

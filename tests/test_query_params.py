@@ -113,7 +113,9 @@ class Page:
 
 # who: the user whose client opens the page ("unverified": Dr Xavier before his second step).
 PAGES = {
-    "worklist": Page("xavier", lambda p: "/practice/", ["q", "flag", "change", "sort", "page"]),
+    "worklist": Page(
+        "xavier", lambda p: "/practice/", ["q", "flag", "change", "sort", "page", "show"]
+    ),
     "patient_detail": Page("xavier", detail_url, ["range", "page"]),
     "history": Page("alice", lambda p: "/history/", ["range", "page"]),
     # A form error on the report page itself.

@@ -11,8 +11,11 @@ from django.utils import timezone
 from tracker import reminders
 from tracker.models import (
     NOTE_MAX_LENGTH,
+    NOTE_SHORT_MAX_LENGTH,
+    RECORD_NUMBER_MAX_LENGTH,
     BodyLocation,
     NeuropathyKind,
+    Patient,
     Practitioner,
     SessionStatus,
     SymptomEntry,
@@ -212,7 +215,60 @@ EMAIL_ERRORS = {
 }
 
 
-class AddPatientForm(forms.Form):
+# --- Identity: date of birth and the clinic's record number -------------------
+
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+
+
+class IdentityFields(forms.Form):
+    """Date of birth and record number, both optional; on "Add a patient" and "Details"."""
+
+    date_of_birth = forms.DateField(
+        label="Date of birth (optional)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "That is not a real date. Please check the date of birth."},
+    )
+    record_number = forms.CharField(
+        label="Clinic record number (optional)",
+        required=False,
+        max_length=RECORD_NUMBER_MAX_LENGTH,
+        help_text="Shown to practitioners beside the name, to tell patients apart. "
+        "Never shown to the patient’s pages or in emails.",
+        error_messages={
+            "max_length": f"A record number has at most {RECORD_NUMBER_MAX_LENGTH} characters."
+        },
+    )
+
+    def __init__(self, *args, patient=None, **kwargs):
+        # patient: the one being edited, whose own number is not "in use".
+        self.patient = patient
+        super().__init__(*args, **kwargs)
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data["date_of_birth"]
+        if born is not None and born > timezone.localdate():
+            raise forms.ValidationError("The date of birth is in the future. Please check it.")
+        if born is not None and born < EARLIEST_BIRTH_DATE:
+            raise forms.ValidationError(
+                f"Please give a date of birth from {long_date(EARLIEST_BIRTH_DATE)}."
+            )
+        return born
+
+    def clean_record_number(self):
+        number = " ".join(self.cleaned_data["record_number"].split())
+        taken = Patient.objects.filter(record_number__iexact=number)
+        if self.patient is not None:
+            taken = taken.exclude(pk=self.patient.pk)
+        if number and taken.exists():
+            raise forms.ValidationError(
+                "Another patient already has this record number. Please check it.",
+                code="taken",
+            )
+        return number
+
+
+class AddPatientForm(IdentityFields):
     """A new patient. An email address becomes their username (lower case); without
     one, the username is made up (tracker/usernames.py) and they join by a printed sheet.
     """
@@ -249,6 +305,61 @@ class AddPatientForm(forms.Form):
             "added. If this is one of your patients, find them on your list. Otherwise "
             "ask clinic staff.",
         )
+
+
+class PatientDetailsForm(IdentityFields):
+    """The "Details" box on the patient page."""
+
+
+class FlagReviewForm(forms.Form):
+    """ "Mark reviewed" with an optional short note."""
+
+    note = forms.CharField(
+        required=False,
+        max_length=NOTE_SHORT_MAX_LENGTH,
+        error_messages={
+            "max_length": f"The note is too long: at most {NOTE_SHORT_MAX_LENGTH} characters."
+        },
+    )
+
+    def clean_note(self):
+        return " ".join(self.cleaned_data["note"].split())
+
+
+class DischargeForm(forms.Form):
+    """Finish a course: the date (today by default, never in the future) and a note."""
+
+    discharged_on = forms.DateField(
+        label="Course finished on",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": "Please give the date the course finished.",
+            "invalid": "That is not a real date. Please check it.",
+        },
+    )
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=NOTE_SHORT_MAX_LENGTH,
+        error_messages={
+            "max_length": f"The note is too long: at most {NOTE_SHORT_MAX_LENGTH} characters."
+        },
+    )
+
+    def clean_discharged_on(self):
+        day = self.cleaned_data["discharged_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(
+                "The date is in the future. A course ends today at the latest."
+            )
+        if day < EARLIEST_PERIOD_DATE:
+            raise forms.ValidationError(
+                f"Please give a date from {long_date(EARLIEST_PERIOD_DATE)}."
+            )
+        return day
+
+    def clean_note(self):
+        return " ".join(self.cleaned_data["note"].split())
 
 
 class PatientEmailForm(forms.Form):

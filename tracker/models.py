@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import connection, models
 from django.db.models import ExpressionWrapper, OuterRef, Q, Subquery
-from django.db.models.functions import Greatest, JSONObject, Length
+from django.db.models.functions import Greatest, JSONObject, Length, Lower
 from django.db.models.lookups import LessThanOrEqual
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
@@ -17,9 +17,12 @@ from django.utils import timezone
 from tracker import reminders, symptoms
 from tracker.scores import (
     FIRST_WEEK_DAYS,
+    RECENT_DAYS,
+    SEVERE_SCORE,
     Day,
     Reading,
     baseline_for,
+    days_start,
 )
 
 
@@ -43,6 +46,9 @@ class BodyLocation(models.TextChoices):
 
 
 NOTE_MAX_LENGTH = 1000
+# Review and discharge notes: a line such as "called, booked an earlier session".
+NOTE_SHORT_MAX_LENGTH = 200
+RECORD_NUMBER_MAX_LENGTH = 30
 # How long a patient may edit or delete an entry after saving it.
 EDIT_WINDOW = timedelta(hours=24)
 EDIT_WINDOW_HOURS = int(EDIT_WINDOW.total_seconds() // 3600)
@@ -71,11 +77,34 @@ class PatientQuerySet(models.QuerySet):
         first_entry_at and last_entry_at, and summary_latest (the last entry's scores,
         as a small JSON object). The figures themselves come from days_in_windows(),
         which these moments bound.
+
+        For "Mark reviewed": the patient's latest FlagReview (review_id, review_at,
+        review_flags, review_note, review_undone_at, reviewer_name) and
+        last_severe_saved_at, when the newest entry of the recent days with a severe
+        score was saved (scores.still_reviewed reads them). All are subqueries of
+        this one query, each a range of an index on the patient.
         """
         entries = SymptomEntry.objects.filter(patient=OuterRef("pk")).order_by()
         sessions = TreatmentSession.objects.filter(patient=OuterRef("pk")).order_by()
         latest = entries.order_by("-recorded_at")
+        # The latest review, undone or not: an undone review brings the flags back,
+        # it does not let an older review cover them again.
+        review = FlagReview.objects.filter(patient=OuterRef("pk")).order_by("-reviewed_at", "-pk")
+        # Only the recent days can raise "severe"; their start is the one rows_for uses.
+        recent_start = days_start(now, timezone.get_current_timezone(), RECENT_DAYS)
+        severe = entries.filter(
+            Q(*(Q(**{f"{s}__gte": SEVERE_SCORE}) for s in symptoms.NAMES), _connector=Q.OR),
+            recorded_at__gte=recent_start,
+            recorded_at__lte=now,
+        ).order_by("-created_at")
         return self.annotate(
+            review_id=Subquery(review.values("pk")[:1]),
+            review_at=Subquery(review.values("reviewed_at")[:1]),
+            review_flags=Subquery(review.values("flags")[:1]),
+            review_note=Subquery(review.values("note")[:1]),
+            review_undone_at=Subquery(review.values("undone_at")[:1]),
+            reviewer_name=Subquery(review.values("reviewer__display_name")[:1]),
+            last_severe_saved_at=Subquery(severe.values("created_at")[:1]),
             first_session_at=Subquery(sessions.held(now).order_by("when").values("when")[:1]),
             next_session_at=Subquery(sessions.booked(now).order_by("when").values("when")[:1]),
             first_entry_at=Subquery(entries.order_by("recorded_at").values("recorded_at")[:1]),
@@ -89,8 +118,7 @@ class PatientQuerySet(models.QuerySet):
         """Patients who may get a check-in reminder, in one query, with last_logged_at.
 
         The one place that says who may get reminders: reminders on, the account
-        active, an email address to send to. Issue 16 (course completion) adds
-        "not discharged" here, and nowhere else.
+        active, an email address to send to, the course not finished (discharged).
 
         last_logged_at is when the newest entry was saved (created_at): the quiet
         stop asks whether the patient used the app since a due time, and an entry
@@ -104,7 +132,7 @@ class PatientQuerySet(models.QuerySet):
         ).order_by("-created_at")
         return (
             self.exclude(reminder_frequency=reminders.OFF)
-            .filter(user__is_active=True)
+            .filter(user__is_active=True, discharged_on=None)
             .exclude(user__email="")
             .select_related("user")
             .annotate(last_logged_at=Subquery(recent.values("created_at")[:1]))
@@ -148,17 +176,65 @@ class Patient(models.Model):
     )
     suggested_at = models.DateTimeField(null=True, blank=True)
 
+    # Identity, to tell two patients of the same name apart: for practitioners only,
+    # never on the patient's pages or in any e-mail (the patient gets them in
+    # their own data download).
+    date_of_birth = models.DateField(null=True, blank=True)
+    record_number = models.CharField(
+        "clinic record number", max_length=RECORD_NUMBER_MAX_LENGTH, blank=True
+    )
+
+    # A finished course (discharge): no flags, no reminders, off the default
+    # worklist. The patient can still sign in, log and download their data.
+    discharged_on = models.DateField(null=True, blank=True)
+    discharge_note = models.CharField(max_length=NOTE_SHORT_MAX_LENGTH, blank=True)
+    discharged_by = models.ForeignKey(
+        Practitioner, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
     objects = PatientQuerySet.as_manager()
 
     class Meta:
         ordering = ["display_name"]
         indexes = [models.Index(fields=["practitioner", "display_name"])]
+        constraints = [
+            # The clinic's own numbers: one patient each, whatever the case typed.
+            # One deployment is one clinic, so unique in the table is unique per clinic.
+            models.UniqueConstraint(
+                Lower("record_number"),
+                condition=~Q(record_number=""),
+                name="patient_record_number_unique_ignoring_case",
+            )
+        ]
 
     def __str__(self):
         return self.display_name
 
     def get_absolute_url(self):
         return reverse("tracker:patient_detail", args=[self.public_id])
+
+    @property
+    def is_discharged(self):
+        return self.discharged_on is not None
+
+    def identity_line(self):
+        """ "b. 3 Mar 1948 · #A1234", or "" when neither is known. For practitioners only."""
+        parts = []
+        if self.date_of_birth:
+            parts.append(f"b. {self.date_of_birth.day} {self.date_of_birth:%b %Y}")
+        if self.record_number:
+            parts.append(f"#{self.record_number}")
+        return " \u00b7 ".join(parts)
+
+    def finish_course(self, on, note, practitioner):
+        """Discharge: one UPDATE."""
+        self.discharged_on, self.discharge_note, self.discharged_by = on, note, practitioner
+        self.save(update_fields=DISCHARGE_FIELDS)
+
+    def reopen_course(self):
+        """Undo a discharge: everything (flags, reminders, the worklist) comes back."""
+        self.discharged_on, self.discharge_note, self.discharged_by = None, "", None
+        self.save(update_fields=DISCHARGE_FIELDS)
 
     @property
     def summary_latest_scores(self):
@@ -242,6 +318,7 @@ REMINDER_FIELDS = [
     "reminder_anchor",
     "reminder_chosen_at",
 ]
+DISCHARGE_FIELDS = ["discharged_on", "discharge_note", "discharged_by"]
 SUGGESTION_FIELDS = [
     "suggested_frequency",
     "suggested_time",
@@ -260,6 +337,39 @@ class SessionStatus(models.TextChoices):
 
 # What a practitioner may record for a booked session whose time has passed.
 OUTCOMES = [SessionStatus.ATTENDED, SessionStatus.CANCELLED, SessionStatus.DID_NOT_ATTEND]
+
+
+class FlagReview(models.Model):
+    """A practitioner's "Mark reviewed" of a flagged patient.
+
+    The row leaves "needs attention" while scores.still_reviewed says the review
+    covers the flags raised now. For practitioners only: no patient page reads it.
+    Undone reviews are kept (undone_at), as the audit trail keeps the undo.
+    """
+
+    patient = models.ForeignKey(Patient, models.CASCADE, related_name="flag_reviews")
+    reviewer = models.ForeignKey(Practitioner, models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField()
+    note = models.CharField(max_length=NOTE_SHORT_MAX_LENGTH, blank=True)
+    # The names of the flags raised when it was reviewed (scores.FLAG_NAMES).
+    flags = models.JSONField(default=list)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-reviewed_at"]
+        indexes = [models.Index(fields=["patient", "reviewed_at"])]
+
+    def __str__(self):
+        return f"Review of {self.patient} at {self.reviewed_at:%Y-%m-%d %H:%M}"
+
+    def can_undo(self, now):
+        """Undo is for a slip: the same clinic-local day only, and once."""
+        return self.undone_at is None and undo_allowed(self.reviewed_at, now)
+
+
+def undo_allowed(reviewed_at, now):
+    """A review can be undone until the end of its clinic-local day."""
+    return timezone.localdate(reviewed_at) == timezone.localdate(now)
 
 
 class TreatmentSessionQuerySet(models.QuerySet):

@@ -565,9 +565,67 @@ def flags_for(
         (peaks[s] or 0) >= SEVERE_SCORE and not (known and baseline.values[s] >= SEVERE_SCORE)
         for s in NAMES
     )
-    reference = last_entry_at if last_entry_at is not None else since
-    missed = reference is not None and reference <= now - timedelta(days=missed_after_days)
+    opened = missed_since(last_entry_at, since, missed_after_days)
+    missed = opened is not None and opened <= now
     return Flags(worse=worse, severe=severe, missed=missed)
+
+
+def missed_since(last_entry_at, since, missed_after_days=MISSED_AFTER_DAYS):
+    """When the "review missed" window opened: missed_after_days after the last entry
+    (or, with none, after `since`, when the patient joined). None with neither known.
+
+    flags_for raises "missed" exactly when this moment is at or before now.
+    """
+    reference = last_entry_at if last_entry_at is not None else since
+    return None if reference is None else reference + timedelta(days=missed_after_days)
+
+
+@dataclass(frozen=True)
+class Review:
+    """A practitioner's "Mark reviewed": when, and the names of the flags raised then."""
+
+    at: datetime
+    flags: tuple[str, ...]
+
+
+def still_reviewed(
+    flags_now: Flags,
+    review: Review | None,
+    last_severe_saved_at: datetime | None,
+    missed_window_opened_at: datetime | None,
+) -> bool:
+    """Whether a review still covers the flags raised now. The row then leaves "needs attention".
+
+    A review covers the flags until something arises after it that its reviewer
+    could not have seen. It no longer covers them (the row re-opens by itself) when
+    any of the flags raised now is new in this sense:
+
+    worse:   raised now, and it was not among the flags at the review.
+    severe:  raised now, and either it was not among the flags at the review or an
+             entry with a severe score was saved after the review
+             (last_severe_saved_at: when the newest recent entry with a score of
+             SEVERE_SCORE or more was saved).
+    missed:  raised now, and its window opened after the review
+             (missed_window_opened_at, from missed_since): the patient logged
+             after the review and then went quiet again, or was not yet overdue
+             when reviewed.
+
+    With no flags raised now there is nothing to cover: False. With no review: False.
+    A flag that was reviewed, went away and came back in between is not seen as
+    new, except as the rules above say (a new severe entry, a new quiet window).
+    """
+    if review is None or not flags_now.any:
+        return False
+    at_review = set(review.flags)
+    if flags_now.worse and "worse" not in at_review:
+        return False
+    if flags_now.severe and (
+        "severe" not in at_review
+        or (last_severe_saved_at is not None and last_severe_saved_at > review.at)
+    ):
+        return False
+    new_window = missed_window_opened_at is None or missed_window_opened_at > review.at
+    return not (flags_now.missed and new_window)
 
 
 # --- Rolling means ----------------------------------------------------------

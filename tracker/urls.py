@@ -55,6 +55,16 @@ urlpatterns = [
     ),
     path("practice/patients/<uuid:public_id>/export.csv", views.export_csv, name="export_csv"),
     path("practice/patients/<uuid:public_id>/report/", views.report, name="report"),
+    # Issue 16: reviewed flags, a course that ends, identity details.
+    path("practice/patients/<uuid:public_id>/review/", views.review, name="review"),
+    path(
+        "practice/patients/<uuid:public_id>/review/undo/",
+        views.undo_review,
+        name="undo_review",
+    ),
+    path("practice/patients/<uuid:public_id>/finish/", views.finish_course, name="finish_course"),
+    path("practice/patients/<uuid:public_id>/reopen/", views.reopen_course, name="reopen_course"),
+    path("practice/patients/<uuid:public_id>/details/", views.edit_details, name="edit_details"),
     # Invitations: opened by a new patient who has no password yet.
     path("invite/<str:token>/", views.accept_invitation, name="accept_invitation"),
     # The short link on a printed sign-in sheet: the same page, for a code typed by hand.

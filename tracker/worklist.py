@@ -18,11 +18,19 @@ from functools import cached_property
 from django.utils import timezone
 
 from tracker import scores
-from tracker.models import days_in_windows
+from tracker.models import days_in_windows, undo_allowed
 from tracker.symptoms import NAMES
 
 SPARKLINE_DAYS = 28
 SORTS = {"name": "Name", "last": "Last entry", "change": "Change"}
+# What the worklist shows (?show=): the first is the default.
+ATTENTION, REVIEWED, ALL, FINISHED = "attention", "reviewed", "all", "finished"
+SHOWS = {
+    ATTENTION: "Needs attention",
+    REVIEWED: "Reviewed",
+    ALL: "All current",
+    FINISHED: "Finished",
+}
 
 
 @dataclass
@@ -34,6 +42,29 @@ class WorklistRow:
     latest: dict
     flag_help: dict = field(default_factory=dict)
     weeks: list = field(default_factory=list)  # Days of the last SPARKLINE_DAYS days
+    # The latest review, if any and not undone; reviewed: it still covers the flags.
+    review: scores.Review | None = None
+    reviewed: bool = False
+    reviewer_name: str = ""
+    review_note: str = ""
+    can_undo: bool = False
+
+    @property
+    def needs_attention(self) -> bool:
+        """Flags raised and no review covering them: the rows to act on."""
+        return self.flags.any and not self.reviewed
+
+    def shown_in(self, show) -> bool:
+        """Whether the row belongs to a view of SHOWS."""
+        if show == FINISHED:
+            return self.patient.is_discharged
+        if self.patient.is_discharged:
+            return False
+        if show == REVIEWED:
+            return self.reviewed
+        if show == ATTENTION:
+            return not self.reviewed
+        return True
 
     @cached_property
     def daily_means(self):
@@ -85,7 +116,10 @@ def flag_help(missed_days):
 
 
 def flag_counts(rows, missed_days):
-    """Each flag with how many of the rows raise it, for the counts at the top."""
+    """Each flag with how many of the rows raise it, for the counts at the top.
+
+    The rows are those of the view shown (SHOWS): by default, reviewed ones are not there.
+    """
     help_texts = flag_help(missed_days)
     return [
         {
@@ -128,25 +162,53 @@ def rows_for(patients, now, missed_days):
         before = found.get((patient.pk, BASELINE), [])
         baseline = scores.choose_baseline(before, session_held=patient.first_session_at is not None)
         recent = [day for day in weeks if day.day >= recent_start]
+        if patient.is_discharged:
+            # A finished course raises nothing: nobody is to act on it.
+            flags = scores.Flags()
+        else:
+            flags = scores.flags_for(
+                baseline,
+                recent,
+                patient.last_entry_at,
+                now,
+                missed_after_days=missed_days,
+                since=patient.created_at,
+            )
+        review = None
+        if patient.review_at is not None and patient.review_undone_at is None:
+            review = scores.Review(patient.review_at, tuple(patient.review_flags or ()))
+        reviewed = scores.still_reviewed(
+            flags,
+            review,
+            patient.last_severe_saved_at,
+            scores.missed_since(patient.last_entry_at, patient.created_at, missed_days),
+        )
         rows.append(
             WorklistRow(
                 patient=patient,
                 baseline=baseline,
                 recent=recent,
-                flags=scores.flags_for(
-                    baseline,
-                    recent,
-                    patient.last_entry_at,
-                    now,
-                    missed_after_days=missed_days,
-                    since=patient.created_at,
-                ),
+                flags=flags,
                 latest=patient.summary_latest_scores,
                 flag_help=help_texts,
                 weeks=weeks,
+                review=review,
+                reviewed=reviewed,
+                reviewer_name=patient.reviewer_name or "",
+                review_note=patient.review_note or "",
+                can_undo=review is not None and undo_allowed(review.at, now),
             )
         )
     return rows
+
+
+def row_of(visible, patient, now, missed_days):
+    """One patient's row (flags, review), for the patient page and "Mark reviewed": two queries.
+
+    visible: the patients the practitioner may see (access.patients_visible_to).
+    """
+    [row] = rows_for(visible.filter(pk=patient.pk), now, missed_days)
+    return row
 
 
 def sort_rows(rows, sort):
@@ -160,4 +222,5 @@ def sort_rows(rows, sort):
         "change": lambda r: -(r.worst_change if r.worst_change is not None else -(10**9)),
     }
     rows = sorted(rows, key=keys.get(sort, keys["name"]))
-    return sorted(rows, key=lambda r: not r.flags.any)
+    # Reviewed rows keep their flags (shown, muted) but no longer come first.
+    return sorted(rows, key=lambda r: not r.needs_attention)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tracker", "0011_session_status_and_clinic_scores"),
+        ("tracker", "0012_reviews_discharge_identity"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

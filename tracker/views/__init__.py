@@ -1,5 +1,6 @@
 """Views, one module per part of the product. urls.py imports them from here."""
 
+from tracker.views.discharge import edit_details, finish_course, reopen_course
 from tracker.views.invitations import (
     accept_invitation,
     add_patient,
@@ -26,9 +27,15 @@ from tracker.views.reminders import (
     unsubscribe,
     use_suggestion,
 )
+from tracker.views.reviews import review, undo_review
 from tracker.views.team import add_team_member, remove_team_member
 
 __all__ = [
+    "undo_review",
+    "review",
+    "reopen_course",
+    "finish_course",
+    "edit_details",
     "accept_invitation",
     "add_patient",
     "add_patient_email",

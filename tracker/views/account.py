@@ -256,7 +256,7 @@ def my_data(request):
     """Everything we hold about the signed-in patient, as a JSON download.
 
     The practitioner's clinical notes on sessions are theirs, not part of it (and
-    not even read).
+    not even read); so are flag reviews and the discharge note.
     """
     patient = request.user.patient
     audit.record(request, audit.EXPORT, patient, "json", detail="patient's own data")
@@ -269,6 +269,13 @@ def my_data(request):
             "neuropathy_kind": patient.get_neuropathy_kind_display(),
             "practitioner": patient.practitioner.display_name,
             "joined": iso(patient.created_at),
+            # Their own identity details, which no page of theirs shows (issue 16).
+            "date_of_birth": patient.date_of_birth.isoformat() if patient.date_of_birth else None,
+            "clinic_record_number": patient.record_number,
+            # The date only: the practitioner's discharge note is theirs, like session notes.
+            "course_finished_on": (
+                patient.discharged_on.isoformat() if patient.discharged_on else None
+            ),
         },
         "entries": [
             {

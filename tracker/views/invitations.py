@@ -81,13 +81,20 @@ def add_patient(request):
                     display_name=form.cleaned_data["display_name"],
                     neuropathy_kind=form.cleaned_data["neuropathy_kind"],
                     practitioner=practitioner,
+                    date_of_birth=form.cleaned_data["date_of_birth"],
+                    record_number=form.cleaned_data["record_number"],
                 )
                 if email:
                     invitation, token = Invitation.issue(patient, practitioner, timezone.now())
                 audit.record(request, audit.CREATE, patient, "patient", patient.public_id)
         except IntegrityError:
-            # The same address was added a moment ago (a double submit or a colleague).
-            form.add_error("email", "Someone already has an account with this email address.")
+            # The same address or record number was added a moment ago (a double
+            # submit or a colleague).
+            number = form.cleaned_data["record_number"]
+            if number and Patient.objects.filter(record_number__iexact=number).exists():
+                form.add_error("record_number", "Another patient already has this record number.")
+            else:
+                form.add_error("email", "Someone already has an account with this email address.")
         else:
             if email:
                 send_invitation(request, invitation, token)

@@ -17,8 +17,14 @@ from tracker import access, audit, learn, scores
 from tracker import worklist as worklists
 from tracker.access import practitioner_required
 from tracker.course import CHART_RANGES, chart_range, course_of, progress_as_of
-from tracker.forms import DateRangeForm, ReminderForm, TreatmentSessionForm
-from tracker.models import OUTCOMES, SessionStatus, TreatmentSession
+from tracker.forms import (
+    DateRangeForm,
+    DischargeForm,
+    PatientDetailsForm,
+    ReminderForm,
+    TreatmentSessionForm,
+)
+from tracker.models import NOTE_SHORT_MAX_LENGTH, OUTCOMES, SessionStatus, TreatmentSession
 from tracker.symptoms import NAMES
 from tracker.views.invitations import pop_invitation_link
 from tracker.views.team import team_context
@@ -49,11 +55,22 @@ def sessions_to_record(user, now):
 def worklist(request):
     now = timezone.now()
     missed_days = settings.REVIEW_MISSED_DAYS
-    rows = worklists.rows_for(access.patients_visible_to(request.user), now, missed_days)
+    every_row = worklists.rows_for(access.patients_visible_to(request.user), now, missed_days)
+    show = request.GET.get("show", "")
+    show = show if show in worklists.SHOWS else worklists.ATTENTION
+    show_counts = {key: sum(1 for r in every_row if r.shown_in(key)) for key in worklists.SHOWS}
+    rows = [r for r in every_row if r.shown_in(show)]
     flag_counts = worklists.flag_counts(rows, missed_days)
     query = request.GET.get("q", "").strip()[:100]
     if query:
-        rows = [r for r in rows if query.casefold() in r.patient.display_name.casefold()]
+        # A name, or the clinic's record number (the way to tell two Mary Smiths apart).
+        needle = query.casefold()
+        rows = [
+            r
+            for r in rows
+            if needle in r.patient.display_name.casefold()
+            or (r.patient.record_number and needle in r.patient.record_number.casefold())
+        ]
     flag = request.GET.get("flag", "")
     flag = flag if flag in scores.FLAG_NAMES else ""
     if flag:
@@ -77,6 +94,8 @@ def worklist(request):
         "page": page,
         "flag_counts": flag_counts,
         "shown": len(rows),
+        "show": show,
+        "shows": [(key, label, show_counts[key]) for key, label in worklists.SHOWS.items()],
         "query": query,
         "flag": flag,
         "change": change,
@@ -85,6 +104,7 @@ def worklist(request):
         "recent_days": scores.RECENT_DAYS,
         "reliable_explained": scores.RELIABLE_EXPLAINED,
         "now": now,
+        "review_note_max": NOTE_SHORT_MAX_LENGTH,
         "learn_pages": learn.pages_for(learn.PANEL_PRACTICE),
     }
     return render(request, "tracker/worklist.html", ctx)
@@ -100,8 +120,21 @@ def patient_detail(request, public_id):
     entries = Paginator(
         patient.entries.select_related("entered_by").order_by("-recorded_at"), ENTRIES_PER_PAGE
     )
+    # The flags and their review, by the worklist's own rules (two queries).
+    row = worklists.row_of(
+        access.patients_visible_to(request.user), patient, now, settings.REVIEW_MISSED_DAYS
+    )
     ctx = {
         "patient": patient,
+        "row": row,
+        "review_note_max": NOTE_SHORT_MAX_LENGTH,
+        "discharge_form": DischargeForm(initial={"discharged_on": timezone.localdate(now)}),
+        "details_form": PatientDetailsForm(
+            initial={
+                "date_of_birth": patient.date_of_birth,
+                "record_number": patient.record_number,
+            }
+        ),
         **course_of(patient, now, range_key, whole=False),
         "ranges": CHART_RANGES,
         "range_key": range_key,
