@@ -753,20 +753,12 @@ def since_last_session(
         return None
     held = sorted(held_times)
     last = held[-1]
-    ordered = sorted(readings, key=lambda r: r.at)
+    ordered = sorted((r for r in readings if r.at <= now), key=lambda r: r.at)
     before = [r for r in ordered if r.at < last]
-    after = [r for r in ordered if last <= r.at <= now]
-    previous_start = held[-2] if len(held) > 1 else None
-    previous = _interval(
-        "",
-        len(held) - 1,
-        previous_start,
-        last,
-        [r for r in before if previous_start is None or r.at >= previous_start],
-        None,
-        tz,
-    )
-    interval = _interval(f"After session {len(held)}", len(held), last, None, after, previous, tz)
+    after = [r for r in ordered if r.at >= last]
+    # The last of the intervals the interval table shows: its means and its change
+    # against the one before, by the same rule.
+    interval = intervals(ordered, held, tz)[-1]
 
     def flags_at(moment, seen):
         last_at = seen[-1].at if seen else None
