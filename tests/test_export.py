@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import LONDON, body, make_entry, make_session, text
 from tracker.forms import DateRangeForm
-from tracker.models import Patient
+from tracker.models import Patient, SessionStatus
 
 HEADER = [
     "patient",
@@ -29,6 +29,8 @@ HEADER = [
     "note",
     "points_used",
     "session_notes",
+    "session_status",
+    "entered_by",
 ]
 
 
@@ -97,8 +99,10 @@ def test_entries_and_sessions_come_in_time_order(xavier_client, alice, bob):
     rows = data_rows(xavier_client, alice)
 
     assert rows == [
-        ["Alice Archer", "2026-06-13T12:00+01:00", "entry", "4", "3", "2", "", "before", "", ""],
-        ["Alice Archer", "2026-06-14T10:30+01:00", "session", "", "", "", "", "", "ST36", "calm"],
+        ["Alice Archer", "2026-06-13T12:00+01:00", "entry", "4", "3", "2", "", "before", "", ""]
+        + ["", ""],
+        ["Alice Archer", "2026-06-14T10:30+01:00", "session", "", "", "", "", "", "ST36", "calm"]
+        + ["attended", ""],
         [
             "Alice Archer",
             "2026-06-15T08:00+01:00",
@@ -110,7 +114,32 @@ def test_entries_and_sessions_come_in_time_order(xavier_client, alice, bob):
             "after",
             "",
             "",
+            "",
+            "",
         ],
+    ]
+
+
+def test_sessions_say_what_happened_and_scores_taken_in_clinic_say_who_entered_them(
+    xavier_client, alice, xavier
+):
+    make_session(alice, at(10, 9), notes="no show", status=SessionStatus.DID_NOT_ATTEND)
+    make_session(alice, at(11, 9), notes="rang in ill", status=SessionStatus.CANCELLED)
+    held = make_session(alice, at(12, 9), notes="needled")
+    held.save_clinic_scores({"pain": 7, "numbness": 6, "tingling": 5}, xavier)
+    make_session(alice, at(20, 9), notes="next week")
+    log(alice, at(13), note="at home")
+
+    rows = data_rows(xavier_client, alice)
+
+    assert [(row[2], row[3], row[9] or row[7], row[10], row[11]) for row in rows] == [
+        ("session", "", "no show", "did_not_attend", ""),
+        ("session", "", "rang in ill", "cancelled", ""),
+        # The session, then the scores taken at it.
+        ("session", "", "needled", "attended", ""),
+        ("entry", "7", "", "", "Dr Xavier"),
+        ("entry", "4", "at home", "", ""),
+        ("session", "", "next week", "booked", ""),
     ]
 
 
@@ -172,7 +201,7 @@ def test_session_points_and_notes_that_start_like_a_formula_are_defused(
 
     [row] = data_rows(xavier_client, alice)
 
-    assert row[8:] == [f"'{start}SUM(A1:A9)", f"'{start}1+1"]
+    assert row[8:10] == [f"'{start}SUM(A1:A9)", f"'{start}1+1"]
 
 
 def test_ordinary_text_is_left_as_it_is(xavier_client, alice):
@@ -182,7 +211,7 @@ def test_ordinary_text_is_left_as_it_is(xavier_client, alice):
     rows = data_rows(xavier_client, alice)
 
     assert rows[0][0] == "Alice Archer"
-    assert rows[0][8:] == ["ST36 + SP6", "'quoted' already"]
+    assert rows[0][8:10] == ["ST36 + SP6", "'quoted' already"]
     assert rows[1][7] == "Feet 3-4 at night; dose = 2 tablets @ 8pm"
 
 

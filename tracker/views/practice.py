@@ -322,7 +322,7 @@ def export_csv(request, public_id):
     start, end = form.bounds()
     period = " to ".join(str(form.cleaned_data.get(k) or "any") for k in ("start", "end"))
     audit.record(request, audit.EXPORT, patient, "csv", detail=f"period: {period}")
-    entries = patient.entries.order_by("recorded_at")
+    entries = patient.entries.select_related("entered_by").order_by("recorded_at")
     sessions = patient.sessions.order_by("when")
     if start:
         entries, sessions = entries.filter(recorded_at__gte=start), sessions.filter(when__gte=start)
@@ -330,7 +330,11 @@ def export_csv(request, public_id):
         entries, sessions = entries.filter(recorded_at__lt=end), sessions.filter(when__lt=end)
 
     no_scores = [""] * len(NAMES)
+    # Sessions first: at the same moment, a session comes before the scores taken at it.
     rows = [
+        (s.when, "session", *no_scores, "", "", s.points_used, s.notes, s.status, "")
+        for s in sessions
+    ] + [
         (
             e.recorded_at,
             "entry",
@@ -339,9 +343,11 @@ def export_csv(request, public_id):
             e.note,
             "",
             "",
+            "",
+            e.entered_by.display_name if e.in_clinic else "",
         )
         for e in entries
-    ] + [(s.when, "session", *no_scores, "", "", s.points_used, s.notes) for s in sessions]
+    ]
     rows.sort(key=lambda row: row[0])
     as_of = period_end(end, timezone.now())
     rows += summary_rows(*progress_as_of(patient, as_of), as_of) if rows else []
@@ -351,7 +357,18 @@ def export_csv(request, public_id):
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
     writer.writerow(
-        ["patient", "when", "record", *NAMES, "locations", "note", "points_used", "session_notes"]
+        [
+            "patient",
+            "when",
+            "record",
+            *NAMES,
+            "locations",
+            "note",
+            "points_used",
+            "session_notes",
+            "session_status",
+            "entered_by",
+        ]
     )
     for when, *cells in rows:
         local = timezone.localtime(when).isoformat(timespec="minutes")
