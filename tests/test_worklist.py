@@ -11,6 +11,7 @@ provisional one from the first 7 days of logging. Recent means need 3 days.
 import html
 import random
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from urllib.parse import parse_qs, urlsplit
@@ -19,11 +20,12 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import LONDON, NOW, make_entry, make_patient, make_session, text
-from tracker import charts, scores, symptoms
+from tracker import charts, scores, symptoms, worklist
 from tracker.models import Patient, SymptomEntry, TreatmentSession, readings_of
 from tracker.worklist import rows_for
 
@@ -844,3 +846,11 @@ def test_a_reliable_change_is_marked_and_can_be_filtered(xavier_client, xavier):
     assert names(filtered) == ["Steady"]
     assert '<option value="reliable" selected>' in filtered.content.decode()
     assert names(xavier_client.get(WORKLIST, {"change": "bogus"})) == ["Noisy", "Steady"]
+
+
+@pytest.mark.parametrize(
+    "name", ["tracker:patient_detail", "tracker:review", "tracker:undo_review"]
+)
+def test_path_for_is_what_reverse_gives(name):
+    public_id = uuid.uuid4()
+    assert worklist.path_for(name, public_id) == reverse(name, args=[public_id])

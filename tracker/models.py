@@ -410,7 +410,16 @@ class TreatmentSession(models.Model):
 
     class Meta:
         ordering = ["-when"]
-        indexes = [models.Index(fields=["patient", "when"])]
+        indexes = [
+            models.Index(fields=["patient", "when"]),
+            # Booked sessions are few beside the attended ones: the worklist's "Sessions
+            # to record" and "Next session" read them alone.
+            models.Index(
+                fields=["patient", "when"],
+                condition=Q(status="booked"),
+                name="tracker_session_booked_idx",
+            ),
+        ]
 
     def __str__(self):
         return f"Session for {self.patient} at {self.when:%Y-%m-%d %H:%M}"

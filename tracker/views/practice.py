@@ -104,6 +104,8 @@ def worklist(request):
         "recent_days": scores.RECENT_DAYS,
         "reliable_explained": scores.RELIABLE_EXPLAINED,
         "now": now,
+        "here": request.get_full_path(),
+        "my_id": request.user.practitioner.pk,
         "review_note_max": NOTE_SHORT_MAX_LENGTH,
         "learn_pages": learn.pages_for(learn.PANEL_PRACTICE),
     }
