@@ -304,6 +304,19 @@ def test_sessions_to_record_take_the_same_queries_for_3_and_30_patients(xavier_c
     assert "Sessions to record (20+)" in body(response)
 
 
+def test_the_sessions_to_record_are_read_only_when_there_are_some(xavier_client, alice):
+    make_session(alice, NOW - timedelta(days=1))  # recorded: attended
+    xavier_client.get(WORKLIST)  # warm up
+    none, response = worklist_queries(xavier_client)
+    assert response.context["awaiting"] == []
+
+    make_session(alice, NOW - timedelta(hours=2), status=BOOKED)
+    some, response = worklist_queries(xavier_client)
+
+    assert len(response.context["awaiting"]) == 1
+    assert some == none + 1
+
+
 # --- The session form ---------------------------------------------------------------
 
 

@@ -74,12 +74,13 @@ class PatientQuerySet(models.QuerySet):
 
         first_session_at (the first attended by `now`: the baseline ends there, not at
         a booked one), next_session_at (the next booked one still to come),
+        first_awaiting_at (the oldest booked one whose time has passed),
         first_entry_at and last_entry_at, and summary_latest (the last entry's scores,
         as a small JSON object). The figures themselves come from days_in_windows(),
         which these moments bound.
 
-        For "Mark reviewed": the patient's latest FlagReview (review_id, review_at,
-        review_flags, review_note, review_undone_at, reviewer_name) and
+        For "Mark reviewed": the id of the patient's latest FlagReview (review_id; the
+        worklist reads those reviews in one query more, only when there are some) and
         last_severe_saved_at, when the newest entry of the recent days with a severe
         score was saved (scores.still_reviewed reads them). All are subqueries of
         this one query, each a range of an index on the patient.
@@ -99,14 +100,12 @@ class PatientQuerySet(models.QuerySet):
         ).order_by("-created_at")
         return self.annotate(
             review_id=Subquery(review.values("pk")[:1]),
-            review_at=Subquery(review.values("reviewed_at")[:1]),
-            review_flags=Subquery(review.values("flags")[:1]),
-            review_note=Subquery(review.values("note")[:1]),
-            review_undone_at=Subquery(review.values("undone_at")[:1]),
-            reviewer_name=Subquery(review.values("reviewer__display_name")[:1]),
             last_severe_saved_at=Subquery(severe.values("created_at")[:1]),
             first_session_at=Subquery(sessions.held(now).order_by("when").values("when")[:1]),
             next_session_at=Subquery(sessions.booked(now).order_by("when").values("when")[:1]),
+            first_awaiting_at=Subquery(
+                sessions.awaiting_outcome(now).order_by("when").values("when")[:1]
+            ),
             first_entry_at=Subquery(entries.order_by("recorded_at").values("recorded_at")[:1]),
             last_entry_at=Subquery(latest.values("recorded_at")[:1]),
             summary_latest=Subquery(

@@ -83,7 +83,10 @@ def worklist(request):
     page = Paginator(worklists.sort_rows(rows, sort), PATIENTS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    awaiting, more_awaiting = sessions_to_record(request.user, now)
+    # Most days nobody has a session to record: then the query is not run at all.
+    awaiting, more_awaiting = [], False
+    if any(r.patient.first_awaiting_at for r in every_row):
+        awaiting, more_awaiting = sessions_to_record(request.user, now)
     # The sessions list names patients too: one audit row per patient shown, in one INSERT.
     shown = {p.pk: p for p in [r.patient for r in page.object_list] + [s.patient for s in awaiting]}
     audit.record_many(request, audit.VIEW, list(shown.values()), "worklist")
