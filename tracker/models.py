@@ -415,7 +415,7 @@ class TreatmentSession(models.Model):
             # to record" and "Next session" read them alone.
             models.Index(
                 fields=["patient", "when"],
-                condition=Q(status="booked"),
+                condition=Q(status=SessionStatus.BOOKED),
                 name="tracker_session_booked_idx",
             ),
         ]
