@@ -1,19 +1,54 @@
-"""A flagged patient's review: who reviewed it and when, "Undo review", or the
-"Mark reviewed" form. On every worklist row and on the patient page.
+"""The worklist's patient cell, and in it a flagged patient's review: who reviewed
+it and when, "Undo review", or the "Mark reviewed" form (also on the patient page).
 
-Drawn here rather than by an {% include %}: as a template it cost a tenth of the
-worklist's whole time (50 rows, each with its own forms), and the page was slower
-than before reviews existed (issue 16 asks for it to stay within 10%).
+Drawn here rather than by template markup: as an {% include %} the review alone
+cost a tenth of the worklist's whole time (50 rows, each with its own forms), and
+the page was slower than before reviews existed (issue 16 asks for it to stay
+within 10%). Every value goes through format_html(), which escapes it.
 """
 
 from django import template
 from django.utils import dateformat, timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from tracker.worklist import path_for
 
 register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def patient_cell(context, row, now, next_url):
+    """The first cell of a worklist row: name, identity, kind, flags and review."""
+    patient = row.patient
+    parts = [format_html('<a href="{}">{}</a>', row.url, patient.display_name)]
+    identity = patient.identity_line()
+    if identity:
+        parts.append(format_html('<div class="small fw-normal identity">{}</div>', identity))
+    parts.append(
+        format_html(
+            '<div class="small fw-normal text-body-secondary">{}{}</div>',
+            patient.get_neuropathy_kind_display(),
+            "" if patient.practitioner_id == context.get("my_id") else " · care team",
+        )
+    )
+    if patient.is_discharged:
+        parts.append(
+            format_html(
+                '<div class="small fw-normal course-finished">Course finished on {}</div>',
+                dateformat.format(patient.discharged_on, "j M Y"),
+            )
+        )
+        return mark_safe("\n".join(parts))
+    flags = format_html_join(
+        "",
+        '<span class="flag flag-{}" tabindex="0" data-help="{}"'
+        ' aria-describedby="flag-help-{}">{}</span> ',
+        ((f["name"], f["help"], f["name"], f["label"]) for f in row.flag_list),
+    )
+    parts.append(format_html('<div class="flags fw-normal">{}</div>', flags))
+    parts.append(review_status(context, row, now, next_url))
+    return mark_safe("\n".join(parts))
 
 
 @register.simple_tag(takes_context=True)
