@@ -80,10 +80,9 @@ class PatientQuerySet(models.QuerySet):
         which these moments bound.
 
         For "Mark reviewed": the id of the patient's latest FlagReview (review_id; the
-        worklist reads those reviews in one query more, only when there are some) and
-        last_severe_saved_at, when the newest entry of the recent days with a severe
-        score was saved (scores.still_reviewed reads them). All are subqueries of
-        this one query, each a range of an index on the patient.
+        worklist reads those reviews in one query more, only when there are some,
+        with what scores.still_reviewed needs: FlagReviewQuerySet.with_last_severe).
+        All are subqueries of this one query, each a range of an index on the patient.
         """
         entries = SymptomEntry.objects.filter(patient=OuterRef("pk")).order_by()
         sessions = TreatmentSession.objects.filter(patient=OuterRef("pk")).order_by()
@@ -91,16 +90,8 @@ class PatientQuerySet(models.QuerySet):
         # The latest review, undone or not: an undone review brings the flags back,
         # it does not let an older review cover them again.
         review = FlagReview.objects.filter(patient=OuterRef("pk")).order_by("-reviewed_at", "-pk")
-        # Only the recent days can raise "severe"; their start is the one rows_for uses.
-        recent_start = days_start(now, timezone.get_current_timezone(), RECENT_DAYS)
-        severe = entries.filter(
-            Q(*(Q(**{f"{s}__gte": SEVERE_SCORE}) for s in symptoms.NAMES), _connector=Q.OR),
-            recorded_at__gte=recent_start,
-            recorded_at__lte=now,
-        ).order_by("-created_at")
         return self.annotate(
             review_id=Subquery(review.values("pk")[:1]),
-            last_severe_saved_at=Subquery(severe.values("created_at")[:1]),
             first_session_at=Subquery(sessions.held(now).order_by("when").values("when")[:1]),
             next_session_at=Subquery(sessions.booked(now).order_by("when").values("when")[:1]),
             first_awaiting_at=Subquery(
@@ -338,6 +329,25 @@ class SessionStatus(models.TextChoices):
 OUTCOMES = [SessionStatus.ATTENDED, SessionStatus.CANCELLED, SessionStatus.DID_NOT_ATTEND]
 
 
+class FlagReviewQuerySet(models.QuerySet):
+    def with_last_severe(self, now):
+        """Annotate each review with last_severe_saved_at: when the newest entry of its
+        patient's recent days with a severe score was saved, for scores.still_reviewed.
+
+        A subquery of the reviews' own query rather than of with_summary: only a
+        worklist with reviews on it pays for building it.
+        """
+        # Only the recent days can raise "severe"; their start is the one rows_for uses.
+        recent_start = days_start(now, timezone.get_current_timezone(), RECENT_DAYS)
+        severe = SymptomEntry.objects.filter(
+            Q(*(Q(**{f"{s}__gte": SEVERE_SCORE}) for s in symptoms.NAMES), _connector=Q.OR),
+            patient=OuterRef("patient_id"),
+            recorded_at__gte=recent_start,
+            recorded_at__lte=now,
+        ).order_by("-created_at")
+        return self.annotate(last_severe_saved_at=Subquery(severe.values("created_at")[:1]))
+
+
 class FlagReview(models.Model):
     """A practitioner's "Mark reviewed" of a flagged patient.
 
@@ -353,6 +363,8 @@ class FlagReview(models.Model):
     # The names of the flags raised when it was reviewed (scores.FLAG_NAMES).
     flags = models.JSONField(default=list)
     undone_at = models.DateTimeField(null=True, blank=True)
+
+    objects = FlagReviewQuerySet.as_manager()
 
     class Meta:
         ordering = ["-reviewed_at"]
