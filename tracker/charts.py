@@ -626,6 +626,7 @@ def phone_chart(
             symptoms=(),
             font_size=PHONE_FONT_SIZE,
             char_width=PHONE_CHAR_WIDTH,
+            top=2,  # room for the tallest glyphs above the first row
         )
         y = legend_y + 8
     if sessions:
