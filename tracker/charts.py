@@ -1,9 +1,9 @@
 """SVG chart geometry: data in, plain numbers and strings out.
 
-Pure Python (standard library only). The templates tracker/chart.svg and
-tracker/sparkline.svg only print what is computed here, so the maths can be
-tested without Django and the output passes a strict Content-Security-Policy
-(presentation attributes only, no style attributes, no script).
+Pure Python (standard library only). The templates tracker/chart.svg (with
+chart_phone.svg, its drawing for a phone) and tracker/sparkline.svg only print what is
+computed here, so the maths can be tested without Django and the output passes a strict
+Content-Security-Policy (presentation attributes only, no style attributes, no script).
 """
 
 from __future__ import annotations
