@@ -275,3 +275,162 @@ def test_without_in_clinic_readings_the_key_has_no_clinic_item():
 
     assert charts.CLINIC_LABEL not in [i.label for i in chart.legend]
     assert "clinic" not in chart.desc
+
+
+# --- The phone chart ------------------------------------------------------------
+
+ASCENT, DESCENT = 0.8, 0.25  # of the font size, above and below a text's baseline
+PHONE_PAGE_WIDTHS = {320: 296, 360: 336, 390: 366}  # viewport -> rendered chart width
+
+
+def twelve_weeks(sessions_every=3.5, clinic=True, tz_label="Europe/London", symptom_names=None):
+    """Three entries a day for 12 weeks, sessions twice a week, 7-day means and baselines."""
+    names = symptom_names or symptoms.NAMES
+    data = {
+        s: [(day(n, hours=h), (n + h + i) % 11) for n in range(84) for h in (8, 13, 20)]
+        for i, s in enumerate(names)
+    }
+    rolling = {s: [(day(n, hours=20), 5.0 + (n % 7) / 7) for n in range(84)] for s in names}
+    count = int(84 / sessions_every)
+    sessions = [(day(n * sessions_every, hours=10), n + 1) for n in range(count)]
+    in_clinic = [day(n * sessions_every // 1, hours=8) for n in range(count)] if clinic else []
+    return charts.trend_chart(
+        data,
+        sessions,
+        day(0),
+        day(84),
+        baselines=dict.fromkeys(names, 6.0),
+        rolling=rolling,
+        tz_label=tz_label,
+        in_clinic=in_clinic,
+    )
+
+
+def text_box(text, x, baseline, anchor="start"):
+    """Estimated box (left, top, right, bottom) of a phone chart text."""
+    width = charts.label_width(text)
+    left = {"start": x, "middle": x - width / 2, "end": x - width}[anchor]
+    size = charts.PHONE_FONT_SIZE
+    return (text, (left, baseline - ASCENT * size, left + width, baseline + DESCENT * size))
+
+
+def phone_texts(phone):
+    """Every text the template chart_phone.svg prints, with its estimated box."""
+    size = charts.PHONE_FONT_SIZE
+    texts = [text_box(item.label, item.text_x, item.text_y) for item in phone.legend]
+    texts += [
+        text_box(s.label, s.x, phone.session_label_y, "middle")
+        for s in phone.sessions
+        if s.show_label
+    ]
+    for panel in phone.panels:
+        texts.append(text_box(panel.series.label, phone.title_x, panel.title_y))
+        texts += [
+            text_box(t.label, phone.y_tick_text_x, t.pos + 0.32 * size, "end")
+            for t in panel.y_ticks
+        ]
+        if not panel.series.count:
+            texts.append(text_box(phone.no_entries, panel.no_entries_x, panel.no_entries_y))
+    texts += [text_box(t.label, t.pos, phone.x_tick_text_y, "middle") for t in phone.x_ticks]
+    texts.append(text_box(phone.x_label, phone.x_label_x, phone.x_label_y, "middle"))
+    return texts
+
+
+def overlap(a, b):
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+PHONE_CASES = {
+    "two weeks, two sessions": lambda: pain_chart(
+        [(day(n), n % 11) for n in range(14)],
+        sessions=[(day(2), 1), (day(9), 2)],
+        baselines={"pain": 5},
+        tz_label="Europe/London",
+    ),
+    "twelve weeks, sessions twice a week, clinic scores": twelve_weeks,
+    "one symptom without entries": lambda: twelve_weeks(symptom_names=("pain", "tingling")),
+    "a long time zone name": lambda: twelve_weeks(tz_label="America/Argentina/Buenos_Aires"),
+    "two years": lambda: pain_chart(
+        [(day(n), 5) for n in range(730)], start=day(0), end=day(730), sessions=[(day(9), 1)]
+    ),
+}
+
+
+@pytest.mark.parametrize("case", PHONE_CASES)
+def test_phone_chart_texts_do_not_overlap_and_stay_in_the_picture(case):
+    phone = PHONE_CASES[case]().phone
+    texts = phone_texts(phone)
+    clashes = [
+        (a, b)
+        for i, (a, box) in enumerate(texts)
+        for b, other in texts[i + 1 :]
+        if overlap(box, other)
+    ]
+    assert not clashes
+    for text, (left, top, right, bottom) in texts:
+        assert left >= 0 and top >= 0, text
+        assert right <= phone.width and bottom <= phone.height, text
+    # Only "No entries" is written inside a plot; nothing else crosses one.
+    for panel in phone.panels:
+        plot = (panel.plot.left, panel.plot.top, panel.plot.right, panel.plot.bottom)
+        inside = [text for text, box in texts if overlap(box, plot)]
+        assert inside == ([] if panel.series.count else [phone.no_entries]), case
+
+
+def test_phone_chart_stacks_one_panel_per_symptom_apart():
+    phone = twelve_weeks().phone
+    assert [p.series.symptom for p in phone.panels] == list(symptoms.NAMES)
+    for above, below in zip(phone.panels, phone.panels[1:], strict=False):
+        assert below.title_y > above.plot.bottom + charts.PHONE_FONT_SIZE
+        assert below.plot.top > below.title_y
+    for panel in phone.panels:
+        assert panel.plot.height == charts.PHONE_PLOT_HEIGHT
+        assert [t.label for t in panel.y_ticks] == ["0", "5", "10"]  # each its own 0-10 axis
+        assert panel.y_ticks[0].pos == panel.plot.bottom
+        assert panel.y_ticks[-1].pos == panel.plot.top
+    assert phone.height >= phone.panels[-1].plot.bottom + 2 * charts.PHONE_FONT_SIZE
+
+
+@pytest.mark.parametrize("viewport", PHONE_PAGE_WIDTHS)
+def test_phone_text_renders_at_least_12_px_on_a_phone(viewport):
+    # An SVG scaled by its viewBox shows text at font size x shown width / viewBox width.
+    phone = twelve_weeks().phone
+    assert phone.view_box == f"0 0 {charts.PHONE_WIDTH} {phone.height}"
+    assert phone.font_size * PHONE_PAGE_WIDTHS[viewport] / phone.width >= 12
+    # The desktop chart, by contrast, would be unreadable there.
+    assert charts.FONT_SIZE * PHONE_PAGE_WIDTHS[viewport] / 720 < 7
+
+
+def test_phone_chart_has_fewer_ticks_than_the_desktop_one():
+    chart = twelve_weeks()
+    assert 2 <= len(chart.phone.x_ticks) < len(chart.x_ticks)
+    assert len(chart.phone.panels[0].y_ticks) < len(chart.y_ticks)
+
+
+def test_every_phone_panel_marks_the_sessions_and_crowded_labels_are_hidden():
+    chart = twelve_weeks()
+    phone = chart.phone
+    assert [s.number for s in phone.sessions] == [s.number for s in chart.sessions]
+    for panel in phone.panels:
+        assert all(panel.plot.left <= s.x <= panel.plot.right for s in phone.sessions)
+    shown = [s for s in phone.sessions if s.show_label]
+    assert 2 <= len(shown) < len(phone.sessions)  # 24 sessions in 12 weeks: not all labelled
+
+
+def test_phone_entries_are_thinned_and_smaller_but_clinic_scores_all_kept():
+    chart = twelve_weeks()
+    for desktop, panel in zip(chart.series, chart.phone.panels, strict=True):
+        phone = panel.series
+        assert phone.count == desktop.count == 252
+        assert len(coords(phone.points)) == 252  # the faint line stays complete
+        entries = [m for m in phone.markers if not m.in_clinic]
+        assert len(entries) <= panel.plot.width / charts.PHONE_MARKER_PX
+        assert sum(m.in_clinic for m in phone.markers) == chart.clinic_count
+        assert phone.rolling_points and phone.baseline_y is not None
+        size = charts.PHONE_MARKER_SIZE
+        assert entries[0].d == charts.marker_path(phone.shape, entries[0].x, entries[0].y, size)
+
+
+def test_phone_chart_drops_a_time_zone_name_too_long_for_it():
+    assert twelve_weeks().phone.x_label == "Date (times in Europe/London)"
+    assert twelve_weeks(tz_label="America/Argentina/Buenos_Aires").phone.x_label == "Date"

@@ -1,9 +1,9 @@
 """SVG chart geometry: data in, plain numbers and strings out.
 
-Pure Python (standard library only). The templates tracker/chart.svg and
-tracker/sparkline.svg only print what is computed here, so the maths can be
-tested without Django and the output passes a strict Content-Security-Policy
-(presentation attributes only, no style attributes, no script).
+Pure Python (standard library only). The templates tracker/chart.svg (with
+chart_phone.svg, its drawing for a phone) and tracker/sparkline.svg only print what is
+computed here, so the maths can be tested without Django and the output passes a strict
+Content-Security-Policy (presentation attributes only, no style attributes, no script).
 """
 
 from __future__ import annotations
@@ -177,6 +177,8 @@ class Chart:
     # raw lines and makes the rolling mean the main line.
     dense: bool = False
     clinic_count: int = 0  # readings taken in clinic inside the range (hollow squares)
+    # The same data drawn for a phone (see phone_chart); the page shows one of the two.
+    phone: PhoneChart | None = None
 
     @property
     def view_box(self) -> str:
@@ -285,14 +287,24 @@ def time_ticks(start: datetime, end: datetime, max_ticks: int = 12) -> list[tupl
 LEFT_MARGIN, RIGHT_MARGIN = 52, 28
 
 
-def _legend(width, left, has_baselines, has_sessions, has_clinic=False):
+def _legend(
+    width,
+    left,
+    has_baselines,
+    has_sessions,
+    has_clinic=False,
+    symptoms=SYMPTOMS,
+    font_size=FONT_SIZE,
+    char_width=CHAR_WIDTH,
+    top=0,
+):
     """Legend items laid out left to right, wrapping to a new row when full.
 
     Returns the items and the text baseline of the last row.
     """
     # The symptom samples show the 7-day average line with the entry marker, so
     # the average needs no legend item of its own (the page explains it).
-    entries = [("series", s.label, s) for s in SYMPTOMS]
+    entries = [("series", s.label, s) for s in symptoms]
     if has_baselines:
         entries.append(("baseline", "Baseline", None))
     if has_sessions:
@@ -302,13 +314,13 @@ def _legend(width, left, has_baselines, has_sessions, has_clinic=False):
 
     items = []
     sample = 22  # length of the sample line
-    row_height = FONT_SIZE + 8
-    x, y = left, FONT_SIZE
+    row_height = font_size + 8
+    x, y = left, top + font_size
     for kind, label, symptom in entries:
-        item_width = sample + 6 + len(label) * CHAR_WIDTH + 16
+        item_width = sample + 6 + len(label) * char_width + 16
         if x > left and x + item_width > width - 4:
             x, y = left, y + row_height
-        line_y = y - FONT_SIZE / 3
+        line_y = y - font_size / 3
         x1, x2 = x, x + sample
         if symptom:
             colour, dash = symptom.colour, symptom.dash
@@ -333,7 +345,7 @@ def _legend(width, left, has_baselines, has_sessions, has_clinic=False):
                 text_x=round(x + sample + 6, 1),
                 text_y=round(y, 1),
                 marker_d=marker_d,
-                y_top=round(y - FONT_SIZE + 1, 1),
+                y_top=round(y - font_size + 1, 1),
                 y_bottom=round(y + 2, 1),
             )
         )
@@ -341,7 +353,9 @@ def _legend(width, left, has_baselines, has_sessions, has_clinic=False):
     return items, y
 
 
-def _series(symptom, pairs, rolling, baseline, scale, max_markers, in_clinic=frozenset()) -> Series:
+def _series(
+    symptom, pairs, rolling, baseline, scale, max_markers, in_clinic=frozenset(), size=MARKER_SIZE
+) -> Series:
     """One symptom's entries, thinned markers, 7-day average line and baseline.
 
     in_clinic: the moments of readings taken in clinic; their markers are hollow
@@ -355,7 +369,7 @@ def _series(symptom, pairs, rolling, baseline, scale, max_markers, in_clinic=fro
     step = max(1, math.ceil(len(pairs) / max_markers))
     keep = set(range(len(pairs) - 1, -1, -step))
     item.markers = [
-        _marker(symptom, x, y, at, v, at in in_clinic)
+        _marker(symptom, x, y, at, v, at in in_clinic, size)
         for i, ((x, y), (at, v)) in enumerate(zip(coords, pairs, strict=True))
         if i in keep or at in in_clinic
     ]
@@ -366,22 +380,22 @@ def _series(symptom, pairs, rolling, baseline, scale, max_markers, in_clinic=fro
     return item
 
 
-def _marker(symptom, x, y, at, value, in_clinic) -> Marker:
+def _marker(symptom, x, y, at, value, in_clinic, size=MARKER_SIZE) -> Marker:
     title = _marker_title(symptom.label, value, at)
     if in_clinic:
         d = marker_path(CLINIC_SHAPE, x, y, CLINIC_MARKER_SIZE)
         return Marker(x, y, d, f"{title}, {CLINIC_LABEL.lower()}", in_clinic=True)
-    return Marker(x, y, marker_path(symptom.marker, x, y), title)
+    return Marker(x, y, marker_path(symptom.marker, x, y, size), title)
 
 
-def _session_marks(sessions, scale) -> list[SessionMark]:
+def _session_marks(sessions, scale, char_width=CHAR_WIDTH) -> list[SessionMark]:
     """A mark per session; a label that would overlap the one before it is hidden."""
     marks = []
     last_x, last_label = None, ""
     for at, number in sessions:
         x, label = scale.x(at), f"S{number}"
         # Centred labels need half of each label's width between them.
-        room = (len(last_label) + len(label)) / 2 * CHAR_WIDTH + LABEL_GAP
+        room = (len(last_label) + len(label)) / 2 * char_width + LABEL_GAP
         show = last_x is None or x - last_x >= room
         if show:
             last_x, last_label = x, label
@@ -490,6 +504,174 @@ def trend_chart(
     _place_labels(chart, tz_label)
     chart.clinic_count = len(in_clinic)
     _describe(chart, start, end, len(visible_sessions), chart.clinic_count)
+    chart.phone = phone_chart(
+        visible, rolling, baselines, visible_sessions, in_clinic, start, end, chart.x_label
+    )
+    return chart
+
+
+# --- The same chart for a phone -------------------------------------------------
+#
+# Scaled into a 340 px wide phone page the desktop chart's 12-unit text would be about
+# 6 px high. The phone chart is drawn in about the width it is shown at, so its units
+# are close to CSS px: one panel per symptom stacked, each with its own 0-10 axis,
+# few ticks, the 7-day average bold and single entries faint.
+
+PHONE_WIDTH = 340  # a 360 px phone page less its padding; 320-390 px keep text >= 12 px
+PHONE_FONT_SIZE = 14  # shown at 336 px wide (a 360 px phone) it renders 13.8 px
+PHONE_CHAR_WIDTH = 9  # generous glyph width at PHONE_FONT_SIZE, so labels never touch
+PHONE_LEFT, PHONE_RIGHT = 40, 14
+PHONE_PLOT_HEIGHT = 72
+PHONE_Y_TICKS = (0, 5, 10)
+PHONE_TICK_GAP = 20  # px between neighbouring date labels
+PHONE_MARKER_PX = 6  # one entry marker per ~6 px: the entries stay a faint texture
+PHONE_MARKER_SIZE = 2.5
+PHONE_ROW = PHONE_FONT_SIZE + 8  # height of a row of text
+
+
+@dataclass
+class Panel:
+    series: Series
+    plot: Rect
+    title_y: float  # baseline of the symptom's name above its plot
+    y_ticks: list[Tick]
+    sample_x1: float  # a short line and marker after the name, as in the desktop legend
+    sample_x2: float
+    sample_y: float
+    sample_d: str
+
+    @property
+    def no_entries_x(self) -> float:
+        return self.plot.left + 8
+
+    @property
+    def no_entries_y(self) -> float:
+        """Baseline of "No entries", centred in an empty plot."""
+        return round((self.plot.top + self.plot.bottom) / 2 + PHONE_FONT_SIZE / 3, 1)
+
+
+@dataclass
+class PhoneChart:
+    width: int
+    height: int
+    panels: list[Panel] = field(default_factory=list)
+    legend: list[LegendItem] = field(default_factory=list)
+    sessions: list[SessionMark] = field(default_factory=list)
+    session_label_y: float = 0
+    x_ticks: list[Tick] = field(default_factory=list)
+    x_tick_text_y: float = 0
+    x_label: str = ""
+    x_label_y: float = 0
+    y_tick_text_x: float = PHONE_LEFT - 6
+    title_x: float = PHONE_LEFT
+
+    @property
+    def view_box(self) -> str:
+        return f"0 0 {self.width} {self.height}"
+
+    @property
+    def x_label_x(self) -> float:
+        return round((PHONE_LEFT + self.width - PHONE_RIGHT) / 2, 1)
+
+    axis_colour = AXIS_COLOUR
+    grid_colour = GRID_COLOUR
+    baseline_dash = BASELINE_DASH
+    session_dash = SESSION_DASH
+    font_size = PHONE_FONT_SIZE
+    no_entries = "No entries"
+
+
+def label_width(text: str) -> float:
+    """Estimated width of a phone chart label (generous, see PHONE_CHAR_WIDTH)."""
+    return len(text) * PHONE_CHAR_WIDTH
+
+
+def _phone_x_ticks(start, end, left, right, width) -> list[Tick]:
+    """Few date ticks: each label inside the picture and clear of the one before it."""
+    scale = _Scale(Rect(left, 0, right, 1), start, end)
+    max_ticks = int((right - left) // (label_width("30 Nov") + PHONE_TICK_GAP))
+    ticks, last_right = [], -PHONE_TICK_GAP
+    for moment, text in time_ticks(start, end, max_ticks):
+        x, half = scale.x(moment), label_width(text) / 2
+        if x - half >= max(0, last_right + PHONE_TICK_GAP) and x + half <= width:
+            ticks.append(Tick(x, text))
+            last_right = x + half
+    return ticks
+
+
+def phone_chart(
+    visible, rolling, baselines, sessions, in_clinic, start, end, x_label="Date"
+) -> PhoneChart:
+    """Geometry of the stacked phone chart, from the data trend_chart() has cut to range.
+
+    visible:  {symptom name: [(datetime, score), ...]} inside [start, end], in order
+    sessions: [(datetime, number), ...] inside the range; in_clinic: a frozenset of moments.
+    x_label:  the desktop chart's "Date (times in ...)", kept if it fits.
+    Everything is laid out top to bottom in rows of PHONE_ROW.
+    """
+    width = PHONE_WIDTH
+    right = width - PHONE_RIGHT
+    # A long time zone name would run out of the picture: then just "Date".
+    x_label = x_label if label_width(x_label) <= width - 8 else "Date"
+    chart = PhoneChart(width=width, height=0, x_label=x_label)
+    has_baselines = any(baselines.get(s.name) is not None for s in SYMPTOMS)
+    y = 0.0
+    if has_baselines or sessions or in_clinic:
+        chart.legend, legend_y = _legend(
+            width,
+            2,
+            has_baselines,
+            bool(sessions),
+            bool(in_clinic),
+            symptoms=(),
+            font_size=PHONE_FONT_SIZE,
+            char_width=PHONE_CHAR_WIDTH,
+            top=2,  # room for the tallest glyphs above the first row
+        )
+        y = legend_y + 8
+    if sessions:
+        # Session numbers once, over the first panel; their lines cross every panel.
+        chart.session_label_y = round(y + PHONE_FONT_SIZE, 1)
+        y += PHONE_ROW
+    for symptom in SYMPTOMS:
+        title_y = y + PHONE_FONT_SIZE
+        top = title_y + 14  # clear of the name's descenders and of the "10" beside the axis
+        plot = Rect(PHONE_LEFT, round(top, 1), right, round(top + PHONE_PLOT_HEIGHT, 1))
+        scale = _Scale(plot, start, end)
+        pairs = visible[symptom.name]
+        max_markers = max(1, int(plot.width / PHONE_MARKER_PX))
+        item = _series(
+            symptom,
+            pairs,
+            _visible(rolling.get(symptom.name, ()), start, end),
+            baselines.get(symptom.name),
+            scale,
+            max_markers,
+            in_clinic,
+            PHONE_MARKER_SIZE,
+        )
+        sample_x1 = PHONE_LEFT + label_width(symptom.label) + 8
+        sample_y = round(title_y - PHONE_FONT_SIZE / 3, 1)
+        chart.panels.append(
+            Panel(
+                series=item,
+                plot=plot,
+                title_y=round(title_y, 1),
+                y_ticks=[Tick(scale.y(v), str(v)) for v in PHONE_Y_TICKS],
+                sample_x1=sample_x1,
+                sample_x2=sample_x1 + 22,
+                sample_y=sample_y,
+                sample_d=marker_path(symptom.marker, sample_x1 + 11, sample_y),
+            )
+        )
+        if not chart.sessions and sessions:
+            chart.sessions = _session_marks(sessions, scale, PHONE_CHAR_WIDTH)
+        y = plot.bottom + 14  # the "0" beside the axis reaches 7 px below the plot
+    bottom = chart.panels[-1].plot.bottom
+    chart.x_ticks = _phone_x_ticks(start, end, PHONE_LEFT, right, width)
+    chart.x_tick_text_y = round(bottom + PHONE_FONT_SIZE + 10, 1)
+    chart.x_label_y = round(chart.x_tick_text_y + PHONE_ROW, 1)
+    chart.height = math.ceil(chart.x_label_y + 6)
     return chart
 
 
