@@ -14,6 +14,7 @@ import pytest
 from tests.e2e.conftest import demo_patient, sign_in
 from tracker import learn
 from tracker.models import SymptomEntry
+from tracker.symptoms import SYMPTOMS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -144,13 +145,32 @@ def measure(page, url, width, problems, targets=True):
     return m
 
 
+def table_semantics_lost(page):
+    """What a screen reader would miss in the cards: Chromium's own accessibility tree
+    must still hold the table, its headers and cells named by their figures alone."""
+    cdp = page.context.new_cdp_session(page)
+    nodes = cdp.send("Accessibility.getFullAXTree")["nodes"]
+    cdp.detach()
+    roles = [n.get("role", {}).get("value") for n in nodes]
+    lost = [role for role in ("table", "columnheader", "rowheader", "cell") if role not in roles]
+    labels = ("Entries", *(symptom.label for symptom in SYMPTOMS))
+    doubled = [
+        n["name"]["value"]
+        for n in nodes
+        if n.get("role", {}).get("value") == "cell"
+        and n.get("name", {}).get("value", "").startswith(labels)
+    ]
+    return [f"history/: no {role} for screen readers" for role in lost] + (
+        [f"history/: cells read their label twice: {doubled[:5]}"] if doubled else []
+    )
+
+
 def patient_urls():
     entry = SymptomEntry.objects.filter(patient__user__username="demo.patient").first()
     entry.pk = None  # a fresh entry, so that its change and delete pages are open
     entry.public_id = uuid.uuid4()
     entry.save()
     return [
-        "/history/",
         "/history/?range=all",
         f"/history/entries/{entry.public_id}/edit/",
         f"/history/entries/{entry.public_id}/delete/",
@@ -177,6 +197,8 @@ def test_patient_pages_fit_a_phone(demo, new_context, live_server, width):
     m = measure(page, live_server.url + "/log/", width, problems)
     if m["somewhereLines"] != 1:
         problems.append(f"'Somewhere else' is on {m['somewhereLines']} lines")
+    measure(page, live_server.url + "/history/", width, problems)
+    problems.extend(table_semantics_lost(page))
     for url in patient_urls():
         measure(page, live_server.url + url, width, problems)
     assert not problems, "\n".join(problems)
