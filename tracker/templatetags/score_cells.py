@@ -41,6 +41,12 @@ def kept(function=None, *, maxsize=2048):
     return call
 
 
+@register.simple_tag
+def symptom_initials():
+    """ "P / N / T": the symptoms' initials, for narrow column headings."""
+    return " / ".join(symptom.initial for symptom in SYMPTOMS)
+
+
 @register.filter
 def symptom_label(name):
     """ "pain" -> "Pain": a cell's column label where the row holds only symptom names."""
