@@ -87,10 +87,11 @@ MEASURE = """({target, contrast: minContrast}) => {
     .map(e => [e, contrast(e)]).filter(([e, c]) => c < minContrast)
     .map(([e, c]) => name(e) + ' ' + c.toFixed(2));
 
-  // No word of a label broken across two lines.
+  // No word of a label broken across two lines, nor sticking out of its tile.
   const brokenWords = [];
   document.querySelectorAll('label').forEach(label => {
     if (!shown(label)) return;
+    if (label.scrollWidth > label.clientWidth + 1) brokenWords.push('wider: ' + name(label));
     const walker = document.createTreeWalker(label, NodeFilter.SHOW_TEXT);
     for (let node; (node = walker.nextNode());) {
       for (const m of node.data.matchAll(/\\S+/g)) {
