@@ -299,7 +299,7 @@ def test_the_report_shows_the_whole_picture(xavier_client, course):
     assert "Pain 6.0 3.0 -3.0 (-50%) Substantial improvement" in progress
     assert "Numbness 4.0 4.0 0.0 (0%) No important change" in progress
     assert "Tingling 2.0 4.0 +2.0 (+100%) Worse" in progress
-    intervals = text(page.split('class="table table-sm interval-table"')[1].split("</table>")[0])
+    intervals = text(page.split('class="table table-sm interval-table')[1].split("</table>")[0])
     assert "Before session 1 3 6.0 4.0 2.0" in intervals
     assert "After session 1 from 5 Jun 0" in intervals
     assert "After session 2 from 12 Jun 3 3.0 4.0 4.0" in intervals
@@ -382,7 +382,7 @@ def test_a_past_period_s_report_shows_that_period_s_figures_not_today_s(xavier_c
     progress = text(page.split('class="table progress-table')[1].split("</table>")[0])
     assert "7 days to 10 Jun 2026" in progress
     # Only the first session had been held by 10 June, and nothing logged after it yet.
-    intervals = text(page.split('class="table table-sm interval-table"')[1].split("</table>")[0])
+    intervals = text(page.split('class="table table-sm interval-table')[1].split("</table>")[0])
     assert "After session 1 from 5 Jun 0" in intervals
     assert "After session 2" not in intervals
     assert "Mean score per interval, from the first entry to the end of the period" in page

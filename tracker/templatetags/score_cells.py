@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from tracker import charts
-from tracker.symptoms import SYMPTOMS
+from tracker.symptoms import BY_NAME, SYMPTOMS
 
 register = template.Library()
 
@@ -39,6 +39,18 @@ def kept(function=None, *, maxsize=2048):
 
     call.cache_clear = cached.cache_clear
     return call
+
+
+@register.simple_tag
+def symptom_initials():
+    """ "P / N / T": the symptoms' initials, for narrow column headings."""
+    return " / ".join(symptom.initial for symptom in SYMPTOMS)
+
+
+@register.filter
+def symptom_label(name):
+    """ "pain" -> "Pain": a cell's column label where the row holds only symptom names."""
+    return BY_NAME[name].label
 
 
 @register.simple_tag
