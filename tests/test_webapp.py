@@ -90,11 +90,19 @@ def test_every_page_links_the_manifest_theme_colour_and_touch_icon(client):
     assert png_facts(streamed(touch)) == (180, 180, 255)
 
 
-def test_html_lang_follows_the_clinic_s_language_setting(client, settings):
+def date_field(html):
+    return re.search(r'<input type="datetime-local" name="recorded_at"[^>]*>', html).group(0)
+
+
+def test_html_lang_and_date_fields_follow_the_clinic_s_language_setting(
+    client, alice_client, settings
+):
     assert settings.LANGUAGE_CODE == "en-gb"
     assert '<html lang="en-GB">' in body(client.get("/accounts/login/"))
+    assert 'lang="en-GB"' in date_field(body(alice_client.get("/log/")))
     settings.LANGUAGE_CODE = "en-us"
     assert '<html lang="en-US">' in body(client.get("/accounts/login/"))
+    assert 'lang="en-US"' in date_field(body(alice_client.get("/log/")))
     assert json.loads(client.get("/manifest.webmanifest").content)["lang"] == "en-US"
 
 

@@ -1,9 +1,11 @@
 """The app on the home screen: its name, colours, icons and language, declared once.
 
-The manifest view, the service worker and base.html's <head> all read them from
-here. The PNG icons are drawn from the SVG sources by scripts/make-icons.
+The manifest view, the service worker, base.html's <head> and the date fields all
+read them from here. The PNG icons are drawn from the SVG sources by
+scripts/make_icons.py.
 """
 
+from django import forms
 from django.conf import settings
 from django.utils.translation import get_language, to_locale
 
@@ -68,3 +70,32 @@ def manifest(static_url, start_url):
         "background_color": BACKGROUND_COLOUR,
         "icons": icons,
     }
+
+
+class LangAttrsMixin:
+    """Date and time fields that carry the clinic's language themselves.
+
+    Chromium draws them in its own interface language (a UK clinic's patient with
+    a phone set to US English sees mm/dd/yyyy and AM/PM); where a browser lets the
+    page choose, it reads the field's own lang, and Chromium ignores the one the
+    field inherits from <html> once the field has a min or max.
+    """
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"].setdefault("lang", html_lang())
+        return context
+
+
+class DateInput(LangAttrsMixin, forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")  # the only format <input type=date> takes
+
+
+class DateTimeInput(LangAttrsMixin, forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
