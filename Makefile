@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint migrate demo clean bench load wrk
+.PHONY: run test lint migrate demo clean bench load wrk lighthouse
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,16 @@ bench: $(VENV)/.runtime wrk
 load: $(VENV)/.runtime wrk
 	$(PY) scripts/load.py $(ARGS)
 
+# Lighthouse's installability audit against the demo clinic, signed out and as the demo
+# patient (scripts/lighthouse.py). Lighthouse comes from npm (package.json) into
+# node_modules, for this check only; `make test` asks Chromium the same question itself.
+lighthouse: $(VENV)/.runtime node_modules/.bin/lighthouse
+	$(PY) scripts/lighthouse.py
+
+node_modules/.bin/lighthouse: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
 # The load tool, from Debian.
 wrk:
 	@command -v wrk >/dev/null 2>&1 || { \
@@ -50,4 +60,4 @@ wrk:
 	    echo "Could not install wrk. Install it with: sudo apt-get install -y wrk"; exit 1; }; }
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) staticfiles .pytest_cache node_modules

@@ -26,6 +26,10 @@ GET = {
     "tracker:home": (302, 302, 302, 302, 302, 302, 302),
     # The benchmark's trivial signed-in page.
     "tracker:ping": (302, 200, 200, 200, 200, 200, 200),
+    # The app on the home screen: the same for everyone, signed in or not.
+    "tracker:manifest": (200, 200, 200, 200, 200, 200, 200),
+    "tracker:service_worker": (200, 200, 200, 200, 200, 200, 200),
+    "tracker:offline": (200, 200, 200, 200, 200, 200, 200),
     "tracker:log": (302, 200, 200, 404, 404, 404, 404),
     "tracker:history": (302, 200, 200, 404, 404, 404, 404),
     # Alice's own entry: only Alice may change or delete it.
@@ -91,6 +95,9 @@ GET = {
 POST = {
     "tracker:home": (405, 405, 405, 405, 405, 405, 405),
     "tracker:ping": (302, 405, 405, 405, 405, 405, 405),
+    "tracker:manifest": (405, 405, 405, 405, 405, 405, 405),
+    "tracker:service_worker": (405, 405, 405, 405, 405, 405, 405),
+    "tracker:offline": (405, 405, 405, 405, 405, 405, 405),
     "tracker:log": (302, 200, 200, 404, 404, 404, 404),
     "tracker:history": (302, 405, 405, 404, 404, 404, 404),
     "tracker:edit_entry": (302, 200, 404, 404, 404, 404, 404),

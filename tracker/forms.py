@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import SetPasswordForm
 from django.utils import timezone
 
-from tracker import reminders
+from tracker import reminders, webapp
 from tracker.models import (
     NOTE_MAX_LENGTH,
     NOTE_SHORT_MAX_LENGTH,
@@ -84,7 +84,7 @@ class SymptomEntryForm(forms.ModelForm):
     recorded_at = forms.DateTimeField(
         required=False,
         label="Date and time",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=webapp.DateTimeInput(),
         error_messages={"invalid": "That is not a real date and time. Please check it."},
     )
     locations = forms.MultipleChoiceField(
@@ -226,7 +226,7 @@ class IdentityFields(forms.Form):
     date_of_birth = forms.DateField(
         label="Date of birth (optional)",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=webapp.DateInput(),
         error_messages={"invalid": "That is not a real date. Please check the date of birth."},
     )
     record_number = forms.CharField(
@@ -331,7 +331,7 @@ class DischargeForm(forms.Form):
 
     discharged_on = forms.DateField(
         label="Course finished on",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=webapp.DateInput(),
         error_messages={
             "required": "Please give the date the course finished.",
             "invalid": "That is not a real date. Please check it.",
@@ -455,7 +455,7 @@ class TreatmentSessionForm(forms.ModelForm):
 
     when = forms.DateTimeField(
         label="Date and time",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=webapp.DateTimeInput(),
         error_messages={
             "required": "Please give the date and time of the session.",
             "invalid": "That is not a real date and time.",
@@ -601,13 +601,13 @@ class DateRangeForm(forms.Form):
     start = forms.DateField(
         required=False,
         label="From",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=webapp.DateInput(),
         error_messages={"invalid": "The start is not a real date. Please check it."},
     )
     end = forms.DateField(
         required=False,
         label="To",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=webapp.DateInput(),
         error_messages={"invalid": "The end is not a real date. Please check it."},
     )
 

@@ -1,12 +1,17 @@
 from django.urls import path
 
 from tracker import views
+from tracker.views import webapp
 
 app_name = "tracker"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("ping/", views.ping, name="ping"),
+    # The app on the home screen (tracker/webapp.py): open to everyone, the same for all.
+    path("manifest.webmanifest", webapp.manifest, name="manifest"),
+    path("service-worker.js", webapp.service_worker, name="service_worker"),
+    path("offline/", webapp.offline, name="offline"),
     # Patients
     path("log/", views.log_entry, name="log"),
     path("history/", views.history, name="history"),
