@@ -52,6 +52,11 @@ RECORD_NUMBER_MAX_LENGTH = 30
 # How long a patient may edit or delete an entry after saving it.
 EDIT_WINDOW = timedelta(hours=24)
 EDIT_WINDOW_HOURS = int(EDIT_WINDOW.total_seconds() // 3600)
+# The same answers saved again within this time are asked about before a copy is
+# stored: Back after saving shows the check-in form again, a fresh token in it and
+# the browser's ticks restored, and a second Save would otherwise store them twice.
+REPEAT_WINDOW = timedelta(minutes=10)
+REPEAT_WINDOW_MINUTES = int(REPEAT_WINDOW.total_seconds() // 60)
 
 
 class Practitioner(models.Model):
