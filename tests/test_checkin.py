@@ -106,6 +106,50 @@ def test_the_form_asks_three_scores_with_now_chosen(alice_client):
     assert not is_checked(response, "when", "earlier")
 
 
+def disclosure_open(response):
+    """Whether the places and the note are drawn unfolded."""
+    tag = re.search(r'<details class="more-answers"[^>]*>', response.content.decode())
+    assert tag, "no disclosure"
+    return " open" in tag.group(0)
+
+
+def test_the_places_and_the_note_are_folded_away_on_a_blank_form(alice_client):
+    response = alice_client.get(LOG)
+
+    assert not disclosure_open(response)
+    assert "Where you feel it, and a note (optional)</summary>" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"pain": None, "locations": [], "note": NOTE},
+        {"pain": None, "locations": ["hands_left"], "note": ""},
+        {"locations": ["elbows"], "note": ""},
+        {"locations": [], "note": "x" * 1001},
+    ],
+    ids=["a note", "a place", "a bad place", "a note too long"],
+)
+def test_the_fold_is_open_when_it_holds_an_answer_or_an_error(alice_client, frozen, changes):
+    response = alice_client.post(LOG, answers(**changes))
+
+    assert response.status_code == 200
+    assert disclosure_open(response)
+
+
+def test_the_fold_stays_closed_when_the_error_is_elsewhere(alice_client, frozen):
+    response = alice_client.post(LOG, answers(pain=None, locations=[], note=""))
+
+    assert response.status_code == 200
+    assert not disclosure_open(response)
+
+
+def test_the_change_page_shows_the_saved_places_unfolded(alice_client, alice, frozen):
+    entry = make_entry(alice, MARCH_NOW, locations=["feet_left"])
+
+    assert disclosure_open(alice_client.get(edit_url(entry)))
+
+
 def test_the_form_has_no_field_that_names_a_patient():
     form = SymptomEntryForm()
 
@@ -118,6 +162,7 @@ def test_the_form_has_no_field_that_names_a_patient():
         "locations",
         "note",
         "token",
+        "confirm",
     }
 
 
@@ -452,6 +497,12 @@ def test_the_question_offers_to_save_again_or_go_to_progress(alice_client, alice
     assert re.search(r'<button[^>]*name="confirm"[^>]*value="yes"[^>]*>\s*Yes, save', page)
     assert f'href="{HISTORY}"' in page
     assert "Nothing was saved yet" not in page
+    assert page.count("Save them again?") == 1
+
+
+def test_the_check_in_page_is_not_stored_so_back_draws_it_afresh(alice_client):
+    # Back then asks the server again; the repeat question catches what it brings back.
+    assert "no-store" in alice_client.get(LOG)["Cache-Control"]
 
 
 def test_confirming_saves_the_same_answers_again(alice_client, alice, frozen):
@@ -1113,18 +1164,22 @@ def test_the_check_in_post_runs_the_same_queries_for_0_5_and_700_entries(
     first = queries_to_post(carol_client)  # no entries, no session: the first week
 
     assert few == len(bobs) == first
-    # What is read of 700 entries: the entry before (one row) and the baseline window
-    # (exactly Patient.baseline's query, for the first session held), nothing else.
+    # What is read of 700 entries: the check-ins saved in the last minutes (the same
+    # answers again?), the entry before (one row) and the baseline window (exactly
+    # Patient.baseline's query, for the first session held), nothing else.
     reads = entry_reads(bobs)
     first_held = bob.sessions.filter(when__lte=MARCH_NOW).order_by("when")[0].when
     window = baseline_window_read(bob, first_held, MARCH_NOW)
     assert window in reads, reads
-    before = [sql for sql in reads if sql != window]
+    recent = [sql for sql in reads if '"created_at" >' in sql]
+    assert len(recent) == 1, reads
+    before = [sql for sql in reads if sql != window and sql not in recent]
     assert len(before) == 1 and before[0].endswith(" LIMIT 1"), before
-    # Session, user, patient; the entry and its audit row in one transaction (4); for
-    # the message the entry before, the first session held and the baseline window.
-    with django_assert_max_num_queries(10):
-        response = bob_client.post(LOG, answers())
+    # Session, user, patient; the check-ins of the last minutes; the entry and its
+    # audit row in one transaction (4); for the message the entry before, the first
+    # session held and the baseline window. (10 before the repeat question.)
+    with django_assert_max_num_queries(11):
+        response = bob_client.post(LOG, answers(pain="6"))  # not a repeat of the last
     assert response.status_code == 302
 
 

@@ -575,6 +575,32 @@ class SymptomEntry(models.Model):
         labels = dict(BodyLocation.choices)
         return [labels.get(value, value) for value in self.locations]
 
+    def answers(self):
+        """What the patient answered: the scores, the places (in any order) and the note."""
+        return self.score_values(), frozenset(self.locations), self.note
+
+    def same_answers_saved_before(self, now):
+        """The patient's own check-in with the same answers, for about the same moment,
+        saved in the REPEAT_WINDOW before now; None if there is none. One query, on the
+        (patient, recorded_at) index.
+
+        Entries taken in clinic do not count: the patient did not save those.
+        """
+        recent = (
+            SymptomEntry.objects.filter(
+                patient_id=self.patient_id,
+                recorded_at__range=(
+                    self.recorded_at - REPEAT_WINDOW,
+                    self.recorded_at + REPEAT_WINDOW,
+                ),
+                created_at__gt=now - REPEAT_WINDOW,
+                entered_by=None,
+            )
+            .exclude(public_id=self.public_id)
+            .order_by("-created_at")
+        )
+        return next((entry for entry in recent if entry.answers() == self.answers()), None)
+
 
 def days_in_windows(windows, tz):
     """Daily means of each window's entries, in one query: {(patient_id, tag): [Day]}.
