@@ -50,6 +50,11 @@ def measure(page, height):
     return save_top
 
 
+def tick(page, pain, numbness, tingling):
+    for name, score in (("pain", pain), ("numbness", numbness), ("tingling", tingling)):
+        page.locator(f"label[for=id_{name}_{score}]").tap()
+
+
 def test_save_is_within_two_screens_and_the_back_button_makes_no_copy(
     demo, new_context, live_server
 ):
@@ -58,3 +63,42 @@ def test_save_is_within_two_screens_and_the_back_button_makes_no_copy(
     save_top = measure(page, 844)
     assert page.evaluate(SMALL_TARGETS, MIN_TARGET) == []
     assert save_top < 2 * 844
+
+    # Folded away, the places and the note are one tap from view, and as large.
+    page.get_by_text("Where you feel it, and a note").tap()
+    page.get_by_text("Left hand").tap()
+    page.fill("#id_note", "Burning at night")
+    page.get_by_text("Earlier").tap()
+    assert page.evaluate(SMALL_TARGETS, MIN_TARGET) == []
+    page.get_by_text("Now", exact=True).tap()
+    tick(page, 6, 3, 2)
+    before = demo_patient().entries.count()
+    page.get_by_role("button", name=SAVE).tap()
+    page.wait_for_url("**/history/")
+    assert demo_patient().entries.count() == before + 1
+
+    # Back draws the form afresh (no-store), with a new token; the browser puts the
+    # ticks and the note back, and Save sends the same answers again.
+    page.go_back()
+    page.wait_for_url("**/log/")
+    page.get_by_role("button", name=SAVE).tap()
+    question = page.get_by_role("alert")
+    assert "You saved these same answers at" in question.inner_text()
+    assert "Save them again?" in question.inner_text()
+    assert demo_patient().entries.count() == before + 1
+    assert page.evaluate(SMALL_TARGETS, MIN_TARGET) == []
+    shot(page, "log-phone-repeat-question")
+
+    page.get_by_role("button", name="Yes, save them again").tap()
+    page.wait_for_url("**/history/")
+    assert demo_patient().entries.count() == before + 2
+
+
+def test_the_check_in_page_on_a_small_phone(demo, new_context, live_server):
+    page = open_log(new_context, live_server, 360, 640)
+    measure(page, 640)  # printed, not held to two screens: 640 px is a short screen
+    assert page.evaluate(SMALL_TARGETS, MIN_TARGET) == []
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
+    shot(page, "log-phone")
