@@ -608,9 +608,7 @@ def test_the_same_earlier_time_again_asks(alice_client, alice, frozen):
     assert alice.entries.count() == 1
 
 
-def test_scores_taken_in_clinic_are_not_the_patients_own_save(
-    alice_client, alice, xavier, frozen
-):
+def test_scores_taken_in_clinic_are_not_the_patients_own_save(alice_client, alice, xavier, frozen):
     # The practitioner typed what the patient said at the session; the patient did
     # not save it, so "You saved these same answers" would not be true.
     saved_earlier(alice, 3, entered_by=xavier)
