@@ -26,7 +26,7 @@ from tests.conftest import (
     queries_for,
 )
 from tracker.forms import SymptomEntryForm
-from tracker.models import SymptomEntry, TreatmentSession
+from tracker.models import REPEAT_WINDOW_MINUTES, AuditEvent, SymptomEntry, TreatmentSession
 from tracker.views import patient as patient_views
 
 LOG = "/log/"
@@ -106,6 +106,50 @@ def test_the_form_asks_three_scores_with_now_chosen(alice_client):
     assert not is_checked(response, "when", "earlier")
 
 
+def disclosure_open(response):
+    """Whether the places and the note are drawn unfolded."""
+    tag = re.search(r'<details class="more-answers"[^>]*>', response.content.decode())
+    assert tag, "no disclosure"
+    return " open" in tag.group(0)
+
+
+def test_the_places_and_the_note_are_folded_away_on_a_blank_form(alice_client):
+    response = alice_client.get(LOG)
+
+    assert not disclosure_open(response)
+    assert "Where you feel it, and a note (optional)</summary>" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"pain": None, "locations": [], "note": NOTE},
+        {"pain": None, "locations": ["hands_left"], "note": ""},
+        {"locations": ["elbows"], "note": ""},
+        {"locations": [], "note": "x" * 1001},
+    ],
+    ids=["a note", "a place", "a bad place", "a note too long"],
+)
+def test_the_fold_is_open_when_it_holds_an_answer_or_an_error(alice_client, frozen, changes):
+    response = alice_client.post(LOG, answers(**changes))
+
+    assert response.status_code == 200
+    assert disclosure_open(response)
+
+
+def test_the_fold_stays_closed_when_the_error_is_elsewhere(alice_client, frozen):
+    response = alice_client.post(LOG, answers(pain=None, locations=[], note=""))
+
+    assert response.status_code == 200
+    assert not disclosure_open(response)
+
+
+def test_the_change_page_shows_the_saved_places_unfolded(alice_client, alice, frozen):
+    entry = make_entry(alice, MARCH_NOW, locations=["feet_left"])
+
+    assert disclosure_open(alice_client.get(edit_url(entry)))
+
+
 def test_the_form_has_no_field_that_names_a_patient():
     form = SymptomEntryForm()
 
@@ -118,6 +162,7 @@ def test_the_form_has_no_field_that_names_a_patient():
         "locations",
         "note",
         "token",
+        "confirm",
     }
 
 
@@ -405,6 +450,202 @@ def test_after_a_used_token_the_form_can_be_sent_again(alice_client, alice, bob,
     token_sent_back = refused.context["form"]["token"].value()
 
     response = alice_client.post(LOG, answers(token=token_sent_back))
+
+    assert response.status_code == 302
+    assert alice.entries.count() == 1
+
+
+# --- The same answers again (the Back button brings them back with a fresh token) ------
+
+SAME_AGAIN = "You saved these same answers at 12:00. Save them again?"
+
+
+def saved_earlier(patient, minutes_ago, **changes):
+    """The patient's own check-in of answers() saved `minutes_ago` before MARCH_NOW."""
+    moment = MARCH_NOW - timedelta(minutes=minutes_ago)
+    values = {"locations": ["feet_left", "feet_right"], "note": NOTE, **changes}
+    return make_entry(patient, moment, created_at=moment, **values)
+
+
+def test_the_same_answers_again_with_a_new_token_ask_first(alice_client, alice, frozen):
+    alice_client.post(LOG, answers())
+    audit_rows = AuditEvent.objects.count()
+
+    response = alice_client.post(LOG, answers())  # Back, then Save: a fresh token
+
+    assert response.status_code == 200
+    assert SAME_AGAIN in response.content.decode()
+    assert alice.entries.count() == 1
+    assert AuditEvent.objects.count() == audit_rows  # nothing written, not even the audit
+
+
+def test_the_question_gives_the_time_in_clinic_time(alice_client, alice):
+    # July: London is an hour ahead of UTC, so 08:14 UTC is 09:14 at the clinic.
+    with time_machine.travel(datetime(2026, 7, 10, 8, 14, tzinfo=UTC), tick=False):
+        alice_client.post(LOG, answers())
+    with time_machine.travel(datetime(2026, 7, 10, 8, 17, tzinfo=UTC), tick=False):
+        response = alice_client.post(LOG, answers())
+
+    assert "You saved these same answers at 09:14. Save them again?" in response.content.decode()
+
+
+def test_the_question_offers_to_save_again_or_go_to_progress(alice_client, alice, frozen):
+    saved_earlier(alice, 3)
+
+    page = alice_client.post(LOG, answers()).content.decode()
+
+    assert re.search(r'<button[^>]*name="confirm"[^>]*value="yes"[^>]*>\s*Yes, save', page)
+    assert f'href="{HISTORY}"' in page
+    assert "Nothing was saved yet" not in page
+    assert page.count("Save them again?") == 1
+
+
+def test_the_check_in_page_is_not_stored_so_back_draws_it_afresh(alice_client):
+    # Back then asks the server again; the repeat question catches what it brings back.
+    assert "no-store" in alice_client.get(LOG)["Cache-Control"]
+
+
+def test_confirming_saves_the_same_answers_again(alice_client, alice, frozen):
+    saved_earlier(alice, 3)
+    data = answers()
+    alice_client.post(LOG, data)
+
+    response = alice_client.post(LOG, {**data, "confirm": "yes"})
+
+    assert response.status_code == 302
+    assert response["Location"] == HISTORY
+    assert alice.entries.count() == 2
+
+
+def test_a_double_tap_on_confirm_saves_one_copy(alice_client, alice, frozen):
+    saved_earlier(alice, 3)
+    data = {**answers(), "confirm": "yes"}
+    alice_client.post(LOG, data, follow=True)  # the first message is shown and consumed
+
+    response = alice_client.post(LOG, data, follow=True)
+
+    assert messages_of(response) == [ALREADY_SAVED]
+    assert alice.entries.count() == 2
+
+
+def test_a_double_tap_is_still_answered_already_saved(alice_client, alice, frozen):
+    data = answers()
+    alice_client.post(LOG, data, follow=True)
+
+    response = alice_client.post(LOG, data, follow=True)
+
+    assert response.redirect_chain == [(HISTORY, 302)]
+    assert messages_of(response) == [ALREADY_SAVED]
+    assert alice.entries.count() == 1
+
+
+def test_the_same_answers_just_inside_the_window_ask(alice_client, alice, frozen):
+    saved_earlier(alice, REPEAT_WINDOW_MINUTES - 1)
+
+    response = alice_client.post(LOG, answers())
+
+    assert response.status_code == 200
+    assert "Save them again?" in response.content.decode()
+    assert alice.entries.count() == 1
+
+
+def test_the_same_answers_after_the_window_are_saved(alice_client, alice, frozen):
+    saved_earlier(alice, REPEAT_WINDOW_MINUTES)
+
+    response = alice_client.post(LOG, answers())
+
+    assert response.status_code == 302
+    assert alice.entries.count() == 2
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"pain": "6"},
+        {"numbness": "5"},
+        {"tingling": "2"},
+        {"locations": ["feet_left"]},
+        {"note": NOTE + "."},
+        {"note": ""},
+    ],
+    ids=["pain", "numbness", "tingling", "locations", "note", "no note"],
+)
+def test_different_answers_are_saved_at_once(alice_client, alice, frozen, changes):
+    saved_earlier(alice, 3)
+
+    response = alice_client.post(LOG, answers(**changes))
+
+    assert response.status_code == 302
+    assert alice.entries.count() == 2
+
+
+def test_the_same_places_in_another_order_are_the_same_answers(alice_client, alice, frozen):
+    saved_earlier(alice, 3, locations=["feet_right", "feet_left"])
+
+    response = alice_client.post(LOG, answers())
+
+    assert response.status_code == 200
+    assert alice.entries.count() == 1
+
+
+def test_the_same_answers_for_another_day_are_saved(alice_client, alice, frozen):
+    # Catching up on the days missed: the same scores for yesterday and for today.
+    saved_earlier(alice, 3)
+
+    response = alice_client.post(LOG, answers(when="earlier", recorded_at="2026-03-09T12:00"))
+
+    assert response.status_code == 302
+    assert alice.entries.count() == 2
+
+
+def test_the_same_earlier_time_again_asks(alice_client, alice, frozen):
+    earlier = answers(when="earlier", recorded_at="2026-03-09T12:00")
+    alice_client.post(LOG, earlier)
+
+    response = alice_client.post(LOG, {**earlier, "token": str(uuid.uuid4())})
+
+    assert response.status_code == 200
+    assert alice.entries.count() == 1
+
+
+def test_scores_taken_in_clinic_are_not_the_patients_own_save(alice_client, alice, xavier, frozen):
+    # The practitioner typed what the patient said at the session; the patient did
+    # not save it, so "You saved these same answers" would not be true.
+    saved_earlier(alice, 3, entered_by=xavier)
+
+    response = alice_client.post(LOG, answers())
+
+    assert response.status_code == 302
+    assert alice.entries.count() == 2
+
+
+def test_another_patients_same_answers_do_not_count(alice_client, alice, bob, frozen):
+    saved_earlier(bob, 3)
+
+    response = alice_client.post(LOG, answers())
+
+    assert response.status_code == 302
+    assert alice.entries.count() == 1
+
+
+def test_the_question_keeps_the_answers_and_the_token(alice_client, alice, frozen):
+    saved_earlier(alice, 3)
+    data = answers()
+
+    response = alice_client.post(LOG, data)
+
+    assert is_checked(response, "pain", "5")
+    assert is_checked(response, "locations", "feet_right")
+    assert response.context["form"]["token"].value() == data["token"]
+    assert NOTE in response.content.decode()
+
+
+def test_changing_an_entry_to_the_same_answers_does_not_ask(alice_client, alice, frozen):
+    entry = saved_earlier(alice, 3)
+
+    response = alice_client.post(
+        edit_url(entry), answers(when=None, recorded_at="2026-03-10T11:57", token=None)
+    )
 
     assert response.status_code == 302
     assert alice.entries.count() == 1
@@ -921,18 +1162,22 @@ def test_the_check_in_post_runs_the_same_queries_for_0_5_and_700_entries(
     first = queries_to_post(carol_client)  # no entries, no session: the first week
 
     assert few == len(bobs) == first
-    # What is read of 700 entries: the entry before (one row) and the baseline window
-    # (exactly Patient.baseline's query, for the first session held), nothing else.
+    # What is read of 700 entries: the check-ins saved in the last minutes (the same
+    # answers again?), the entry before (one row) and the baseline window (exactly
+    # Patient.baseline's query, for the first session held), nothing else.
     reads = entry_reads(bobs)
     first_held = bob.sessions.filter(when__lte=MARCH_NOW).order_by("when")[0].when
     window = baseline_window_read(bob, first_held, MARCH_NOW)
     assert window in reads, reads
-    before = [sql for sql in reads if sql != window]
+    recent = [sql for sql in reads if '"created_at" >' in sql]
+    assert len(recent) == 1, reads
+    before = [sql for sql in reads if sql != window and sql not in recent]
     assert len(before) == 1 and before[0].endswith(" LIMIT 1"), before
-    # Session, user, patient; the entry and its audit row in one transaction (4); for
-    # the message the entry before, the first session held and the baseline window.
-    with django_assert_max_num_queries(10):
-        response = bob_client.post(LOG, answers())
+    # Session, user, patient; the check-ins of the last minutes; the entry and its
+    # audit row in one transaction (4); for the message the entry before, the first
+    # session held and the baseline window. (10 before the repeat question.)
+    with django_assert_max_num_queries(11):
+        response = bob_client.post(LOG, answers(pain="6"))  # not a repeat of the last
     assert response.status_code == 302
 
 

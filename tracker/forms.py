@@ -3,9 +3,11 @@ from datetime import date, datetime, time, timedelta
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
+from crispy_forms.utils import TEMPLATE_PACK
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import SetPasswordForm
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from tracker import reminders, webapp
@@ -67,6 +69,24 @@ def score_field(model_field, **kwargs):
     return ScoreField(symptom) if symptom else model_field.formfield(**kwargs)
 
 
+class Disclosure(Div):
+    """Fields behind a <details> summary, drawn open when any of them holds an answer
+    or an error, so that nothing typed or wrong is hidden."""
+
+    template = "tracker/fields/disclosure.html"
+
+    def __init__(self, summary, *fields):
+        super().__init__(*fields)
+        self.summary = summary
+
+    def render(self, form, context, template_pack=TEMPLATE_PACK, **kwargs):
+        fields = self.get_rendered_fields(form, context, template_pack, **kwargs)
+        names = [name for item in self.fields for name in item.fields]  # Field objects
+        shown = any(form[name].errors or form[name].value() for name in names)
+        ctx = {"summary": self.summary, "fields": fields, "open": shown}
+        return render_to_string(self.template, ctx)
+
+
 class SymptomEntryForm(forms.ModelForm):
     """The check-in. `now` is the moment the form is checked against.
 
@@ -107,18 +127,25 @@ class SymptomEntryForm(forms.ModelForm):
     )
     # The one-time token: the same value in a resent form finds the entry it made.
     token = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    # Sent only by the "Yes, save them again" button of the repeat question.
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = SymptomEntry
         fields = [*NAMES, "locations", "note"]
         formfield_callback = score_field
 
-    def __init__(self, *args, now=None, **kwargs):
+    def __init__(self, *args, now=None, patient=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.now = now or timezone.now()
+        # A new check-in by `patient` is compared with what they saved minutes ago.
+        self.repeat_of = None
+        if patient is not None:
+            self.instance.patient = patient
         if self.instance.pk:
             # Editing: the time is shown as it is; there is no "now" to choose.
             del self.fields["when"]
+            del self.fields["confirm"]
             self.fields["recorded_at"].required = True
             self.fields["recorded_at"].error_messages["required"] = "Please give the date and time."
             self.earliest = self.instance.created_at - BACKDATE_LIMIT
@@ -158,8 +185,12 @@ class SymptomEntryForm(forms.ModelForm):
                 Field("recorded_at", wrapper_class="earlier-field"),
                 css_class="when-group",
             ),
-            Field("locations", template="tracker/fields/choice_tiles.html"),
-            Field("note", template="tracker/fields/note.html"),
+            # Optional answers, folded away so that Save is within reach on a phone.
+            Disclosure(
+                "Where you feel it, and a note (optional)",
+                Field("locations", template="tracker/fields/choice_tiles.html"),
+                Field("note", template="tracker/fields/note.html"),
+            ),
             "token",
         )
 
@@ -170,7 +201,33 @@ class SymptomEntryForm(forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("when") == "now":
             cleaned["recorded_at"] = self.now
-            return cleaned
+        else:
+            self.check_time(cleaned)
+        new = not self.instance.pk and self.instance.patient_id is not None
+        if new and not self.errors and not cleaned.get("confirm"):
+            self.check_repeat(cleaned)
+        return cleaned
+
+    def check_repeat(self, cleaned):
+        """Ask before storing a copy of the check-in saved minutes ago (Back, then Save)."""
+        entry = SymptomEntry(
+            patient_id=self.instance.patient_id,
+            recorded_at=cleaned["recorded_at"],
+            public_id=cleaned["token"],
+            locations=cleaned["locations"],
+            note=cleaned["note"],
+            **{name: cleaned[name] for name in NAMES},
+        )
+        self.repeat_of = entry.same_answers_saved_before(self.now)
+        if self.repeat_of:
+            saved = timezone.localtime(self.repeat_of.created_at)
+            message = f"You saved these same answers at {saved:%H:%M}. Save them again?"
+            # On the confirm field, which the question's button answers; the page shows
+            # it as a question, not as an error under an answer.
+            self.add_error("confirm", forms.ValidationError(message, code="repeat"))
+
+    def check_time(self, cleaned):
+        """An earlier time: inside the window, not in the future."""
         at = cleaned.get("recorded_at")
         if at is None:
             if "recorded_at" not in self.errors and "when" in cleaned:
@@ -185,7 +242,6 @@ class SymptomEntryForm(forms.ModelForm):
                 f"That is more than {BACKDATE_DAYS} days ago. "
                 f"You can log up to {BACKDATE_DAYS} days back.",
             )
-        return cleaned
 
     def save(self, commit=True):
         self.instance.recorded_at = self.cleaned_data["recorded_at"]

@@ -52,6 +52,11 @@ RECORD_NUMBER_MAX_LENGTH = 30
 # How long a patient may edit or delete an entry after saving it.
 EDIT_WINDOW = timedelta(hours=24)
 EDIT_WINDOW_HOURS = int(EDIT_WINDOW.total_seconds() // 3600)
+# The same answers saved again within this time are asked about before a copy is
+# stored: Back after saving shows the check-in form again, a fresh token in it and
+# the browser's ticks restored, and a second Save would otherwise store them twice.
+REPEAT_WINDOW = timedelta(minutes=10)
+REPEAT_WINDOW_MINUTES = int(REPEAT_WINDOW.total_seconds() // 60)
 
 
 class Practitioner(models.Model):
@@ -581,6 +586,32 @@ class SymptomEntry(models.Model):
     def location_labels(self):
         labels = dict(BodyLocation.choices)
         return [labels.get(value, value) for value in self.locations]
+
+    def answers(self):
+        """What the patient answered: the scores, the places (in any order) and the note."""
+        return self.score_values(), frozenset(self.locations), self.note
+
+    def same_answers_saved_before(self, now):
+        """The patient's own check-in with the same answers, for about the same moment,
+        saved in the REPEAT_WINDOW before now; None if there is none. One query, on the
+        (patient, recorded_at) index.
+
+        Entries taken in clinic do not count: the patient did not save those.
+        """
+        recent = (
+            SymptomEntry.objects.filter(
+                patient_id=self.patient_id,
+                recorded_at__range=(
+                    self.recorded_at - REPEAT_WINDOW,
+                    self.recorded_at + REPEAT_WINDOW,
+                ),
+                created_at__gt=now - REPEAT_WINDOW,
+                entered_by=None,
+            )
+            .exclude(public_id=self.public_id)
+            .order_by("-created_at")
+        )
+        return next((entry for entry in recent if entry.answers() == self.answers()), None)
 
 
 def days_in_windows(windows, tz):

@@ -61,8 +61,10 @@ function request()
     -- A version-4-shaped UUID, unique per run, thread and request.
     local token = string.format("%s-%04x-4%03x-8%03x-%012x", run_id, thread_no or 0,
       math.random(0, 4095), math.random(0, 4095), count)
+    -- The token as the note too: random scores repeat, and the same answers again
+    -- within minutes are asked about (a 200) instead of saved.
     local body = "csrfmiddlewaretoken=" .. user.csrf .. "&" .. random_scores() ..
-      "&when=now&note=&token=" .. token
+      "&when=now&note=" .. token .. "&token=" .. token
     headers["Content-Type"] = "application/x-www-form-urlencoded"
     headers["Origin"] = origin()
     headers["Referer"] = origin() .. wrk.path

@@ -22,6 +22,7 @@ def test_a_patient_checks_in_by_tapping_on_a_phone(demo, new_context, live_serve
     page.locator("label[for=id_pain_6]").tap()
     page.locator("label[for=id_numbness_3]").tap()
     page.locator("label[for=id_tingling_0]").tap()
+    page.get_by_text("Where you feel it, and a note").tap()  # folded away on a blank form
     page.get_by_text("Left hand").tap()
     shot(page, "log-tapped")
     page.get_by_role("button", name="Save my check-in").tap()
@@ -98,6 +99,7 @@ def test_a_future_time_is_refused_at_the_field_and_answers_are_kept(demo, new_co
     page.get_by_label("Earlier").check()
     future = timezone.localtime() + timedelta(days=1)
     page.fill("#id_recorded_at", future.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_text("Where you feel it, and a note").click()  # folded away on a blank form
     page.fill("#id_note", "Burning at night")
     page.get_by_role("button", name="Save my check-in").click()
 

@@ -44,16 +44,15 @@ def home(request):
 @require_http_methods(["GET", "POST"])
 def log_entry(request):
     patient = request.user.patient
-    form = SymptomEntryForm(request.POST if request.method == "POST" else None)
+    # The form asks first when the same answers were saved minutes ago (Back, then Save).
+    form = SymptomEntryForm(request.POST if request.method == "POST" else None, patient=patient)
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"]
         try:
             # No look-up of the token first: the unique constraint refuses a second
             # row with it, which costs a query only when a form is really sent twice.
             with transaction.atomic():
-                entry = form.save(commit=False)
-                entry.patient = patient
-                entry.save()
+                entry = form.save()
                 audit.record(request, audit.CREATE, patient, "entry", entry.public_id)
         except IntegrityError:
             # A resent form or a double tap: the first one won.
