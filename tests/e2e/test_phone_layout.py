@@ -219,6 +219,15 @@ def test_practitioner_pages_fit_a_phone(demo, new_context, live_server, width):
     m = measure(page, live_server.url + "/practice/?show=all", width, problems, targets=False)
     if m["markers"] != [True]:
         problems.append(f"'What the flags mean' shows no marker: {m['markers']}")
+    # A card has the room that a tablet's table lacks: the point figures and the band's
+    # full words ("No important change") are shown, not only the percentage.
+    hidden = page.eval_on_selector_all(
+        ".worklist .change-points, .worklist .band-rest",
+        "els => els.filter(e => !e.checkVisibility()).map(e => e.textContent.trim())",
+    )
+    shown = page.locator(".worklist .change-points").count()
+    if hidden or not shown:
+        problems.append(f"worklist cards hide {len(hidden)} figures or words: {hidden[:5]}")
     base = f"{live_server.url}/practice/patients/{demo_patient().public_id}"
     measure(page, f"{base}/", width, problems, targets=False)
     measure(page, f"{base}/report/", width, problems, targets=False)
