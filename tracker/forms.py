@@ -95,6 +95,9 @@ class SymptomEntryForm(forms.ModelForm):
     fix made a day later does not push a backdated entry out of range.
     """
 
+    # The page's alert lists the non-field errors (templates/bootstrap5/errors.html).
+    errors_shown_above = True
+
     when = forms.ChoiceField(
         choices=[("now", "Now"), ("earlier", "Earlier")],
         widget=forms.RadioSelect,
@@ -462,6 +465,8 @@ def password_rules():
 
 class ChoosePasswordForm(SetPasswordForm):
     """An invited patient's first password, checked by settings.AUTH_PASSWORD_VALIDATORS."""
+
+    errors_shown_above = True  # in the page's alert (templates/bootstrap5/errors.html)
 
     error_messages = {
         "password_mismatch": "The two passwords are not the same. Please type them again.",
