@@ -959,3 +959,16 @@ class UserSession(models.Model):
 
     def __str__(self):
         return f"Session of user {self.user_id} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# What patients report beside the scores (issue 18): their own module, models of this app.
+from tracker.reported import (  # noqa: E402, F401
+    GlobalImpression,
+    ImpressionOfChange,
+    Medicine,
+    MedicineEvent,
+    MedicineEventKind,
+    SideEffect,
+    SideEffectReport,
+    WeeklyAnswer,
+)

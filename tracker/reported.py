@@ -1,0 +1,241 @@
+"""What patients report beside the three scores (issue 18): their medicines and changes
+to them, the weekly questions (sleep, falls, overall change), and side effects after a
+session.
+
+The answers are stored as given, with the database refusing any out of range. A
+question skipped is stored too, with no answer, so that it is not asked again: the
+weekly questions come once a week, the session questions once per session.
+
+Imported by tracker/models.py, so the models belong to the tracker app; the foreign
+keys name the other models as strings, so this module does not import that one.
+"""
+
+import uuid
+from datetime import timedelta
+
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+MEDICINE_NAME_MAX_LENGTH = 80
+MEDICINE_DOSE_MAX_LENGTH = 80
+# "What changed?" with a medicine: a line, as in review notes.
+CHANGE_NOTE_MAX_LENGTH = 200
+# Side effects are asked about at check-ins in the week after a session.
+SIDE_EFFECT_DAYS = 7
+
+
+class MedicineQuerySet(models.QuerySet):
+    def current(self, day):
+        """Medicines taken on `day`: not stopped before it."""
+        return self.filter(Q(stopped=None) | Q(stopped__gte=day))
+
+
+class Medicine(models.Model):
+    """One line of the patient's own medicine list. Stopping one keeps it on the list
+    (with the date), so that the chart can still say what changed and when."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey("tracker.Patient", models.CASCADE, related_name="medicines")
+    name = models.CharField(max_length=MEDICINE_NAME_MAX_LENGTH)
+    # As the patient says it: "75 mg twice a day". Text, since doses come in every form.
+    dose = models.CharField(max_length=MEDICINE_DOSE_MAX_LENGTH, blank=True)
+    started = models.DateField(null=True, blank=True)
+    stopped = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MedicineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "created_at"]
+        indexes = [models.Index(fields=["patient", "name"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="medicine_name_not_blank"),
+            models.CheckConstraint(
+                condition=Q(started=None) | Q(stopped=None) | Q(stopped__gte=models.F("started")),
+                name="medicine_stopped_after_started",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} {self.dose}".strip()
+
+    def is_current(self, day):
+        """The rule of MedicineQuerySet.current(), for one medicine in memory."""
+        return self.stopped is None or self.stopped >= day
+
+
+class MedicineEventKind(models.TextChoices):
+    EXTRA_DOSE = "extra_dose", "Extra dose"
+    CHANGED = "changed", "Medicine changed"
+
+
+class MedicineEvent(models.Model):
+    """An extra dose or a change of medicine, ticked at a check-in."""
+
+    patient = models.ForeignKey(
+        "tracker.Patient", models.CASCADE, related_name="medicine_events", db_index=False
+    )
+    # The check-in it was ticked at: deleting that entry deletes it too.
+    entry = models.ForeignKey(
+        "tracker.SymptomEntry", models.CASCADE, related_name="medicine_events"
+    )
+    kind = models.CharField(max_length=20, choices=MedicineEventKind.choices)
+    # Which one, when the patient said (or has only one on their list).
+    medicine = models.ForeignKey(
+        Medicine, models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    note = models.CharField(
+        max_length=CHANGE_NOTE_MAX_LENGTH,
+        blank=True,
+        validators=[MaxLengthValidator(CHANGE_NOTE_MAX_LENGTH)],
+    )
+    # The entry's time: when the patient felt it, which is when it happened.
+    occurred_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurred_at"]
+        indexes = [models.Index(fields=["patient", "occurred_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "kind"], name="medicine_event_once_per_entry"),
+            models.CheckConstraint(
+                condition=Q(kind__in=MedicineEventKind.values), name="medicine_event_kind_known"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+def week_of(moment):
+    """The Monday, in clinic time, of the week that `moment` falls in."""
+    day = timezone.localdate(moment)
+    return day - timedelta(days=day.weekday())
+
+
+class WeeklyAnswer(models.Model):
+    """The weekly questions: how much pain disturbed last night's sleep (0-10), and
+    whether the patient fell since last week. Either may be skipped (null)."""
+
+    patient = models.ForeignKey(
+        "tracker.Patient", models.CASCADE, related_name="weekly_answers", db_index=False
+    )
+    week_of = models.DateField(help_text="The Monday of the week, clinic time.")
+    sleep_interference = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)]
+    )
+    fell = models.BooleanField(null=True, blank=True)
+    answered_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["week_of"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "week_of"], name="weekly_answer_once_a_week"
+            ),
+            models.CheckConstraint(
+                condition=Q(sleep_interference__gte=0, sleep_interference__lte=10)
+                | Q(sleep_interference=None),
+                name="weekly_answer_sleep_0_to_10",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Week of {self.week_of:%Y-%m-%d}"
+
+    @property
+    def skipped(self):
+        return self.sleep_interference is None and self.fell is None
+
+
+class ImpressionOfChange(models.IntegerChoices):
+    """The Patient Global Impression of Change: seven answers, from 1 (very much better)
+    to 7 (very much worse), as in Farrar et al. 2001 (Pain 94:149-158), after Guy's
+    Clinical Global Impression (ECDEU Assessment Manual, 1976, a US government
+    publication in the public domain). The words are ours."""
+
+    VERY_MUCH_BETTER = 1, "Very much better"
+    MUCH_BETTER = 2, "Much better"
+    A_LITTLE_BETTER = 3, "A little better"
+    NO_CHANGE = 4, "No change"
+    A_LITTLE_WORSE = 5, "A little worse"
+    MUCH_WORSE = 6, "Much worse"
+    VERY_MUCH_WORSE = 7, "Very much worse"
+
+
+class GlobalImpression(models.Model):
+    """The patient's overall impression of change, asked once for a session they attended."""
+
+    patient = models.ForeignKey(
+        "tracker.Patient", models.CASCADE, related_name="global_impressions", db_index=False
+    )
+    session = models.ForeignKey(
+        "tracker.TreatmentSession", models.CASCADE, related_name="global_impressions"
+    )
+    answer = models.PositiveSmallIntegerField(
+        choices=ImpressionOfChange.choices, null=True, blank=True
+    )
+    answered_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["answered_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "session"], name="global_impression_once_per_session"
+            ),
+            models.CheckConstraint(
+                condition=Q(answer__gte=1, answer__lte=7) | Q(answer=None),
+                name="global_impression_1_to_7",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Impression of change: {self.get_answer_display() or 'skipped'}"
+
+
+class SideEffect(models.TextChoices):
+    NONE = "none", "None"
+    BRUISE = "bruise", "A bruise"
+    BLEEDING = "bleeding", "Bleeding"
+    SORENESS = "soreness", "Soreness"
+    FAINT = "faint", "Feeling faint"
+    OTHER = "other", "Something else"
+
+
+class SideEffectReport(models.Model):
+    """The answer to "Any side effects since your session?", once per session attended.
+
+    `effects` lists SideEffect values: ["none"], one or more of the others, or [] when
+    the patient skipped the question.
+    """
+
+    patient = models.ForeignKey(
+        "tracker.Patient", models.CASCADE, related_name="side_effect_reports", db_index=False
+    )
+    session = models.ForeignKey(
+        "tracker.TreatmentSession", models.CASCADE, related_name="side_effect_reports"
+    )
+    effects = models.JSONField(default=list, blank=True)
+    answered_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["answered_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "session"], name="side_effect_report_once_per_session"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Side effects: {', '.join(self.effects) or 'skipped'}"
+
+    @property
+    def had_any(self):
+        """Side effects were reported (not "none", not skipped)."""
+        return any(effect != SideEffect.NONE for effect in self.effects)
+
+    def labels(self):
+        names = dict(SideEffect.choices)
+        return [names.get(effect, effect) for effect in self.effects]
