@@ -37,7 +37,9 @@ from tracker.models import (
     SessionStatus,
     SymptomEntry,
     TreatmentSession,
+    WeeklyAnswer,
 )
+from tracker.reported import week_of
 
 PASSWORD = "correct horse battery staple"
 
@@ -106,6 +108,13 @@ def text(fragment):
 def detail_url(patient):
     """The practitioner's page for one patient."""
     return f"/practice/patients/{patient.public_id}/"
+
+
+def weekly_questions_answered(patient, moment=None):
+    """This week's questions answered (skipped), so that a check-in goes straight to
+    the patient's progress page (tracker/followup.py)."""
+    moment = moment or timezone.now()
+    return WeeklyAnswer.objects.create(patient=patient, week_of=week_of(moment), answered_at=moment)
 
 
 def make_user(username, **extra):

@@ -6,13 +6,15 @@ browser or a proxy. Two guard tests walk the URL resolver so a new URL cannot
 ship without both its GET and its POST row here.
 """
 
+import uuid
+
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from tests.conftest import client_for, make_practitioner, verified_client_for
-from tracker.models import CareTeamMember, SymptomEntry, TreatmentSession
+from tracker.models import CareTeamMember, Medicine, SymptomEntry, TreatmentSession
 
 LOGIN = "/accounts/login/"
 # zoe is a practitioner in Alice's care team (cover): she sees Alice as Xavier does,
@@ -35,6 +37,8 @@ GET = {
     # Alice's own entry: only Alice may change or delete it.
     "tracker:edit_entry": (302, 200, 404, 404, 404, 404, 404),
     "tracker:delete_entry": (302, 200, 404, 404, 404, 404, 404),
+    # The questions after Alice's check-in: hers alone (this week's are due).
+    "tracker:follow_up": (302, 200, 404, 404, 404, 404, 404),
     "tracker:worklist": (302, 404, 404, 200, 200, 404, 200),
     # Alice's page: only her practitioner, Xavier, may open it.
     "tracker:patient_detail": (302, 404, 404, 200, 404, 404, 200),
@@ -68,6 +72,10 @@ GET = {
     "tracker:suggest_reminders": (302, 404, 404, 405, 405, 404, 405),
     # A bad token: everyone gets the plain page saying the link is not valid.
     "tracker:unsubscribe": (400, 400, 400, 400, 400, 400, 400),
+    # The medicine list: each patient their own; Alice's medicine is hers to change.
+    "tracker:medicines": (302, 200, 200, 404, 404, 404, 404),
+    "tracker:edit_medicine": (302, 200, 404, 404, 404, 404, 404),
+    "tracker:remove_medicine": (302, 405, 405, 404, 404, 404, 404),
     "tracker:learn_index": (200, 200, 200, 200, 200, 200, 200),
     "tracker:learn_page": (200, 200, 200, 200, 200, 200, 200),
     "login": (200, 302, 302, 302, 302, 302, 302),
@@ -102,6 +110,8 @@ POST = {
     "tracker:history": (302, 405, 405, 404, 404, 404, 404),
     "tracker:edit_entry": (302, 200, 404, 404, 404, 404, 404),
     "tracker:delete_entry": (302, 302, 404, 404, 404, 404, 404),
+    # Nothing answered is still an answer: the questions are stored as skipped.
+    "tracker:follow_up": (302, 302, 404, 404, 404, 404, 404),
     "tracker:worklist": (302, 404, 404, 405, 405, 404, 405),
     "tracker:patient_detail": (302, 404, 404, 405, 405, 404, 405),
     "tracker:add_patient": (302, 404, 404, 200, 200, 404, 200),
@@ -137,6 +147,10 @@ POST = {
     "tracker:use_suggestion": (302, 302, 302, 404, 404, 404, 404),
     "tracker:suggest_reminders": (302, 404, 404, 200, 404, 404, 200),
     "tracker:unsubscribe": (400, 400, 400, 400, 400, 400, 400),
+    # An empty form comes back with its errors; Alice's medicine was never ticked.
+    "tracker:medicines": (302, 200, 200, 404, 404, 404, 404),
+    "tracker:edit_medicine": (302, 200, 404, 404, 404, 404, 404),
+    "tracker:remove_medicine": (302, 302, 404, 404, 404, 404, 404),
     "tracker:learn_index": (405, 405, 405, 405, 405, 405, 405),
     "tracker:learn_page": (405, 405, 405, 405, 405, 405, 405),
     "login": (200, 302, 302, 302, 302, 302, 302),
@@ -160,17 +174,18 @@ POST = {
 SECRETS = {
     "alice": ["Alice", "alice-note-7f3"],
     "alice-session": ["alice-session-note-1a"],
+    "alice-medicine": ["alice-medicine-4e8"],
     "bob": ["Bob Baker", "bob-note-2c9"],
     "carol": ["Carol", "carol-note-5d1"],
 }
 MAY_SEE = {
     "anon": set(),
-    "alice": {"alice"},
+    "alice": {"alice", "alice-medicine"},
     "bob": {"bob"},
-    "xavier": {"alice", "alice-session", "bob"},
+    "xavier": {"alice", "alice-session", "alice-medicine", "bob"},
     "yara": {"carol"},
     "staff": set(),
-    "zoe": {"alice", "alice-session"},
+    "zoe": {"alice", "alice-session", "alice-medicine"},
 }
 
 
@@ -191,6 +206,7 @@ def world(alice, bob, carol, yara, staff):
     session = TreatmentSession.objects.create(
         patient=alice, practitioner=alice.practitioner, when=now, notes="alice-session-note-1a"
     )
+    Medicine.objects.create(patient=alice, name="alice-medicine-4e8", dose="75 mg")
     zoe = make_practitioner("zoe", "Dr Zoe")
     CareTeamMember.objects.create(patient=alice, practitioner=zoe)
     patients = {"alice": alice.user, "bob": bob.user}
@@ -228,6 +244,9 @@ def url_for(name, alice, entry, session):
         "tracker:patient_detail": {"public_id": alice.public_id},
         "tracker:edit_entry": {"public_id": entry.public_id},
         "tracker:delete_entry": {"public_id": entry.public_id},
+        "tracker:follow_up": {"public_id": entry.public_id},
+        "tracker:edit_medicine": {"public_id": medicine_of(alice)},
+        "tracker:remove_medicine": {"public_id": medicine_of(alice)},
         "tracker:resend_invitation": {"public_id": alice.public_id},
         "tracker:send_password_reset": {"public_id": alice.public_id},
         "tracker:sign_in_sheet": {"public_id": alice.public_id},
@@ -260,6 +279,13 @@ def url_for(name, alice, entry, session):
         "tracker:learn_page": {"slug": "tracking-your-symptoms"},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
+
+
+def medicine_of(alice):
+    """The public id of Alice's medicine in the world, or a made-up one where there is none."""
+    return Medicine.objects.filter(patient=alice).values_list("public_id", flat=True).first() or (
+        uuid.UUID(int=0)
+    )
 
 
 def statuses(table, name):

@@ -24,6 +24,7 @@ from tests.conftest import (
     entry_reads,
     make_entry,
     queries_for,
+    weekly_questions_answered,
 )
 from tracker.forms import SymptomEntryForm
 from tracker.models import REPEAT_WINDOW_MINUTES, AuditEvent, SymptomEntry, TreatmentSession
@@ -108,9 +109,12 @@ def test_the_form_asks_three_scores_with_now_chosen(alice_client):
 
 def disclosure_open(response):
     """Whether the places and the note are drawn unfolded."""
-    tag = re.search(r'<details class="more-answers"[^>]*>', response.content.decode())
+    tag = re.search(
+        r'<details class="more-answers"[^>]*>\s*<summary[^>]*>Where you feel it',
+        response.content.decode(),
+    )
     assert tag, "no disclosure"
-    return " open" in tag.group(0)
+    return " open" in tag.group(0).split(">")[0]
 
 
 def test_the_places_and_the_note_are_folded_away_on_a_blank_form(alice_client):
@@ -157,6 +161,7 @@ def test_the_form_has_no_field_that_names_a_patient():
         "pain",
         "numbness",
         "tingling",
+        "medicine_events",
         "when",
         "recorded_at",
         "locations",
@@ -185,6 +190,7 @@ def test_the_date_field_says_the_window_and_clinic_time_zone(alice_client, froze
 
 
 def test_it_saves_a_check_in_and_redirects_to_history(alice_client, alice, frozen):
+    weekly_questions_answered(alice)
     response = alice_client.post(LOG, answers())
 
     assert response.status_code == 302
@@ -196,7 +202,8 @@ def test_it_saves_a_check_in_and_redirects_to_history(alice_client, alice, froze
     assert entry.recorded_at == MARCH_NOW
 
 
-def test_the_message_is_shown_after_the_redirect(alice_client, frozen):
+def test_the_message_is_shown_after_the_redirect(alice_client, alice, frozen):
+    weekly_questions_answered(alice)
     response = alice_client.post(LOG, answers(), follow=True)
 
     assert response.redirect_chain == [(HISTORY, 302)]
@@ -506,6 +513,7 @@ def test_the_check_in_page_is_not_stored_so_back_draws_it_afresh(alice_client):
 
 
 def test_confirming_saves_the_same_answers_again(alice_client, alice, frozen):
+    weekly_questions_answered(alice)
     saved_earlier(alice, 3)
     data = answers()
     alice_client.post(LOG, data)
@@ -1175,8 +1183,9 @@ def test_the_check_in_post_runs_the_same_queries_for_0_5_and_700_entries(
     assert len(before) == 1 and before[0].endswith(" LIMIT 1"), before
     # Session, user, patient; the check-ins of the last minutes; the entry and its
     # audit row in one transaction (4); for the message the entry before, the first
-    # session held and the baseline window. (10 before the repeat question.)
-    with django_assert_max_num_queries(11):
+    # session held and the baseline window; whether this week's questions and the last
+    # session's are answered (followup.due_after). (10 before the repeat question.)
+    with django_assert_max_num_queries(13):
         response = bob_client.post(LOG, answers(pain="6"))  # not a repeat of the last
     assert response.status_code == 302
 

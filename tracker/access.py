@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from tracker import audit
-from tracker.models import CareTeamMember, Patient, SymptomEntry, TreatmentSession
+from tracker.models import CareTeamMember, Medicine, Patient, SymptomEntry, TreatmentSession
 
 PATIENT = "patient"
 PRACTITIONER = "practitioner"
@@ -109,3 +109,8 @@ def get_session_or_404(request, public_id):
 def get_entry_or_404(request, public_id):
     """A check-in entry of one of request.user's visible patients; else a recorded 404."""
     return _get_or_404(request, _of_visible_patients(request, SymptomEntry), "entry", public_id)
+
+
+def get_medicine_or_404(request, public_id):
+    """A line of a visible patient's medicine list; else a recorded 404."""
+    return _get_or_404(request, _of_visible_patients(request, Medicine), "medicine", public_id)

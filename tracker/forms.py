@@ -16,6 +16,7 @@ from tracker.models import (
     NOTE_SHORT_MAX_LENGTH,
     RECORD_NUMBER_MAX_LENGTH,
     BodyLocation,
+    MedicineEventKind,
     NeuropathyKind,
     Patient,
     Practitioner,
@@ -30,6 +31,13 @@ BACKDATE_LIMIT = timedelta(days=7)
 BACKDATE_DAYS = BACKDATE_LIMIT.days
 
 SCORE_CHOICES = [(n, str(n)) for n in range(11)]
+
+# The check-in's medicine tiles, in the patient's words (MedicineEventKind has the
+# practitioner's).
+MEDICINE_EVENT_CHOICES = [
+    (MedicineEventKind.EXTRA_DOSE, "I took an extra dose"),
+    (MedicineEventKind.CHANGED, "My medicine changed"),
+]
 
 
 class ScoreField(forms.TypedChoiceField):
@@ -128,6 +136,14 @@ class SymptomEntryForm(forms.ModelForm):
             "Please keep it to %(limit_value)d or fewer."
         },
     )
+    # One tap each; the follow-up page asks which medicine when the list has several.
+    medicine_events = forms.MultipleChoiceField(
+        choices=MEDICINE_EVENT_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Since your last check-in:",
+        error_messages={"invalid_choice": "Please choose from the list."},
+    )
     # The one-time token: the same value in a resent form finds the entry it made.
     token = forms.UUIDField(required=False, widget=forms.HiddenInput)
     # Sent only by the "Yes, save them again" button of the repeat question.
@@ -149,6 +165,8 @@ class SymptomEntryForm(forms.ModelForm):
             # Editing: the time is shown as it is; there is no "now" to choose.
             del self.fields["when"]
             del self.fields["confirm"]
+            # Ticked at the check-in they happened with; not changed afterwards.
+            del self.fields["medicine_events"]
             self.fields["recorded_at"].required = True
             self.fields["recorded_at"].error_messages["required"] = "Please give the date and time."
             self.earliest = self.instance.created_at - BACKDATE_LIMIT
@@ -187,6 +205,17 @@ class SymptomEntryForm(forms.ModelForm):
                 ),
                 Field("recorded_at", wrapper_class="earlier-field"),
                 css_class="when-group",
+            ),
+            # Folded too: two taps (open, tick) instead of two screens' worth of space.
+            *(
+                [
+                    Disclosure(
+                        "Your medicines (optional)",
+                        Field("medicine_events", template="tracker/fields/choice_tiles.html"),
+                    )
+                ]
+                if "medicine_events" in self.fields
+                else []
             ),
             # Optional answers, folded away so that Save is within reach on a phone.
             Disclosure(

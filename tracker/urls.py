@@ -14,12 +14,21 @@ urlpatterns = [
     path("offline/", webapp.offline, name="offline"),
     # Patients
     path("log/", views.log_entry, name="log"),
+    path("log/<uuid:public_id>/questions/", views.follow_up, name="follow_up"),
     path("history/", views.history, name="history"),
     path("history/entries/<uuid:public_id>/edit/", views.edit_entry, name="edit_entry"),
     path("history/entries/<uuid:public_id>/delete/", views.delete_entry, name="delete_entry"),
     # Reminders: the patient's choice (also on /account/) and the e-mail's unsubscribe link.
     path("account/reminders/", views.reminder_settings, name="reminders"),
     path("account/reminders/use-suggestion/", views.use_suggestion, name="use_suggestion"),
+    # The patient's medicine list (issue 18).
+    path("account/medicines/", views.medicines, name="medicines"),
+    path("account/medicines/<uuid:public_id>/", views.edit_medicine, name="edit_medicine"),
+    path(
+        "account/medicines/<uuid:public_id>/remove/",
+        views.remove_medicine,
+        name="remove_medicine",
+    ),
     path("reminders/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     # Practitioners
     path("practice/", views.worklist, name="worklist"),

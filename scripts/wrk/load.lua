@@ -6,7 +6,7 @@
 -- Thread n plays the user on line n.
 --
 -- A patient: GET /log/ (the form; its csrfmiddlewaretoken is read like a browser
--- would), POST /log/ with a new one-time token (success: 302 to /history/), now
+-- would), POST /log/ with a new one-time token (success: 302 to /history/ or to the questions after it), now
 -- and then the same POST again at once (a double tap: it must not save twice),
 -- then GET /history/. After an error the same step is tried again, a POST with
 -- the same token, as a patient pressing "Save" again would.
@@ -17,11 +17,18 @@
 -- every connection, so each request is a new connection to the next instance).
 -- LOAD_OUT: a folder; each thread writes thread-<n>.log there:
 --   R <time> <kind> <status> <ms>   every response (status 0: no response)
---   S <token> / A <token>           a check-in sent / acknowledged (302 to /history/)
+--   S <token> / A <token>           a check-in sent / acknowledged (302 on)
 --   D <token> / DA <token>          a double tap sent / acknowledged
 -- LOAD_STOP_AT (Unix time): after it, each user stops once its answer is in, so that
 -- no request is cut off half-way (run wrk with -d a little longer than that).
 -- done() prints "WRK_JSON {...}" with wrk's own totals and socket errors.
+
+-- Where a saved check-in sends the patient: their progress, or first the questions
+-- that follow it (weekly, after a session: tracker/followup.py).
+local function saved_to(location)
+  return location == "/history/"
+    or (location ~= nil and location:match("^/log/[%x%-]+/questions/$") ~= nil)
+end
 
 local ffi = require("ffi")
 ffi.cdef [[
@@ -197,7 +204,7 @@ function response(status, headers, body)
   end
   local ok
   if kind == "post" or kind == "double" then
-    ok = status == 302 and headers["Location"] == "/history/"
+    ok = status == 302 and saved_to(headers["Location"])
   elseif kind == "form" then
     local found = status == 200 and body:match('name="csrfmiddlewaretoken" value="([^"]+)"')
     ok = found and true or false

@@ -4,10 +4,18 @@
 --   <Cookie header value> TAB <csrfmiddlewaretoken from their form>
 -- Requests take the users in turn. BENCH_MODE is "get" (a GET of the URL's path,
 -- success = BENCH_EXPECT, default 200) or "checkin" (the check-in form POSTed to
--- the URL's path with a new one-time token each time; success = 302 to /history/).
+-- the URL's path with a new one-time token each time; success = 302 to /history/, or
+-- to the questions after the check-in).
 -- BENCH_STOP_AT (Unix time, optional): the thread stops once an answer comes in after it,
 -- leaving nothing half-way (the harness's own test uses it).
 -- done() prints one line "WRK_JSON {...}" for scripts/bench.py.
+
+-- Where a saved check-in sends the patient: their progress, or first the questions
+-- that follow it (weekly, after a session: tracker/followup.py).
+local function saved_to(location)
+  return location == "/history/"
+    or (location ~= nil and location:match("^/log/[%x%-]+/questions/$") ~= nil)
+end
 
 local mode = os.getenv("BENCH_MODE") or "get"
 local expect = tonumber(os.getenv("BENCH_EXPECT") or "200")
@@ -76,7 +84,7 @@ end
 function response(status, headers, body)
   local good
   if mode == "checkin" then
-    good = status == 302 and headers["Location"] == "/history/"
+    good = status == 302 and saved_to(headers["Location"])
   else
     good = status == expect
   end

@@ -7,15 +7,18 @@ where RELIEF_E2E_REQUIRED=1 (CI), where a missing browser is a failure.
 import os
 import re
 import shutil
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tracker.models import Patient
+from tracker.models import Patient, SideEffectReport, WeeklyAnswer
+from tracker.reported import week_of
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls
 # from the test body are still synchronous and safe.
@@ -139,3 +142,16 @@ def slug(url):
     """A stable file name for a page: ids become "id", so reruns overwrite."""
     url = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "id", url.lower())
     return re.sub(r"[^a-z0-9]+", "-", url).strip("-") or "home"
+
+
+def nothing_more_to_ask(patient):
+    """This week's questions and those about recent sessions answered (as skipped), so
+    that a check-in goes straight on to the progress page (tracker/followup.py)."""
+    now = timezone.now()
+    WeeklyAnswer.objects.get_or_create(
+        patient=patient, week_of=week_of(now), defaults={"answered_at": now}
+    )
+    for session in patient.sessions.held(now).filter(when__gte=now - timedelta(days=14)):
+        SideEffectReport.objects.get_or_create(
+            patient=patient, session=session, defaults={"answered_at": now}
+        )

@@ -8,9 +8,16 @@ the same check-in twice by pressing Back after saving.
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.e2e.conftest import demo_patient, shot, sign_in
+from tests.e2e.conftest import demo_patient, nothing_more_to_ask, shot, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def straight_to_progress(demo):
+    """The questions after a check-in have their own tests (test_reported_patient.py)."""
+    nothing_more_to_ask(demo_patient())
+
 
 MIN_TARGET = 44
 SAVE = "Save my check-in"

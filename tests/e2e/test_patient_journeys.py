@@ -5,10 +5,17 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.e2e.conftest import demo_patient, shot, sign_in
+from tests.e2e.conftest import demo_patient, nothing_more_to_ask, shot, sign_in
 from tracker.models import Patient, SymptomEntry
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def straight_to_progress(demo):
+    """The questions after a check-in have their own tests (test_reported_patient.py)."""
+    nothing_more_to_ask(demo_patient())
+
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "has_touch": True, "is_mobile": True}
 

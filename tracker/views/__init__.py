@@ -10,7 +10,16 @@ from tracker.views.invitations import (
     sign_in_sheet,
 )
 from tracker.views.learn import learn_index, learn_page
-from tracker.views.patient import delete_entry, edit_entry, history, home, log_entry, ping
+from tracker.views.medicines import edit_medicine, medicines, remove_medicine
+from tracker.views.patient import (
+    delete_entry,
+    edit_entry,
+    follow_up,
+    history,
+    home,
+    log_entry,
+    ping,
+)
 from tracker.views.practice import (
     add_session,
     delete_session,
@@ -44,17 +53,21 @@ __all__ = [
     "delete_entry",
     "delete_session",
     "edit_entry",
+    "edit_medicine",
     "edit_session",
     "export_csv",
+    "follow_up",
     "history",
     "home",
     "learn_index",
     "learn_page",
     "log_entry",
+    "medicines",
     "patient_detail",
     "ping",
     "record_outcome",
     "reminder_settings",
+    "remove_medicine",
     "remove_team_member",
     "report",
     "resend_invitation",

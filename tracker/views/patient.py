@@ -9,11 +9,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from tracker import access, audit, learn
+from tracker import access, audit, followup, learn
 from tracker.access import patient_required
 from tracker.course import CHART_RANGES, chart_range, checkin_message, course_of
 from tracker.forms import SymptomEntryForm
 from tracker.models import EDIT_WINDOW_HOURS
+from tracker.reported_forms import FollowUpForm
 
 ENTRIES_PER_PAGE = 20
 
@@ -53,6 +54,9 @@ def log_entry(request):
             # row with it, which costs a query only when a form is really sent twice.
             with transaction.atomic():
                 entry = form.save()
+                events = followup.record_medicine_events(
+                    entry, form.cleaned_data["medicine_events"]
+                )
                 audit.record(request, audit.CREATE, patient, "entry", entry.public_id)
         except IntegrityError:
             # A resent form or a double tap: the first one won.
@@ -64,6 +68,8 @@ def log_entry(request):
             form.data["token"] = str(uuid.uuid4())
         else:
             messages.success(request, checkin_message(patient, entry))
+            if followup.due_after(entry, timezone.now(), events):
+                return redirect("tracker:follow_up", entry.public_id)
             return redirect("tracker:history")
     return render(request, "tracker/log.html", {"form": form, "patient": patient})
 
@@ -140,3 +146,36 @@ def delete_entry(request, public_id):
         return redirect("tracker:history")
     audit.record(request, audit.VIEW, entry.patient, "entry", entry.public_id)
     return render(request, "tracker/entry_delete.html", {"entry": entry})
+
+
+@patient_required
+@require_http_methods(["GET", "POST"])
+def follow_up(request, public_id):
+    """The questions after a check-in (followup.py): each optional, "Skip" for all."""
+    entry = access.get_entry_or_404(request, public_id)
+    now = timezone.now()
+    if not entry.is_editable(now):
+        # A page kept open for a day: the weekly questions come with the next check-in.
+        return redirect("tracker:history")
+    due = followup.due_after(entry, now)
+    if not due:
+        return redirect("tracker:history")
+    skip = request.method == "POST" and "skip" in request.POST
+    form = FollowUpForm(due, request.POST if request.method == "POST" and not skip else None)
+    if skip or (request.method == "POST" and form.is_valid()):
+        answers = {} if skip else form.cleaned_data
+        try:
+            with transaction.atomic():
+                followup.save_answers(entry.patient, due, answers, now)
+                audit.record(request, audit.CREATE, entry.patient, "answers", entry.public_id)
+        except followup.AlreadyAnswered:
+            messages.info(request, "Those questions were already answered, so nothing changed.")
+            return redirect("tracker:history")
+        if skip:
+            messages.info(request, "Questions skipped.")
+        else:
+            messages.success(request, "Thank you. Your answers are saved.")
+            if answers.get("fell") or followup.needs_care_now(answers.get("side_effects") or []):
+                messages.warning(request, followup.CARE_MESSAGE)
+        return redirect("tracker:history")
+    return render(request, "tracker/follow_up.html", {"form": form, "due": due, "entry": entry})
