@@ -285,6 +285,10 @@ if (
 # Days without an entry before a patient is flagged "review missed".
 REVIEW_MISSED_DAYS = envint("CLINIC_REVIEW_MISSED_DAYS", "7")
 
+# The MNSI questionnaire every 4 weeks (tracker/mnsi.py): off unless the clinic has
+# checked its licence with the University of Michigan.
+CLINIC_MNSI = envbool("CLINIC_MNSI", "False")
+
 # Production transport security. Behind a TLS-terminating proxy, the proxy
 # must set X-Forwarded-Proto (trusted only with DJANGO_PROXY_COUNT, below).
 if not DEBUG:

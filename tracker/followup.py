@@ -8,6 +8,7 @@ stays short and is already stored:
   any side effects;
 - for each medicine change or extra dose just ticked: which medicine, when their list has
   more than one, and for a change what changed.
+- every mnsi.INTERVAL_DAYS, where the clinic turned it on (CLINIC_MNSI): the MNSI.
 Every question may be left unanswered; "Skip" stores that the patient was asked, so
 that the same question does not come back.
 """
@@ -15,14 +16,17 @@ that the same question does not come back.
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from tracker import mnsi
 from tracker.models import (
     GlobalImpression,
     MedicineEvent,
     MedicineEventKind,
+    MnsiAnswer,
     SideEffect,
     SideEffectReport,
     TreatmentSession,
@@ -44,10 +48,15 @@ class Due:
     # Events of the check-in to ask "which medicine?" or "what changed?" about.
     medicine_events: list = field(default_factory=list)
     medicines: list = field(default_factory=list)  # the current ones to choose from
+    mnsi: bool = False  # the MNSI questionnaire, where the clinic turned it on
 
     def __bool__(self):
         return bool(
-            self.week or self.impression_session or self.side_effect_session or self.medicine_events
+            self.week
+            or self.impression_session
+            or self.side_effect_session
+            or self.medicine_events
+            or self.mnsi
         )
 
 
@@ -90,7 +99,7 @@ def latest_session(patient, now):
 
 
 def due_after(entry, now, events=None):
-    """What to ask after the check-in `entry`, saved by its patient. Four queries at most.
+    """What to ask after the check-in `entry`, saved by its patient. Five queries at most.
 
     events: the entry's medicine events when the caller has them (one query fewer).
     """
@@ -106,6 +115,9 @@ def due_after(entry, now, events=None):
         recent = session.when >= now - timedelta(days=SIDE_EFFECT_DAYS)
         if recent and not session.side_effects_told:
             due.side_effect_session = session
+    if settings.CLINIC_MNSI:
+        since = now - timedelta(days=mnsi.INTERVAL_DAYS)
+        due.mnsi = not MnsiAnswer.objects.filter(patient=patient, answered_at__gt=since).exists()
     events = list(entry.medicine_events.all()) if events is None else events
     if events:
         day = timezone.localdate(entry.recorded_at)
@@ -152,6 +164,8 @@ def save_answers(patient, due, answers, now):
                     effects=answers.get("side_effects") or [],
                     answered_at=now,
                 )
+            if due.mnsi:
+                MnsiAnswer.of(patient, answers.get("mnsi"), now).save()
             for event in due.medicine_events:
                 medicine = answers.get(f"medicine_{event.pk}")
                 note = answers.get(f"change_{event.pk}") or ""

@@ -968,6 +968,7 @@ from tracker.reported import (  # noqa: E402, F401
     Medicine,
     MedicineEvent,
     MedicineEventKind,
+    MnsiAnswer,
     SideEffect,
     SideEffectReport,
     WeeklyAnswer,

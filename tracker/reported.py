@@ -18,6 +18,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from tracker import mnsi
+
 MEDICINE_NAME_MAX_LENGTH = 80
 MEDICINE_DOSE_MAX_LENGTH = 80
 # "What changed?" with a medicine: a line, as in review notes.
@@ -148,6 +150,54 @@ class WeeklyAnswer(models.Model):
     @property
     def skipped(self):
         return self.sleep_interference is None and self.fell is None
+
+
+class MnsiAnswer(models.Model):
+    """The MNSI questionnaire (tracker/mnsi.py), asked every mnsi.INTERVAL_DAYS where the
+    clinic has turned it on. `answers` holds 15 "Y"/"N" characters; "" when skipped."""
+
+    patient = models.ForeignKey(
+        "tracker.Patient", models.CASCADE, related_name="mnsi_answers", db_index=False
+    )
+    answers = models.CharField(max_length=len(mnsi.ITEMS), blank=True)
+    # Computed from the answers when saved (mnsi.score), kept for the tables and exports.
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    answered_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["answered_at"]
+        verbose_name = "MNSI questionnaire"
+        indexes = [models.Index(fields=["patient", "answered_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(answers="", score=None)
+                | Q(
+                    answers__regex=rf"^[YN]{{{len(mnsi.ITEMS)}}}$",
+                    score__isnull=False,
+                    score__lte=mnsi.MAX_SCORE,
+                ),
+                name="mnsi_answers_complete_and_scored",
+            ),
+        ]
+
+    def __str__(self):
+        return f"MNSI {self.score if self.score is not None else 'skipped'}"
+
+    @classmethod
+    def of(cls, patient, answers, now):
+        """An unsaved answer: `answers` 15 booleans, or None when skipped."""
+        if answers is None:
+            return cls(patient=patient, answers="", score=None, answered_at=now)
+        return cls(
+            patient=patient,
+            answers=mnsi.encode(answers),
+            score=mnsi.score(answers),
+            answered_at=now,
+        )
+
+    def yes_no(self):
+        """(item, answer) pairs for tables; empty when skipped."""
+        return list(zip(mnsi.ITEMS, mnsi.decode(self.answers), strict=False))
 
 
 class ImpressionOfChange(models.IntegerChoices):

@@ -6,8 +6,8 @@ from crispy_forms.layout import Field, Layout
 from django import forms
 from django.utils import timezone
 
-from tracker import webapp
-from tracker.forms import NoteField, long_date
+from tracker import mnsi, webapp
+from tracker.forms import Disclosure, NoteField, long_date
 from tracker.models import ImpressionOfChange, Medicine, MedicineEventKind, SideEffect
 from tracker.reported import (
     CHANGE_NOTE_MAX_LENGTH,
@@ -105,10 +105,45 @@ class FollowUpForm(forms.Form):
                     },
                 )
                 layout.append(name)
+        if due.mnsi:
+            names = [f"mnsi_{number}" for number in range(1, len(mnsi.ITEMS) + 1)]
+            for name, item in zip(names, mnsi.ITEMS, strict=True):
+                self.fields[name] = forms.TypedChoiceField(
+                    label=item,
+                    choices=YES_NO,
+                    coerce=yes_no,
+                    empty_value=None,
+                    required=False,
+                    widget=forms.RadioSelect,
+                    error_messages={"invalid_choice": "Please choose Yes or No."},
+                )
+            layout.append(
+                Disclosure(
+                    f"Every 4 weeks: {len(names)} yes-or-no questions about your legs and feet",
+                    *(Field(name, template=TILES) for name in names),
+                )
+            )
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         self.helper.layout = Layout(*layout)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.due.mnsi:
+            given = [cleaned.get(f"mnsi_{n}") for n in range(1, len(mnsi.ITEMS) + 1)]
+            if all(answer is None for answer in given):
+                cleaned["mnsi"] = None  # skipped
+            elif any(answer is None for answer in given) and not self.errors:
+                missing = next(n for n, answer in enumerate(given, start=1) if answer is None)
+                self.add_error(
+                    f"mnsi_{missing}",
+                    f"Please answer all {len(given)} questions about your legs and feet, "
+                    "or none of them.",
+                )
+            else:
+                cleaned["mnsi"] = given
+        return cleaned
 
     def clean_side_effects(self):
         effects = self.cleaned_data["side_effects"]

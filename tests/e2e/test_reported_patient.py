@@ -14,6 +14,7 @@ from tracker.models import (
     GlobalImpression,
     Medicine,
     MedicineEvent,
+    MnsiAnswer,
     SessionStatus,
     SideEffectReport,
     TreatmentSession,
@@ -190,3 +191,30 @@ def test_the_medicine_list(demo, new_context, live_server, viewport, phone):
     page.wait_for_url("**/account/medicines/")
     assert "Stopped" in page.locator("main").inner_text()
     assert Medicine.objects.get(patient=patient).stopped == timezone.localdate()
+
+
+@pytest.mark.parametrize(("viewport", "phone"), [(PHONE, True), (DESKTOP, False)])
+def test_the_mnsi_where_the_clinic_turned_it_on(
+    demo, new_context, live_server, settings, viewport, phone
+):
+    settings.CLINIC_MNSI = True
+    patient = demo_patient()
+    everything_due(patient)
+    MnsiAnswer.objects.filter(patient=patient).delete()
+    page = open_page(new_context, live_server, viewport, phone)
+    for name in ("pain", "numbness", "tingling"):
+        page.locator(f"label[for=id_{name}_2]").click()
+    page.get_by_role("button", name=SAVE).click()
+    page.wait_for_url("**/questions/")
+    assert button_top(page, "Save my answers") < 2 * viewport["height"]
+
+    page.get_by_text("yes-or-no questions about your legs and feet").click()
+    for number in range(1, 16):
+        page.locator(f"label[for=id_mnsi_{number}_{0 if number == 1 else 1}]").click()
+    check_page(page, "follow-up-mnsi")
+    page.get_by_role("button", name="Save my answers").click()
+    page.wait_for_url("**/history/")
+
+    saved = MnsiAnswer.objects.get(patient=patient)
+    # Yes to item 1 only; no to 7 and 13, which count for "no".
+    assert (saved.answers, saved.score) == ("Y" + "N" * 14, 3)
