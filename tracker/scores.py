@@ -661,6 +661,8 @@ class SessionInterval:
     count: int  # readings
     means: dict[str, float | None] = field(default_factory=dict)  # of the daily means
     changes: dict[str, float | None] = field(default_factory=dict)  # points vs previous interval
+    # What the patient reported in it (chart_events.Counts), on the practitioner's pages.
+    reported: object = None
 
     @property
     def cells(self) -> list[dict]:

@@ -140,7 +140,7 @@ def patient_detail(request, public_id):
                 "record_number": patient.record_number,
             }
         ),
-        **course_of(patient, now, range_key, whole=False),
+        **course_of(patient, now, range_key, whole=False, reported=True),
         "ranges": CHART_RANGES,
         "range_key": range_key,
         "page": entries.get_page(request.GET.get("page")),
@@ -159,7 +159,15 @@ def patient_detail(request, public_id):
             narrow=True,
         ),
     }
-    ctx.update(since_session_context(patient, ctx["since_session"], now))
+    ctx.update(
+        since_session_context(
+            patient,
+            ctx["since_session"],
+            now,
+            ctx.get("since_events", ()),
+            ctx.get("since_impression", ""),
+        )
+    )
     audit.record(request, audit.VIEW, patient, "patient")
     return render(request, "tracker/patient_detail.html", ctx)
 
@@ -169,8 +177,11 @@ def patient_detail(request, public_id):
 SINCE_NOTES_SHOWN = 60
 
 
-def since_session_context(patient, since, now):
-    """The patient's own notes since the last session (one query) and the summary as text."""
+def since_session_context(patient, since, now, events=(), impression=""):
+    """The patient's own notes since the last session (one query) and the summary as text.
+
+    events: what the patient reported since (chart_events.Event); impression: their
+    answer to "how are you overall since the session?" in words, "" if not asked."""
     if since is None:
         return {}
     notes = list(
@@ -179,7 +190,10 @@ def since_session_context(patient, since, now):
         .order_by("recorded_at")
         .values_list("recorded_at", "note")[:SINCE_NOTES_SHOWN]
     )
-    text = render_to_string("tracker/since_session.txt", {"since_session": since, "notes": notes})
+    text = render_to_string(
+        "tracker/since_session.txt",
+        {"since_session": since, "notes": notes, "events": events, "impression": impression},
+    )
     return {"since_notes": notes, "since_text": text}
 
 

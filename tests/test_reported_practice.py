@@ -1,0 +1,181 @@
+"""What patients report beside the scores (issue 18), as the practitioner sees it: the
+patient page's chart rows and event list, the interval table, "since last session",
+the worklist's fall flag, the exports and the admin.
+
+Time is frozen at NOW (tests/conftest.py), a Tuesday in June, clinic time UTC+1.
+"""
+
+from datetime import date, timedelta
+
+import pytest
+
+from tests.conftest import NOW, body, detail_url, make_entry, make_session
+from tracker.models import (
+    GlobalImpression,
+    ImpressionOfChange,
+    Medicine,
+    MedicineEvent,
+    MedicineEventKind,
+    SideEffectReport,
+    WeeklyAnswer,
+)
+from tracker.reported import week_of
+
+pytestmark = pytest.mark.usefixtures("frozen")
+
+WORKLIST = "/practice/"
+
+
+def extra_dose(patient, at, medicine=None, note="", kind=MedicineEventKind.EXTRA_DOSE):
+    """A check-in at `at` with a medicine event ticked at it."""
+    entry = make_entry(patient, at, pain=6, numbness=4, tingling=3)
+    return MedicineEvent.objects.create(
+        patient=patient, entry=entry, kind=kind, medicine=medicine, note=note, occurred_at=at
+    )
+
+
+def weekly(patient, at, fell=None, sleep=None):
+    return WeeklyAnswer.objects.create(
+        patient=patient, week_of=week_of(at), fell=fell, sleep_interference=sleep, answered_at=at
+    )
+
+
+def side_effects(patient, session, at, effects):
+    return SideEffectReport.objects.create(
+        patient=patient, session=session, effects=effects, answered_at=at
+    )
+
+
+def impression(patient, session, at, answer):
+    return GlobalImpression.objects.create(
+        patient=patient, session=session, answer=answer, answered_at=at
+    )
+
+
+@pytest.fixture
+def history(alice):
+    """Alice: entries over five weeks, sessions 20 and 6 days ago, and one of each event.
+
+    - 25 days ago: an extra dose of Pregabalin (before session 1)
+    - 19 days ago: side effects after session 1 (a bruise, soreness); "Much better"
+    - 10 days ago: a fall in the weekly answers; a week before, a week with no fall
+    - 5 days ago: a medicine change ("Dose halved"), after session 2; "No change"
+    """
+    for days in range(35, 0, -1):
+        make_entry(alice, NOW - timedelta(days=days, hours=2), pain=5, numbness=4, tingling=3)
+    first = make_session(alice, NOW - timedelta(days=20), notes="Practitioner only words")
+    second = make_session(alice, NOW - timedelta(days=6))
+    pregabalin = Medicine.objects.create(
+        patient=alice, name="Pregabalin", dose="75 mg twice a day", started=date(2026, 1, 5)
+    )
+    Medicine.objects.create(
+        patient=alice,
+        name="Amitriptyline",
+        dose="10 mg",
+        started=date(2025, 9, 1),
+        stopped=date(2026, 5, 1),
+    )
+    extra_dose(alice, NOW - timedelta(days=25), pregabalin)
+    side_effects(alice, first, NOW - timedelta(days=19), ["bruise", "soreness"])
+    impression(alice, first, NOW - timedelta(days=19), ImpressionOfChange.MUCH_BETTER)
+    weekly(alice, NOW - timedelta(days=17), fell=False, sleep=4)
+    weekly(alice, NOW - timedelta(days=10), fell=True, sleep=6)
+    extra_dose(
+        alice,
+        NOW - timedelta(days=5),
+        pregabalin,
+        note="Dose halved",
+        kind=MedicineEventKind.CHANGED,
+    )
+    impression(alice, second, NOW - timedelta(days=5), ImpressionOfChange.NO_CHANGE)
+    return {"first": first, "second": second, "pregabalin": pregabalin}
+
+
+def event_list(response):
+    """The text of the page's "Events in this period" list."""
+    page = body(response)
+    return page.split('class="list-unstyled event-list"')[1].split("</ul>")[0]
+
+
+# --- The patient page --------------------------------------------------------
+
+
+def test_the_patient_page_lists_the_events_of_the_period_in_words(xavier_client, alice, history):
+    response = xavier_client.get(detail_url(alice))
+
+    listed = event_list(response)
+    assert "Extra dose (Pregabalin)" in listed
+    assert "Side effects: a bruise, soreness" in listed
+    assert "Fall" in listed
+    assert "Medicine changed (Pregabalin): Dose halved" in listed
+    # Oldest first, like the chart from left to right.
+    assert listed.index("Extra dose") < listed.index("Fall") < listed.index("Medicine changed")
+
+
+def test_the_chart_has_a_row_and_a_legend_item_for_each_kind_shown(xavier_client, alice, history):
+    response = xavier_client.get(detail_url(alice))
+
+    chart = response.context["chart"]
+    assert [lane.label for lane in chart.lanes] == [
+        "Extra dose",
+        "Medicine changed",
+        "Fall",
+        "Side effects",
+    ]
+    assert [len(lane.markers) for lane in chart.lanes] == [1, 1, 1, 1]
+    legend = [item.label for item in chart.legend if item.kind == "event"]
+    assert legend == ["Extra dose", "Medicine changed", "Fall", "Side effects"]
+    assert [lane.label for lane in chart.phone.lanes] == legend
+    assert 'class="chart-events"' in body(response)
+    assert "reported events marked under the plot" in chart.desc.lower()
+
+
+def test_a_fall_outside_the_chart_period_is_neither_drawn_nor_listed(xavier_client, alice, history):
+    weekly(alice, NOW - timedelta(days=60), fell=True)
+
+    response = xavier_client.get(detail_url(alice), {"range": "4w"})
+
+    falls = [lane for lane in response.context["chart"].lanes if lane.label == "Fall"]
+    assert [len(lane.markers) for lane in falls] == [1]
+    assert event_list(response).count("Fall") == 1
+
+
+def test_a_week_without_a_fall_and_no_side_effects_are_not_events(xavier_client, alice, history):
+    side_effects(alice, history["second"], NOW - timedelta(days=5), ["none"])
+
+    response = xavier_client.get(detail_url(alice))
+
+    listed = event_list(response)
+    assert listed.count("Fall") == 1
+    assert listed.count("Side effects") == 1
+
+
+def test_a_period_without_events_says_so(xavier_client, bob):
+    make_entry(bob, NOW - timedelta(days=1))
+
+    response = xavier_client.get(detail_url(bob))
+
+    assert "No extra doses, medicine changes, falls or side effects reported in this period" in (
+        body(response)
+    )
+    assert response.context["chart"].lanes == []
+
+
+def test_patient_words_in_events_are_escaped(xavier_client, alice, history):
+    extra_dose(
+        alice,
+        NOW - timedelta(days=2),
+        note="<script>alert(1)</script>",
+        kind=MedicineEventKind.CHANGED,
+    )
+
+    page = body(xavier_client.get(detail_url(alice)))
+
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_a_practitioner_cannot_see_another_practitioners_patients_events(
+    yara_client, alice, history
+):
+    assert yara_client.get(detail_url(alice)).status_code == 404
