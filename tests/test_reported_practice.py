@@ -9,8 +9,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.conftest import NOW, body, detail_url, make_entry, make_session
+from tests.conftest import NOW, body, detail_url, freeze_at, make_entry, make_session
+from tests.test_worklist import bulk_patients
 from tracker.models import (
+    FlagReview,
     GlobalImpression,
     ImpressionOfChange,
     Medicine,
@@ -179,3 +181,94 @@ def test_a_practitioner_cannot_see_another_practitioners_patients_events(
     yara_client, alice, history
 ):
     assert yara_client.get(detail_url(alice)).status_code == 404
+
+
+# --- The worklist's fall flag ------------------------------------------------
+
+
+def fall_flag(client, patient):
+    response = client.get(WORKLIST, {"show": "all"})
+    [row] = [r for r in response.context["page"].object_list if r.patient.pk == patient.pk]
+    return row
+
+
+def review(client, patient):
+    response = client.post(f"/practice/patients/{patient.public_id}/review/")
+    assert response.status_code == 302
+
+
+def test_a_fall_raises_the_flag_for_a_patient_never_reviewed(xavier_client, alice):
+    make_entry(alice, NOW - timedelta(hours=3))
+    assert not fall_flag(xavier_client, alice).flags.fall
+
+    weekly(alice, NOW - timedelta(days=40), fell=True)
+
+    row = fall_flag(xavier_client, alice)
+    assert row.flags.fall
+    assert row.needs_attention
+    assert "Fall since last review" in body(xavier_client.get(WORKLIST))
+
+
+def test_a_week_without_a_fall_raises_nothing(xavier_client, alice):
+    make_entry(alice, NOW - timedelta(hours=3))
+    weekly(alice, NOW - timedelta(days=1), fell=False)
+    weekly(alice, NOW - timedelta(days=8), fell=None, sleep=3)
+
+    assert not fall_flag(xavier_client, alice).flags.fall
+
+
+def test_mark_reviewed_clears_the_fall_and_a_new_fall_raises_it_again(xavier_client, alice):
+    make_entry(alice, NOW - timedelta(hours=3))
+    weekly(alice, NOW - timedelta(days=8), fell=True)
+    assert fall_flag(xavier_client, alice).flags.fall
+
+    review(xavier_client, alice)
+    assert FlagReview.objects.get(patient=alice).flags == ["fall"]
+    row = fall_flag(xavier_client, alice)
+    assert not row.flags.fall
+    assert not row.needs_attention
+
+    with freeze_at(NOW + timedelta(minutes=10)):
+        weekly(alice, NOW + timedelta(minutes=5), fell=True)  # this week's answers
+        row = fall_flag(xavier_client, alice)
+
+    assert row.flags.fall
+    assert row.needs_attention
+
+
+def test_undoing_the_review_brings_the_fall_back(xavier_client, alice):
+    make_entry(alice, NOW - timedelta(hours=3))
+    weekly(alice, NOW - timedelta(days=8), fell=True)
+    review(xavier_client, alice)
+    assert not fall_flag(xavier_client, alice).flags.fall
+
+    response = xavier_client.post(f"/practice/patients/{alice.public_id}/review/undo/")
+    assert response.status_code == 302
+
+    assert fall_flag(xavier_client, alice).flags.fall
+
+
+def test_a_discharged_patient_raises_no_fall_flag(xavier_client, alice):
+    weekly(alice, NOW - timedelta(days=1), fell=True)
+    alice.finish_course(NOW.date(), "", alice.practitioner)
+
+    response = xavier_client.get(WORKLIST, {"show": "finished"})
+
+    [row] = response.context["page"].object_list
+    assert not row.flags.fall
+
+
+def test_the_worklist_reads_falls_in_the_same_queries_however_many(
+    xavier_client, xavier, django_assert_max_num_queries
+):
+    bulk_patients(xavier, 60)
+    for patient in xavier.patients.all():
+        for weeks in range(6):
+            weekly(patient, NOW - timedelta(days=7 * weeks + 1), fell=weeks % 2 == 0)
+
+    # The worklist's own budget (tests/test_worklist.py): falls are subqueries of it.
+    with django_assert_max_num_queries(10):
+        response = xavier_client.get(WORKLIST, {"sort": "change"})
+
+    assert response.status_code == 200
+    assert all(r.flags.fall for r in response.context["page"].object_list)
