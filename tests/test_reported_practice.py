@@ -5,9 +5,13 @@ the worklist's fall flag, the exports and the admin.
 Time is frozen at NOW (tests/conftest.py), a Tuesday in June, clinic time UTC+1.
 """
 
+import csv
+import io
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import NOW, body, detail_url, freeze_at, make_entry, make_session
 from tests.test_worklist import bulk_patients
@@ -272,3 +276,115 @@ def test_the_worklist_reads_falls_in_the_same_queries_however_many(
 
     assert response.status_code == 200
     assert all(r.flags.fall for r in response.context["page"].object_list)
+
+
+# --- The CSV -----------------------------------------------------------------
+
+
+def export(client, patient, **params):
+    response = client.get(f"/practice/patients/{patient.public_id}/export.csv", params)
+    assert response.status_code == 200
+    header, *rows = csv.reader(io.StringIO(response.content.decode("utf-8"), newline=""))
+    return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+def test_the_csv_gives_each_check_in_its_medicine_events(xavier_client, alice, history):
+    rows = export(xavier_client, alice)
+
+    ticked = [r for r in rows if r["extra_dose"] or r["medicine_changed"]]
+    assert [(r["record"], r["extra_dose"], r["medicine_changed"]) for r in ticked] == [
+        ("entry", "yes (Pregabalin)", ""),
+        ("entry", "", "yes (Pregabalin): Dose halved"),
+    ]
+    # The old columns of that row are the check-in's own.
+    assert ticked[0]["pain"] == "6"
+
+
+def test_the_csv_has_a_row_for_each_answer_and_medicine(xavier_client, alice, history):
+    rows = export(xavier_client, alice)
+
+    weekly_rows = [
+        (r["sleep_interference"], r["fell"]) for r in rows if r["record"] == "weekly_answer"
+    ]
+    assert weekly_rows == [("4", "no"), ("6", "yes")]
+    impressions = [r for r in rows if r["record"] == "impression_of_change"]
+    assert [r["impression_of_change"] for r in impressions] == ["2", "4"]
+    assert impressions[0]["note"].startswith("Much better; after the session of ")
+    [effects] = [r for r in rows if r["record"] == "side_effects"]
+    assert effects["side_effects"] == "A bruise, Soreness"
+    medicines = {r["medicine"]: r for r in rows if r["record"] == "medicine"}
+    assert medicines["Pregabalin"]["dose"] == "75 mg twice a day"
+    assert medicines["Amitriptyline"]["stopped"] == "2026-05-01"
+    # In time order with everything else.
+    records = [r["record"] for r in rows]
+    whens = [r["when"] for r in rows[: records.index("baseline")]]  # the figures follow
+    assert whens == sorted(whens)
+    assert records[:2] == ["medicine", "medicine"]  # started in 2025 and in January
+
+
+def test_the_csv_period_keeps_the_answers_and_medicines_of_the_period(
+    xavier_client, alice, history
+):
+    rows = export(xavier_client, alice, start=(NOW - timedelta(days=12)).date().isoformat())
+
+    records = [r["record"] for r in rows]
+    assert records.count("weekly_answer") == 1  # the fall, not the week before
+    assert records.count("side_effects") == 0
+    assert records.count("impression_of_change") == 1
+    # Amitriptyline stopped before the period.
+    assert [r["medicine"] for r in rows if r["record"] == "medicine"] == ["Pregabalin"]
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+def test_hostile_medicine_names_and_notes_are_defused(xavier_client, alice, start):
+    medicine = Medicine.objects.create(patient=alice, name=f"{start}cmd|' /C calc'!A0")
+    extra_dose(
+        alice,
+        NOW - timedelta(days=1),
+        medicine,
+        note=f'{start}HYPERLINK("http://x")',
+        kind=MedicineEventKind.CHANGED,
+    )
+
+    rows = export(xavier_client, alice)
+
+    [entry] = [r for r in rows if r["record"] == "entry"]
+    assert entry["medicine_changed"].startswith("yes (")  # starts with a word, not a formula
+    [listed] = [r for r in rows if r["record"] == "medicine"]
+    assert listed["medicine"] == f"'{start}cmd|' /C calc'!A0"
+
+
+def test_the_csv_reads_what_was_reported_in_the_same_queries_however_much(
+    xavier_client, alice, history, django_assert_max_num_queries
+):
+    assert connection.features.supports_json_field
+    few = count_queries(xavier_client, f"/practice/patients/{alice.public_id}/export.csv")
+    many_events(alice, history)
+
+    many = count_queries(xavier_client, f"/practice/patients/{alice.public_id}/export.csv")
+
+    assert many == few
+
+
+def count_queries(client, url, **params):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, params).status_code == 200
+    return len(queries)
+
+
+def many_events(patient, history, count=120):
+    """count more check-ins with an event each, weekly answers and medicines."""
+    medicines = [
+        Medicine.objects.create(patient=patient, name=f"Medicine {i}", dose="1 a day")
+        for i in range(10)
+    ]
+    for i in range(count):
+        extra_dose(
+            patient,
+            NOW - timedelta(days=2, minutes=10 * (i + 1)),
+            medicines[i % 10],
+            note=f"note {i}",
+            kind=MedicineEventKind.EXTRA_DOSE if i % 2 else MedicineEventKind.CHANGED,
+        )
+    for weeks in range(8, 30):
+        weekly(patient, NOW - timedelta(weeks=weeks), fell=weeks % 2 == 0, sleep=weeks % 11)

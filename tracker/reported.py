@@ -33,6 +33,11 @@ class MedicineQuerySet(models.QuerySet):
         """Medicines taken on `day`: not stopped before it."""
         return self.filter(Q(stopped=None) | Q(stopped__gte=day))
 
+    def during(self, first_day=None, last_day=None):
+        """Medicines taken on some day from first_day to last_day (None: open ends)."""
+        found = self.current(first_day) if first_day else self
+        return found.filter(Q(started=None) | Q(started__lte=last_day)) if last_day else found
+
 
 class Medicine(models.Model):
     """One line of the patient's own medicine list. Stopping one keeps it on the list
@@ -247,6 +252,7 @@ class SideEffectReport(models.Model):
 
 
 def _between(queryset, field_name, since, until):
+    queryset = queryset.all()
     if since is not None:
         queryset = queryset.filter(**{f"{field_name}__gte": since})
     if until is not None:
@@ -307,6 +313,11 @@ class Reported:
     def impression_by_session(self):
         """{session pk: the answer in words, or "Skipped"}."""
         return {i.session_id: impression_words(i.answer) for i in self.impressions}
+
+
+def fell_words(fell):
+    """ "yes", "no", or "" for a question skipped."""
+    return "" if fell is None else "yes" if fell else "no"
 
 
 def impression_words(answer):
