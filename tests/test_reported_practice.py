@@ -7,13 +7,14 @@ Time is frozen at NOW (tests/conftest.py), a Tuesday in June, clinic time UTC+1.
 
 import csv
 import io
+import json
 from datetime import date, timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import NOW, body, detail_url, freeze_at, make_entry, make_session
+from tests.conftest import NOW, body, detail_url, freeze_at, make_entry, make_session, text
 from tests.test_worklist import bulk_patients
 from tracker.models import (
     FlagReview,
@@ -388,3 +389,89 @@ def many_events(patient, history, count=120):
         )
     for weeks in range(8, 30):
         weekly(patient, NOW - timedelta(weeks=weeks), fell=weeks % 2 == 0, sleep=weeks % 11)
+
+
+# --- The printable report ----------------------------------------------------
+
+
+def report_url(patient):
+    return f"/practice/patients/{patient.public_id}/report/"
+
+
+def test_the_report_lists_events_medicines_weekly_answers_and_what_followed_sessions(
+    xavier_client, alice, history
+):
+    page = text(body(xavier_client.get(report_url(alice))))
+
+    assert "Events in this period" in page
+    assert "Extra dose (Pregabalin)" in page
+    assert "Pregabalin 75 mg twice a day 5 Jan 2026" in page
+    assert "Amitriptyline 10 mg 1 Sep 2025 1 May 2026" in page
+    assert "Weekly questions" in page
+    assert "1 Jun 2026 6 yes" in page  # the week of the fall (Saturday 6 June)
+    # The sessions table, newest first: what the patient said after each one.
+    assert "No change" in page.split("Sessions")[-1]
+    assert "A bruise, Soreness" in page.split("Sessions")[-1]
+
+
+def test_the_report_period_leaves_out_what_came_before_it(xavier_client, alice, history):
+    start = (NOW - timedelta(days=12)).date().isoformat()
+
+    page = text(body(xavier_client.get(report_url(alice), {"start": start})))
+
+    events = page.split("Events in this period")[1].split("Medicines")[0]
+    assert "Extra dose" not in events
+    assert "Fall" in events
+    assert "Amitriptyline" not in page
+
+
+def test_the_report_and_the_detail_page_stay_within_their_budgets_with_many_events(
+    xavier_client, alice, history, django_assert_max_num_queries
+):
+    assert connection.features.supports_json_field
+    few = {url: count_queries(xavier_client, url) for url in (report_url(alice), detail_url(alice))}
+    many_events(alice, history)
+
+    many = {url: count_queries(xavier_client, url) for url in few}
+
+    assert many == few
+    # The patient page's budget (tests/test_patient_detail.py) holds with the events.
+    with django_assert_max_num_queries(20):
+        xavier_client.get(detail_url(alice), {"range": "all"})
+
+
+# --- The patient's own download ----------------------------------------------
+
+
+def test_my_data_holds_what_the_patient_reported(alice_client, alice, history):
+    data = json.loads(b"".join(alice_client.get("/account/my-data.json")))
+
+    assert [m["name"] for m in data["medicines"]] == ["Amitriptyline", "Pregabalin"]
+    assert [(e["what"], e["medicine"], e["note"]) for e in data["medicine_events"]] == [
+        ("Extra dose", "Pregabalin", ""),
+        ("Medicine changed", "Pregabalin", "Dose halved"),
+    ]
+    assert [(a["sleep_interference"], a["fell"]) for a in data["weekly_answers"]] == [
+        (4, False),
+        (6, True),
+    ]
+    assert [(i["answer"], i["in_words"]) for i in data["impressions_of_change"]] == [
+        (2, "Much better"),
+        (4, "No change"),
+    ]
+    assert data["side_effects"][0]["effects"] == ["A bruise", "Soreness"]
+    assert "Practitioner only words" not in json.dumps(data)
+
+
+def test_my_data_never_reads_session_notes_for_the_answers(alice_client, alice, history):
+    with CaptureQueriesContext(connection) as queries:
+        assert alice_client.get("/account/my-data.json").status_code == 200
+
+    assert not [q for q in queries if '"tracker_treatmentsession"."notes"' in q["sql"]]
+
+
+def test_another_patient_s_download_holds_none_of_it(bob_client, alice, history):
+    data = json.loads(b"".join(bob_client.get("/account/my-data.json")))
+
+    assert data["medicines"] == data["medicine_events"] == data["weekly_answers"] == []
+    assert data["impressions_of_change"] == data["side_effects"] == []

@@ -323,3 +323,8 @@ def fell_words(fell):
 def impression_words(answer):
     """ "Much better" for 2; "Skipped" for a question skipped (None)."""
     return ImpressionOfChange(answer).label if answer is not None else "Skipped"
+
+
+def side_effect_words(report):
+    """ "A bruise, Soreness", "None", or "Skipped" for a question skipped."""
+    return ", ".join(report.labels()) or "Skipped"

@@ -31,7 +31,7 @@ from tracker.models import (
     SessionStatus,
     TreatmentSession,
 )
-from tracker.reported import Reported, fell_words, impression_words
+from tracker.reported import Reported, fell_words, impression_words, side_effect_words
 from tracker.symptoms import NAMES
 from tracker.views.invitations import pop_invitation_link
 from tracker.views.team import team_context
@@ -494,7 +494,7 @@ def reported_rows(found, medicines):
             r.answered_at,
             "side_effects",
             session_words(r.session),
-            side_effects=", ".join(r.labels()) or "skipped",
+            side_effects=side_effect_words(r),
         )
         for r in found.side_effects
     ]
@@ -562,7 +562,7 @@ def report(request, public_id):
     # Every figure is as of the period's last moment, never the clock: a report for
     # October shows October's last 7 days and the sessions held by then.
     as_of = period_end(end, now)
-    course = course_of(patient, as_of, start=start, end=as_of)
+    course = course_of(patient, as_of, start=start, end=as_of, reported=True)
     # Newest first: those booked ahead of the period's end, then those whose time came.
     course["sessions"] = [
         s
@@ -570,6 +570,13 @@ def report(request, public_id):
         if (not start or s.when >= start) and (not end or s.when < end)
     ]
     chosen = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    # Beside each session, what the patient said after it (read with the course).
+    found = course.pop("reported")
+    impressions = found.impression_by_session()
+    effects = {r.session_id: side_effect_words(r) for r in found.side_effects}
+    for session in course["sessions"]:
+        session.impression = impressions.get(session.pk, "")
+        session.side_effects = effects.get(session.pk, "")
     ctx = {
         "patient": patient,
         "form": form,
@@ -580,6 +587,8 @@ def report(request, public_id):
         "recent_until": as_of if as_of < now else None,
         "start_date": chosen.get("start"),
         "end_date": chosen.get("end"),
+        "weekly_answers": [a for a in found.weekly_answers if not start or a.answered_at >= start],
+        "medicines": patient.medicines.during(*period_days(start, end)),
     }
     audit.record(request, audit.VIEW, patient, "report")
     return render(request, "tracker/report.html", ctx)
