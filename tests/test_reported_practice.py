@@ -11,12 +11,14 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import NOW, body, detail_url, freeze_at, make_entry, make_session, text
 from tests.test_worklist import bulk_patients
 from tracker.models import (
+    AuditEvent,
     FlagReview,
     GlobalImpression,
     ImpressionOfChange,
@@ -475,3 +477,30 @@ def test_another_patient_s_download_holds_none_of_it(bob_client, alice, history)
 
     assert data["medicines"] == data["medicine_events"] == data["weekly_answers"] == []
     assert data["impressions_of_change"] == data["side_effects"] == []
+
+
+# --- The admin -----------------------------------------------------------------
+
+ADMINS = ["medicine", "medicineevent", "weeklyanswer", "globalimpression", "sideeffectreport"]
+
+
+@pytest.mark.parametrize("model", ADMINS)
+def test_staff_see_the_answers_in_the_admin_and_each_look_is_audited(
+    staff_client, alice, history, model
+):
+    response = staff_client.get(f"/admin/tracker/{model}/")
+
+    assert response.status_code == 200
+    shown = response.context["cl"].result_list
+    assert len(shown) >= 1
+    views = AuditEvent.objects.filter(action="view", patient_public_id=alice.public_id)
+    assert views.count() == len(shown)
+
+
+@pytest.mark.parametrize("model", ADMINS)
+def test_nobody_adds_or_changes_answers_in_the_admin(staff_client, alice, history, model):
+    assert staff_client.get(f"/admin/tracker/{model}/add/").status_code == 403
+    obj = apps.get_model("tracker", model).objects.first()
+    opened = staff_client.get(f"/admin/tracker/{model}/{obj.pk}/change/")
+    assert opened.status_code == 200  # to read
+    assert b'type="submit" value="Save"' not in opened.content
