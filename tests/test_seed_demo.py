@@ -116,14 +116,6 @@ def test_demo_otp_code_refuses_with_debug_off():
 
 
 def reported_snapshot():
-    from tracker.models import (
-        GlobalImpression,
-        Medicine,
-        MedicineEvent,
-        SideEffectReport,
-        WeeklyAnswer,
-    )
-
     return (
         sorted(Medicine.objects.values_list("patient__display_name", "name", "dose")),
         sorted(MedicineEvent.objects.values_list("patient__display_name", "kind", "occurred_at")),
