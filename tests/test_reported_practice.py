@@ -504,3 +504,87 @@ def test_nobody_adds_or_changes_answers_in_the_admin(staff_client, alice, histor
     opened = staff_client.get(f"/admin/tracker/{model}/{obj.pk}/change/")
     assert opened.status_code == 200  # to read
     assert b'type="submit" value="Save"' not in opened.content
+
+
+# --- Between sessions and since the last one -----------------------------------
+
+
+def interval_rows(response):
+    """[(label, {column: cell})] of the interval table, from the context."""
+    return [(i.label, i.reported) for i in response.context["intervals"]]
+
+
+def test_each_interval_counts_its_events_and_gives_the_impression_after_its_session(
+    xavier_client, alice, history
+):
+    response = xavier_client.get(detail_url(alice))
+
+    rows = dict(interval_rows(response))
+    before, after_1, after_2 = (
+        rows["Before session 1"],
+        rows["After session 1"],
+        rows["After session 2"],
+    )
+    assert before.counts == {"extra_dose": 1} and before.impression == ""
+    assert after_1.counts == {"side_effects": 1, "fall": 1}
+    assert after_1.impression == "Much better"
+    assert after_2.counts == {"changed": 1}
+    assert after_2.impression == "No change"
+    table = text(body(response)).split("Between sessions")[1]
+    assert "Extra doses Medicine changes Falls Side effects Overall, after the session" in table
+    assert "Much better" in table
+
+
+def test_a_skipped_impression_says_skipped(xavier_client, alice, history):
+    GlobalImpression.objects.filter(session=history["first"]).update(answer=None)
+
+    rows = dict(interval_rows(xavier_client.get(detail_url(alice))))
+
+    assert rows["After session 1"].impression == "Skipped"
+
+
+def test_a_patient_who_reported_nothing_gets_the_table_as_before(xavier_client, bob):
+    make_entry(bob, NOW - timedelta(days=3))
+    make_session(bob, NOW - timedelta(days=2))
+
+    response = xavier_client.get(detail_url(bob))
+
+    assert all(reported is None for _, reported in interval_rows(response))
+    assert "Overall, after the session" not in body(response)
+
+
+def test_since_the_last_session_lists_what_was_reported_and_the_impression(
+    xavier_client, alice, history
+):
+    response = xavier_client.get(detail_url(alice))
+
+    assert [e.text for e in response.context["since_events"]] == [
+        "Medicine changed (Pregabalin): Dose halved"
+    ]
+    page = text(body(response))
+    section = page.split("Since session 2")[1].split("Trend")[0]
+    assert "Overall since the session, the patient said: No change" in section
+    assert "Medicine changed (Pregabalin): Dose halved" in section
+    copied = response.context["since_text"]
+    assert "Overall since the session: No change." in copied
+    assert "Reported since:\n- " in copied
+    assert "Medicine changed (Pregabalin): Dose halved" in copied
+
+
+def test_since_the_last_session_says_when_nothing_was_reported(xavier_client, alice, history):
+    MedicineEvent.objects.filter(kind=MedicineEventKind.CHANGED).delete()
+
+    response = xavier_client.get(detail_url(alice))
+
+    assert response.context["since_events"] == []
+    assert (
+        "No extra doses, medicine changes, falls or side effects reported since"
+        in (response.context["since_text"])
+    )
+
+
+def test_the_patient_s_own_history_page_shows_no_practitioner_columns(alice_client, history):
+    response = alice_client.get("/history/")
+
+    assert response.status_code == 200
+    assert "Overall, after the session" not in body(response)

@@ -29,10 +29,10 @@ EXTRA_DOSE, CHANGED, FALL, SIDE_EFFECTS = "extra_dose", "changed", "fall", "side
 # Filled shapes unlike the symptoms' circle, square and triangle; dark colours unlike
 # their orange, blue and green, so that the rows read in greyscale too.
 EVENT_KINDS = (
-    EventKind(EXTRA_DOSE, "Extra dose", "Extra doses", "#5b2a86", "diamond"),  # 10:1
+    EventKind(EXTRA_DOSE, "Extra dose", "Extra doses", "#5b2a86", "diamond"),  # 9.9:1
     EventKind(CHANGED, "Medicine changed", "Medicine changes", "#7a4a00", "plus"),  # 7.5:1
-    EventKind(FALL, "Fall", "Falls", "#a4001d", "down-triangle"),  # 7.6:1
-    EventKind(SIDE_EFFECTS, "Side effects", "Side effects", "#1f1f1f", "cross"),  # 16:1
+    EventKind(FALL, "Fall", "Falls", "#a4001d", "down-triangle"),  # 8.1:1
+    EventKind(SIDE_EFFECTS, "Side effects", "Side effects", "#1f1f1f", "cross"),  # 16.5:1
 )
 KINDS = {kind.name: kind for kind in EVENT_KINDS}
 
@@ -100,9 +100,9 @@ def counts(events, start, end, impression="") -> Counts:
 
 
 def describe(events) -> str:
-    """A sentence for the chart's text alternative: "Reported: 2 extra doses, 1 fall."."""
+    """A sentence for the chart's text alternative, after its own: "... extra doses 2, falls 1."."""
     found = counts(events, None, None)
-    parts = [f"{n} {kind.label.lower()}" for kind, n in found.cells if n]
+    parts = [f"{kind.counted.lower()} {n}" for kind, n in found.cells if n]
     return f" Reported events marked under the plot: {', '.join(parts)}." if parts else ""
 
 
