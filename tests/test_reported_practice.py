@@ -531,8 +531,9 @@ def test_each_interval_counts_its_events_and_gives_the_impression_after_its_sess
     assert after_2.counts == {"changed": 1}
     assert after_2.impression == "No change"
     table = text(body(response)).split("Between sessions")[1]
-    assert "Extra doses Medicine changes Falls Side effects Overall, after the session" in table
-    assert "Much better" in table
+    assert "Reported Patient’s overall change" in table
+    assert "Extra doses: 1 – not asked" in table  # before session 1, nobody asked
+    assert "Falls: 1 Side effects: 1 Much better" in table
 
 
 def test_a_skipped_impression_says_skipped(xavier_client, alice, history):
@@ -550,7 +551,7 @@ def test_a_patient_who_reported_nothing_gets_the_table_as_before(xavier_client, 
     response = xavier_client.get(detail_url(bob))
 
     assert all(reported is None for _, reported in interval_rows(response))
-    assert "Overall, after the session" not in body(response)
+    assert "overall change" not in text(body(response))
 
 
 def test_since_the_last_session_lists_what_was_reported_and_the_impression(
@@ -563,10 +564,10 @@ def test_since_the_last_session_lists_what_was_reported_and_the_impression(
     ]
     page = text(body(response))
     section = page.split("Since session 2")[1].split("Trend")[0]
-    assert "Overall since the session, the patient said: No change" in section
+    assert "Asked after the session how they are overall, the patient said: No change" in section
     assert "Medicine changed (Pregabalin): Dose halved" in section
     copied = response.context["since_text"]
-    assert "Overall since the session: No change." in copied
+    assert "Overall, asked after the session: No change." in copied
     assert "Reported since:\n- " in copied
     assert "Medicine changed (Pregabalin): Dose halved" in copied
 
@@ -587,4 +588,4 @@ def test_the_patient_s_own_history_page_shows_no_practitioner_columns(alice_clie
     response = alice_client.get("/history/")
 
     assert response.status_code == 200
-    assert "Overall, after the session" not in body(response)
+    assert "overall change" not in text(body(response))

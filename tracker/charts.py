@@ -75,7 +75,7 @@ def marker_path(shape: str, x: float, y: float, size: float = MARKER_SIZE) -> st
             f"L{num(x - s * 0.87)},{num(y + s * 0.5)}Z"
         )
     if shape == "down-triangle":
-        s = size * 1.2
+        s = size * 1.5  # as large to the eye as the other event shapes
         return (
             f"M{num(x)},{num(y + s)}L{num(x + s * 0.87)},{num(y - s * 0.5)}"
             f"L{num(x - s * 0.87)},{num(y - s * 0.5)}Z"
