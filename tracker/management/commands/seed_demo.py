@@ -144,7 +144,6 @@ REPORTED = {
         medicines=(("Pregabalin", "75 mg twice a day", 30, 0), ("Amitriptyline", "10 mg", 40, 6)),
         events={5: (X, ""), 19: (X, ""), 40: (C, "Dose up to 100 mg twice a day"), -6: (X, "")},
         sleep=6,
-        falls_in_weeks_ago=(5,),
         impressions=(4, 3, 3, 3, 2, 2),
         side_effects={1: ["soreness"], 4: ["bruise"]},
     ),
@@ -157,7 +156,7 @@ REPORTED = {
     ),
     "george.papadopoulos": ReportedPlan(
         medicines=(("Gabapentin", "300 mg three times a day", 52, 0),),
-        events={-3: (X, "")},
+        events={12: (X, ""), 33: (C, "Stopped the lunchtime dose"), -3: (X, "")},
         sleep=5,
         falls_in_weeks_ago=(0, 4),  # one this week: "Fall since last review"
         impressions=(4,),
