@@ -95,3 +95,27 @@ def test_the_worklist_flags_a_fall_since_the_last_review(
 def shot_path(name):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS / name
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_report_lists_medicines_weekly_answers_and_what_followed_each_session(
+    demo, new_context, live_server, watch_factory, width
+):
+    page, problems = watch_factory(new_context(viewport={"width": width, "height": 900}))
+    sign_in(page, live_server, "demo.practitioner")
+    patient = Patient.objects.get(user__username="george.papadopoulos")
+
+    page.goto(f"{live_server.url}/practice/patients/{patient.public_id}/report/")
+
+    main = page.locator("main").inner_text()
+    assert "Gabapentin" in main
+    assert "Weekly questions" in main
+    assert "Feeling faint" in main
+    for part in ("report-medicines", "report-weekly", "report-sessions"):
+        page.locator(f"section[aria-labelledby={part}]").screenshot(
+            path=str(shot_path(f"reported-{part}-{width}.png"))
+        )
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"scrolls sideways by {overflow}px"
+    assert not violations(page)
+    assert not problems, problems

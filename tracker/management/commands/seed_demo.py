@@ -275,16 +275,17 @@ class Command(BaseCommand):
                 )
             )
         MedicineEvent.objects.bulk_create(events)
-        weeks = {week_of(e.recorded_at): e.recorded_at for e in entries}  # a week's last
+        weeks = sorted({week_of(e.recorded_at): e.recorded_at for e in entries}.items())
         WeeklyAnswer.objects.bulk_create(
             WeeklyAnswer(
                 patient=patient,
                 week_of=monday,
-                sleep_interference=max(0, min(10, plan.sleep + rng.randint(-2, 1) - n // 3)),
-                fell=n in plan.falls_in_weeks_ago,
-                answered_at=at,
+                # Sleep improves a little as the weeks go by, as the scores do.
+                sleep_interference=max(0, min(10, plan.sleep + rng.randint(-1, 1) - n // 3)),
+                fell=len(weeks) - 1 - n in plan.falls_in_weeks_ago,
+                answered_at=at,  # the week's last check-in
             )
-            for n, (monday, at) in enumerate(sorted(weeks.items(), reverse=True))
+            for n, (monday, at) in enumerate(weeks)
         )
         held = patient.sessions.held(now).order_by("when")
         impressions, effects = [], []
