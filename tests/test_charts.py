@@ -434,3 +434,128 @@ def test_phone_entries_are_thinned_and_smaller_but_clinic_scores_all_kept():
 def test_phone_chart_drops_a_time_zone_name_too_long_for_it():
     assert twelve_weeks().phone.x_label == "Date (times in Europe/London)"
     assert twelve_weeks(tz_label="America/Argentina/Buenos_Aires").phone.x_label == "Date"
+
+
+# --- Reported events (chart_events.py) -----------------------------------------
+
+from tests.test_symptoms import contrast_ratio  # noqa: E402
+from tracker import chart_events  # noqa: E402
+from tracker.chart_events import CHANGED, EXTRA_DOSE, FALL, SIDE_EFFECTS, Event  # noqa: E402
+
+EVENTS = [
+    Event(day(2, 9), EXTRA_DOSE, medicine="Pregabalin"),
+    Event(day(5, 9), FALL),
+    Event(day(9, 9), SIDE_EFFECTS, effects=("A bruise", "Soreness")),
+    Event(day(12, 9), EXTRA_DOSE),
+]
+
+
+def event_chart(events=EVENTS, start=None, end=None, **kwargs):
+    pairs = [(day(n, 8), 5) for n in range(14)]
+    return chart_events.trend_chart(
+        {"pain": pairs}, [], start or day(0), end or day(14), events=events, **kwargs
+    )
+
+
+def test_each_kind_shown_gets_a_row_under_the_plot_in_a_fixed_order():
+    chart = event_chart()
+
+    assert [lane.name for lane in chart.lanes] == [EXTRA_DOSE, FALL, SIDE_EFFECTS]
+    ys = [lane.y for lane in chart.lanes]
+    assert ys == sorted(ys)
+    assert ys[0] > chart.plot.bottom
+    # The date labels move under the rows, and the picture grows instead of the plot.
+    assert chart.x_tick_text_y > ys[-1] + charts.EVENT_ROW / 2
+    plain = pain_chart([(day(n, 8), 5) for n in range(14)])
+    assert chart.plot == plain.plot
+    assert chart.height == plain.height + 3 * charts.EVENT_ROW + 4
+
+
+def test_a_marker_sits_at_its_event_s_time_in_its_kind_s_row():
+    chart = event_chart()
+    doses, falls, effects = chart.lanes
+    scale = charts._Scale(chart.plot, day(0), day(14))
+
+    assert [(m.x, m.y) for m in doses.markers] == [
+        (scale.x(day(2, 9)), doses.y),
+        (scale.x(day(12, 9)), doses.y),
+    ]
+    assert [m.x for m in falls.markers] == [scale.x(day(5, 9))]
+    assert effects.markers[0].title == "Side effects: a bruise, soreness — 12 Nov 09:00"
+    assert doses.markers[0].title == "Extra dose (Pregabalin) — 5 Nov 09:00"
+
+
+def test_the_legend_has_an_item_per_kind_shown_with_its_shape():
+    chart = event_chart()
+
+    items = [item for item in chart.legend if item.kind == "event"]
+    assert [item.label for item in items] == ["Extra dose", "Fall", "Side effects"]
+    kinds = chart_events.KINDS
+    for item, name in zip(items, (EXTRA_DOSE, FALL, SIDE_EFFECTS), strict=True):
+        assert item.colour == kinds[name].colour
+        assert item.marker_d  # a shape, drawn like the markers in the rows
+
+
+def test_events_outside_the_range_are_left_out_and_no_events_draw_no_rows():
+    chart = event_chart(start=day(4), end=day(8))
+    assert [(lane.name, len(lane.markers)) for lane in chart.lanes] == [(FALL, 1)]
+
+    bare = event_chart(events=[])
+    assert bare.lanes == []
+    assert not [item for item in bare.legend if item.kind == "event"]
+    assert "Reported" not in bare.desc
+
+
+def test_the_text_alternative_counts_the_events():
+    assert "Reported events marked under the plot: extra doses 2, falls 1, side effects 1." in (
+        event_chart().desc
+    )
+
+
+def test_the_phone_chart_has_the_same_rows_under_its_panels():
+    chart = event_chart()
+    phone = chart.phone
+
+    assert [lane.name for lane in phone.lanes] == [lane.name for lane in chart.lanes]
+    assert [len(lane.markers) for lane in phone.lanes] == [2, 1, 1]
+    assert phone.lanes[0].y > phone.panels[-1].plot.bottom
+    assert phone.x_tick_text_y > phone.lanes[-1].y
+    assert all(0 <= m.x <= phone.width for lane in phone.lanes for m in lane.markers)
+    # The desktop rows keep their own markers: the phone's are a copy, not the same list.
+    assert phone.lanes[0].markers is not chart.lanes[0].markers
+    assert [item.label for item in phone.legend if item.kind == "event"] == [
+        "Extra dose",
+        "Fall",
+        "Side effects",
+    ]
+
+
+def test_event_kinds_differ_in_shape_from_each_other_and_from_the_symptoms():
+    shapes = [kind.shape for kind in chart_events.EVENT_KINDS]
+    assert len(set(shapes)) == len(shapes)
+    assert not set(shapes) & ({s.marker for s in symptoms.SYMPTOMS} | {charts.CLINIC_SHAPE})
+    paths = {shape: charts.marker_path(shape, 10, 10, 4) for shape in shapes}
+    assert len(set(paths.values())) == len(shapes)
+
+
+@pytest.mark.parametrize("kind", chart_events.EVENT_KINDS, ids=lambda k: k.name)
+def test_event_colours_have_text_contrast_on_white(kind):
+    assert contrast_ratio(kind.colour) >= 4.5
+
+
+def test_event_words():
+    assert Event(day(0), EXTRA_DOSE, medicine="Pregabalin").text == "Extra dose (Pregabalin)"
+    assert Event(day(0), FALL).text == "Fall"
+    assert Event(day(0), CHANGED, note="Dose halved").text == "Medicine changed: Dose halved"
+    assert Event(day(0), SIDE_EFFECTS, effects=("Feeling faint",)).text == (
+        "Side effects: feeling faint"
+    )
+
+
+def test_counts_between_sessions_take_the_start_and_leave_the_end():
+    counted = chart_events.counts(EVENTS, day(2, 9), day(12, 9), "Much better")
+
+    assert counted.counts == {EXTRA_DOSE: 1, FALL: 1, SIDE_EFFECTS: 1}
+    assert [n for _, n in counted.cells] == [1, 0, 1, 1]
+    assert counted.impression == "Much better"
+    assert chart_events.counts(EVENTS, None, None).total == 4

@@ -79,3 +79,19 @@ def test_missed_since_is_the_moment_flags_for_raises_missed(days):
     last = REVIEWED - timedelta(days=days)
     raised = flags_for(None, [], last, REVIEWED, missed_after_days=7).missed
     assert raised == (missed_since(last, None, 7) <= REVIEWED)
+
+
+def test_a_fall_after_the_last_review_is_flagged_and_one_before_it_is_not():
+    calm = {"baseline": None, "recent": [], "last_entry_at": REVIEWED, "now": AFTER}
+    assert flags_for(**calm, last_fall_at=AFTER, reviewed_at=REVIEWED).fall
+    assert not flags_for(**calm, last_fall_at=BEFORE, reviewed_at=REVIEWED).fall
+    assert not flags_for(**calm, last_fall_at=REVIEWED, reviewed_at=REVIEWED).fall
+    # Never reviewed: any fall counts; no fall, no flag.
+    assert flags_for(**calm, last_fall_at=BEFORE).fall
+    assert not flags_for(**calm).fall
+
+
+def test_no_review_covers_a_fall_flag():
+    # The flag counts only falls after the last review, so a review never covers it.
+    assert not still_reviewed(Flags(fall=True), review("fall"), None, None)
+    assert not still_reviewed(Flags(fall=True, worse=True), review("worse", "fall"), None, None)

@@ -362,8 +362,13 @@ def test_flag_names_and_labels():
     result = flags(recent={**CALM, "pain": 9}, peaks=maxima(9), last_entry_at=day(1))
     assert result.names() == ["worse", "severe", "missed"]
     assert result.any
-    assert [flag.name for flag in scores.FLAGS] == result.names()
-    assert [flag.label for flag in scores.FLAGS] == ["Worse", "Severe", "Review missed"]
+    assert [flag.name for flag in scores.FLAGS] == [*result.names(), "fall"]
+    assert [flag.label for flag in scores.FLAGS] == [
+        "Worse",
+        "Severe",
+        "Review missed",
+        "Fall since last review",
+    ]
 
 
 # --- Rolling means ------------------------------------------------------------

@@ -6,7 +6,17 @@ from django.core.management import CommandError, call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tracker.management.commands.seed_demo import DEMO_TOTP_KEY, DEMO_TOTP_SECRET
-from tracker.models import Patient, Practitioner, SymptomEntry, TreatmentSession
+from tracker.models import (
+    GlobalImpression,
+    Medicine,
+    MedicineEvent,
+    Patient,
+    Practitioner,
+    SideEffectReport,
+    SymptomEntry,
+    TreatmentSession,
+    WeeklyAnswer,
+)
 
 
 def seed(**options):
@@ -103,3 +113,31 @@ def test_demo_otp_code_refuses_with_debug_off():
     seed()
     with pytest.raises(CommandError, match="Debug is off"):
         call_command("demo_otp_code", stdout=StringIO())
+
+
+def reported_snapshot():
+    return (
+        sorted(Medicine.objects.values_list("patient__display_name", "name", "dose")),
+        sorted(MedicineEvent.objects.values_list("patient__display_name", "kind", "occurred_at")),
+        sorted(WeeklyAnswer.objects.values_list("patient__display_name", "week_of", "fell")),
+        GlobalImpression.objects.count(),
+        SideEffectReport.objects.count(),
+    )
+
+
+@pytest.mark.django_db
+def test_seed_demo_gives_some_patients_medicines_events_and_answers():
+    seed()
+    demo = Patient.objects.get(user__username="demo.patient")
+    assert demo.medicines.count() == 2
+    assert demo.medicine_events.count() == 4
+    # No fall for the demo patient: the worklist's journeys expect Alex unflagged.
+    assert not demo.weekly_answers.filter(fell=True).exists()
+    assert demo.global_impressions.count() >= 5
+    assert any(r.had_any for r in SideEffectReport.objects.filter(patient=demo))
+    # A fall this week: George is flagged "Fall since last review" on the worklist.
+    george = Patient.objects.get(user__username="george.papadopoulos")
+    assert WeeklyAnswer.objects.filter(patient=george, fell=True).count() == 2
+    first = reported_snapshot()
+    seed()
+    assert reported_snapshot() == first

@@ -517,7 +517,7 @@ def test_counts_at_the_top_cover_all_own_patients(xavier_client, xavier, carol):
     response = xavier_client.get(WORKLIST, {"q": "Ann", "flag": "worse"})
 
     counts = {item["flag"].name: item["count"] for item in response.context["flag_counts"]}
-    assert counts == {"worse": 1, "severe": 0, "missed": 2}
+    assert counts == {"worse": 1, "severe": 0, "missed": 2, "fall": 0}
     body = text(response.content.decode())
     assert "1 worse" in body
     assert "0 severe" in body

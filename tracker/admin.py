@@ -10,10 +10,15 @@ from tracker import audit, symptoms
 from tracker.models import (
     AuditEvent,
     CareTeamMember,
+    GlobalImpression,
+    Medicine,
+    MedicineEvent,
     Patient,
     Practitioner,
+    SideEffectReport,
     SymptomEntry,
     TreatmentSession,
+    WeeklyAnswer,
 )
 
 
@@ -236,3 +241,67 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- What patients report beside the scores (issue 18) ------------------------------
+
+
+class ReportedAdmin(AuditedAdmin):
+    """The patient's own answers: staff may look and delete (audited), not write them.
+
+    They come from the patient's pages only; an answer typed by someone else would no
+    longer be what the patient said.
+    """
+
+    list_filter = ["patient__practitioner"]
+    autocomplete_fields = ["patient"]
+
+    def object_id_of(self, obj):
+        return obj.pk  # no public id of their own: the audit row names the patient too
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Medicine)
+class MedicineAdmin(ReportedAdmin):
+    audit_type = "medicine"
+    list_display = ["patient", "name", "dose", "started", "stopped"]
+
+    def object_id_of(self, obj):
+        return obj.public_id
+
+
+@admin.register(MedicineEvent)
+class MedicineEventAdmin(ReportedAdmin):
+    audit_type = "medicine event"
+    list_display = ["patient", "occurred_at", "kind", "medicine", "note"]
+    list_select_related = ["patient", "medicine"]
+    date_hierarchy = "occurred_at"
+
+
+@admin.register(WeeklyAnswer)
+class WeeklyAnswerAdmin(ReportedAdmin):
+    audit_type = "weekly answer"
+    list_display = ["patient", "week_of", "sleep_interference", "fell", "answered_at"]
+    list_select_related = ["patient"]
+    date_hierarchy = "answered_at"
+
+
+@admin.register(GlobalImpression)
+class GlobalImpressionAdmin(ReportedAdmin):
+    audit_type = "impression of change"
+    list_display = ["patient", "session", "answer", "answered_at"]
+    list_select_related = ["patient", "session__patient"]
+    date_hierarchy = "answered_at"
+
+
+@admin.register(SideEffectReport)
+class SideEffectReportAdmin(ReportedAdmin):
+    audit_type = "side effects"
+    list_display = ["patient", "session", "effects", "answered_at"]
+    list_select_related = ["patient", "session__patient"]
+    date_hierarchy = "answered_at"

@@ -9,7 +9,7 @@ Content-Security-Policy (presentation attributes only, no style attributes, no s
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from tracker.scores import format_score
@@ -36,6 +36,10 @@ DENSE_MARKER_PX = 8  # then markers only every ~8 px, enough to tell the lines a
 CLINIC_SHAPE = "square"
 CLINIC_MARKER_SIZE = MARKER_SIZE * 1.4
 CLINIC_LABEL = "In clinic"
+# What patients report beside the scores (extra doses, falls...) is drawn in rows under
+# the plot, a row per kind (chart_events.py places the markers).
+EVENT_ROW = 16
+EVENT_MARKER_SIZE = 4.5
 
 
 # --- Small formatting helpers ------------------------------------------------
@@ -70,6 +74,24 @@ def marker_path(shape: str, x: float, y: float, size: float = MARKER_SIZE) -> st
             f"M{num(x)},{num(y - s)}L{num(x + s * 0.87)},{num(y + s * 0.5)}"
             f"L{num(x - s * 0.87)},{num(y + s * 0.5)}Z"
         )
+    if shape == "down-triangle":
+        s = size * 1.5  # as large to the eye as the other event shapes
+        return (
+            f"M{num(x)},{num(y + s)}L{num(x + s * 0.87)},{num(y - s * 0.5)}"
+            f"L{num(x - s * 0.87)},{num(y - s * 0.5)}Z"
+        )
+    if shape == "diamond":
+        s = size * 1.25
+        corners = [(0, -s), (s, 0), (0, s), (-s, 0)]
+        return "M" + "L".join(f"{num(x + a)},{num(y + b)}" for a, b in corners) + "Z"
+    if shape in ("plus", "cross"):
+        # A plus sign as one outline, arms a third of its width; "cross" turns it 45 degrees.
+        s, t = size * 1.2, size * 0.4
+        corners = [(t, s), (t, t), (s, t), (s, -t), (t, -t), (t, -s)]
+        corners += [(-a, -b) for a, b in corners]
+        if shape == "cross":
+            corners = [((a - b) * 0.75, (a + b) * 0.75) for a, b in corners]
+        return "M" + "L".join(f"{num(x + a)},{num(y + b)}" for a, b in corners) + "Z"
     # Circle as two arcs.
     return f"M{num(x - size)},{num(y)}a{num(size)},{num(size)} 0 1,0 {num(2 * size)},0" + (
         f"a{num(size)},{num(size)} 0 1,0 {num(-2 * size)},0Z"
@@ -151,6 +173,18 @@ class LegendItem:
 
 
 @dataclass
+class Lane:
+    """A row under the plot for one kind of reported event (chart_events.EVENT_KINDS)."""
+
+    name: str
+    label: str
+    colour: str
+    shape: str
+    y: float = 0  # the row's centre line
+    markers: list[Marker] = field(default_factory=list)
+
+
+@dataclass
 class Chart:
     width: int
     height: int
@@ -177,6 +211,9 @@ class Chart:
     # raw lines and makes the rolling mean the main line.
     dense: bool = False
     clinic_count: int = 0  # readings taken in clinic inside the range (hollow squares)
+    lanes: list[Lane] = field(default_factory=list)  # reported events, under the plot
+    start: datetime | None = None  # the time range drawn
+    end: datetime | None = None
     # The same data drawn for a phone (see phone_chart); the page shows one of the two.
     phone: PhoneChart | None = None
 
@@ -297,9 +334,11 @@ def _legend(
     font_size=FONT_SIZE,
     char_width=CHAR_WIDTH,
     top=0,
+    lanes=(),
 ):
     """Legend items laid out left to right, wrapping to a new row when full.
 
+    lanes: a Lane per kind of reported event drawn under the plot (chart_events.py).
     Returns the items and the text baseline of the last row.
     """
     # The symptom samples show the 7-day average line with the entry marker, so
@@ -311,6 +350,7 @@ def _legend(
         entries.append(("session", "Session", None))
     if has_clinic:
         entries.append(("clinic", CLINIC_LABEL, None))
+    entries += [("event", lane.label, lane) for lane in lanes]
 
     items = []
     sample = 22  # length of the sample line
@@ -322,12 +362,16 @@ def _legend(
             x, y = left, y + row_height
         line_y = y - font_size / 3
         x1, x2 = x, x + sample
-        if symptom:
+        if kind == "series":
             colour, dash = symptom.colour, symptom.dash
             marker_d = marker_path(symptom.marker, x + sample / 2, line_y)
         elif kind == "clinic":
             colour, dash = AXIS_COLOUR, ""
             marker_d = marker_path(CLINIC_SHAPE, x + sample / 2, line_y, CLINIC_MARKER_SIZE)
+        elif kind == "event":
+            lane = symptom
+            colour, dash = lane.colour, ""
+            marker_d = marker_path(lane.shape, x + sample / 2, line_y, EVENT_MARKER_SIZE)
         else:
             colour, marker_d = AXIS_COLOUR, ""
             dash = BASELINE_DASH if kind == "baseline" else SESSION_DASH
@@ -404,13 +448,16 @@ def _session_marks(sessions, scale, char_width=CHAR_WIDTH) -> list[SessionMark]:
     return marks
 
 
-def _place_labels(chart: Chart, tz_label) -> None:
-    """Where the axis labels, tick labels and session labels go, around the plot."""
+def _place_labels(chart: Chart, tz_label, below=0) -> None:
+    """Where the axis labels, tick labels and session labels go, around the plot.
+
+    below: the height of the event rows between the plot and the date labels.
+    """
     plot = chart.plot
     chart.session_label_y = round(plot.top - 5, 1)
     chart.y_tick_text_x = round(plot.left - 6, 1)
-    chart.x_tick_text_y = round(plot.bottom + FONT_SIZE + 6, 1)
-    chart.x_tick_mark_y = round(plot.bottom + 4, 1)
+    chart.x_tick_text_y = round(plot.bottom + below + FONT_SIZE + 6, 1)
+    chart.x_tick_mark_y = round(plot.bottom + below + 4, 1)
     chart.x_label = f"Date (times in {tz_label})" if tz_label else "Date"
     chart.x_label_x = round((plot.left + plot.right) / 2, 1)
     chart.x_label_y = round(chart.height - 6, 1)
@@ -443,6 +490,7 @@ def trend_chart(
     rolling=None,
     tz_label=None,
     in_clinic=(),
+    lanes=(),
 ) -> Chart:
     """Geometry of the symptom line chart.
 
@@ -453,6 +501,8 @@ def trend_chart(
     rolling:   {symptom name: [(datetime, mean), ...]}: the 7-day averages, drawn as
                the bold lines (the single entries are the faint ones).
     in_clinic: the moments of the readings taken in clinic (drawn as hollow squares).
+    lanes:     a Lane per kind of reported event, each given a row under the plot and
+               an item in the legend; chart_events.trend_chart places their markers.
     Returns Chart(empty=True) when no entry falls inside the range.
     """
     baselines = baselines or {}
@@ -471,15 +521,19 @@ def trend_chart(
     in_clinic = frozenset(at for at in in_clinic if start <= at <= end)
     has_baselines = any(baselines.get(s.name) is not None for s in SYMPTOMS)
     legend, legend_bottom = _legend(
-        width, LEFT_MARGIN, has_baselines, bool(visible_sessions), bool(in_clinic)
+        width, LEFT_MARGIN, has_baselines, bool(visible_sessions), bool(in_clinic), lanes=lanes
     )
     # Room under the legend for the session labels ("S3") above the plot.
     top = legend_bottom + 10 + (FONT_SIZE + 4 if visible_sessions else 0)
     bottom = height - (44 if tz_label else 28)
     plot = Rect(LEFT_MARGIN, top, width - RIGHT_MARGIN, bottom)
     scale = _Scale(plot, start, end)
-
-    chart = Chart(width=width, height=height, empty=False, plot=plot, legend=legend)
+    # The event rows make the picture taller rather than the plot smaller.
+    below = _lane_rows(lanes, plot.bottom + 4, EVENT_ROW)
+    chart = Chart(
+        width=width, height=height + below, empty=False, plot=plot, legend=legend, start=start
+    )
+    chart.end = end
     chart.y_ticks = [Tick(scale.y(v), str(v)) for v in Y_TICKS]
     max_ticks = int((plot.right - plot.left) // MIN_TICK_SPACING)
     chart.x_ticks = [Tick(scale.x(m), text) for m, text in time_ticks(start, end, max_ticks)]
@@ -501,13 +555,21 @@ def trend_chart(
         for s in SYMPTOMS
     ]
     chart.sessions = _session_marks(visible_sessions, scale)
-    _place_labels(chart, tz_label)
+    chart.lanes = lanes
+    _place_labels(chart, tz_label, below)
     chart.clinic_count = len(in_clinic)
     _describe(chart, start, end, len(visible_sessions), chart.clinic_count)
     chart.phone = phone_chart(
-        visible, rolling, baselines, visible_sessions, in_clinic, start, end, chart.x_label
+        visible, rolling, baselines, visible_sessions, in_clinic, start, end, chart.x_label, lanes
     )
     return chart
+
+
+def _lane_rows(lanes, top, row) -> float:
+    """Give each lane the centre line of its row from `top` down; returns the rows' height."""
+    for i, lane in enumerate(lanes):
+        lane.y = round(top + (i + 0.5) * row, 1)
+    return len(lanes) * row + (4 if lanes else 0)
 
 
 # --- The same chart for a phone -------------------------------------------------
@@ -527,6 +589,7 @@ PHONE_TICK_GAP = 20  # px between neighbouring date labels
 PHONE_MARKER_PX = 6  # one entry marker per ~6 px: the entries stay a faint texture
 PHONE_MARKER_SIZE = 2.5
 PHONE_ROW = PHONE_FONT_SIZE + 8  # height of a row of text
+PHONE_EVENT_ROW = 20
 
 
 @dataclass
@@ -560,6 +623,7 @@ class PhoneChart:
     session_label_y: float = 0
     x_ticks: list[Tick] = field(default_factory=list)
     x_tick_text_y: float = 0
+    lanes: list[Lane] = field(default_factory=list)  # reported events, under the panels
     x_label: str = ""
     x_label_y: float = 0
     y_tick_text_x: float = PHONE_LEFT - 6
@@ -600,13 +664,14 @@ def _phone_x_ticks(start, end, left, right, width) -> list[Tick]:
 
 
 def phone_chart(
-    visible, rolling, baselines, sessions, in_clinic, start, end, x_label="Date"
+    visible, rolling, baselines, sessions, in_clinic, start, end, x_label="Date", lanes=()
 ) -> PhoneChart:
     """Geometry of the stacked phone chart, from the data trend_chart() has cut to range.
 
     visible:  {symptom name: [(datetime, score), ...]} inside [start, end], in order
     sessions: [(datetime, number), ...] inside the range; in_clinic: a frozenset of moments.
     x_label:  the desktop chart's "Date (times in ...)", kept if it fits.
+    lanes:    the desktop chart's event lanes: copied, each given a row under the panels.
     Everything is laid out top to bottom in rows of PHONE_ROW.
     """
     width = PHONE_WIDTH
@@ -616,7 +681,8 @@ def phone_chart(
     chart = PhoneChart(width=width, height=0, x_label=x_label)
     has_baselines = any(baselines.get(s.name) is not None for s in SYMPTOMS)
     y = 0.0
-    if has_baselines or sessions or in_clinic:
+    lanes = [replace(lane, markers=[]) for lane in lanes]
+    if has_baselines or sessions or in_clinic or lanes:
         chart.legend, legend_y = _legend(
             width,
             2,
@@ -627,6 +693,7 @@ def phone_chart(
             font_size=PHONE_FONT_SIZE,
             char_width=PHONE_CHAR_WIDTH,
             top=2,  # room for the tallest glyphs above the first row
+            lanes=lanes,
         )
         y = legend_y + 8
     if sessions:
@@ -668,6 +735,8 @@ def phone_chart(
             chart.sessions = _session_marks(sessions, scale, PHONE_CHAR_WIDTH)
         y = plot.bottom + 14  # the "0" beside the axis reaches 7 px below the plot
     bottom = chart.panels[-1].plot.bottom
+    chart.lanes = lanes
+    bottom += _lane_rows(lanes, bottom + 6, PHONE_EVENT_ROW)
     chart.x_ticks = _phone_x_ticks(start, end, PHONE_LEFT, right, width)
     chart.x_tick_text_y = round(bottom + PHONE_FONT_SIZE + 10, 1)
     chart.x_label_y = round(chart.x_tick_text_y + PHONE_ROW, 1)

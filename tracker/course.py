@@ -7,13 +7,15 @@ checkin_message() is what a patient reads after saving a check-in. The rules the
 """
 
 import bisect
+from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
 
-from tracker import charts, scores
+from tracker import chart_events, scores
 from tracker.models import readings_of
+from tracker.reported import Reported
 from tracker.symptoms import NAMES
 
 # Chart ranges offered above every trend chart: key -> (label, days or None for all).
@@ -40,8 +42,9 @@ def first_reading_needed(cut, past_times):
     return min(cut - timedelta(days=scores.RECENT_DAYS), past_times[held - 2])
 
 
-def trend_chart(readings, session_times, start, end, baseline):
-    """Chart geometry of the readings (oldest first), drawn from start to end.
+def trend_chart(readings, session_times, start, end, baseline, events=()):
+    """Chart geometry of the readings (oldest first), drawn from start to end, with the
+    reported events (chart_events.Event) marked under the plot.
 
     session_times: the attended sessions, oldest first (numbered S1, S2... in order).
     The baseline is passed in because it depends on the whole course, not on
@@ -67,11 +70,12 @@ def trend_chart(readings, session_times, start, end, baseline):
     }
     sessions = [(local(at), number) for number, at in enumerate(session_times, 1)]
     in_clinic = {local(r.at) for r in readings if r.in_clinic}
-    return charts.trend_chart(
+    return chart_events.trend_chart(
         series,
         sessions,
         local(start),
         local(end),
+        events=[replace(e, at=local(e.at)) for e in events],
         baselines=baseline.values if baseline else None,
         rolling=rolling,
         tz_label=timezone.get_current_timezone_name(),
@@ -84,7 +88,9 @@ def chart_range(request):
     return key if key in CHART_RANGES else "12w"
 
 
-def course_of(patient, now, range_key="all", start=None, end=None, whole=True, notes=True):
+def course_of(
+    patient, now, range_key="all", start=None, end=None, whole=True, notes=True, reported=False
+):
     """Everything the patient's page, the detail page and the report show about one course.
 
     Everything is as of `now`, which a report sets to its period's end: readings after
@@ -95,7 +101,8 @@ def course_of(patient, now, range_key="all", start=None, end=None, whole=True, n
     nothing) and only the readings that the period needs are read, so the cost follows
     what is shown rather than the length of the course. Counts are of the whole course.
     notes=False leaves the practitioner's session notes unread: the patient's own pages
-    must never hold them.
+    must never hold them. reported=True adds what the patient reported beside the scores
+    (reported_of): four queries more, however many there are.
     """
     tz = timezone.get_current_timezone()
     sessions = patient.sessions.order_by("when")
@@ -116,6 +123,7 @@ def course_of(patient, now, range_key="all", start=None, end=None, whole=True, n
 
     days = None if whole else CHART_RANGES[range_key][1]
     cut = now - timedelta(days=days) if days else None
+    since = None
     if cut:
         # The same queries however long the course: the baseline window's readings,
         # and those the period needs (all of them while the course is young).
@@ -145,8 +153,32 @@ def course_of(patient, now, range_key="all", start=None, end=None, whole=True, n
     if cut:
         intervals = [i for i in intervals if i.end is None or i.end > cut]
         newest_first = [s for s in newest_first if s.when >= cut]
+    extra = {}
+    if reported:
+        # From where the readings start: the period, its intervals and the last session.
+        extra = reported_of(patient, since, now, start, end, [s for s in sessions if s.held])
+        counts_of = extra.pop("interval_counts")
+        counted = [counts_of(i) for i in intervals]
+        # Columns only for a patient who reported something in the intervals shown.
+        if any(c.total or c.impression for c in counted):
+            intervals = [replace(i, reported=c) for i, c in zip(intervals, counted, strict=True)]
+    since_session = scores.since_last_session(
+        readings,
+        past_times,
+        baseline,
+        now,
+        tz,
+        joined_at=patient.created_at,
+        missed_after_days=settings.REVIEW_MISSED_DAYS,
+    )
+    if reported and since_session:
+        extra["since_events"] = chart_events.between(
+            extra["events"], since_session.at, now, end_included=True
+        )
+        extra["since_impression"] = extra["impressions"].get(sessions_held_last_pk(sessions), "")
     return {
-        "chart": trend_chart(readings, past_times, start, end, baseline),
+        **extra,
+        "chart": trend_chart(readings, past_times, start, end, baseline, extra.get("events", ())),
         "baseline": baseline,
         "progress": scores.progress(baseline, scores.recent_days(readings, now, tz)),
         "intervals": intervals,
@@ -163,15 +195,37 @@ def course_of(patient, now, range_key="all", start=None, end=None, whole=True, n
         "before_session_days": scores.BEFORE_SESSION_DAYS,
         "next_session": upcoming[0] if upcoming else None,
         "sessions_done": len(past_times),
-        "since_session": scores.since_last_session(
-            readings,
-            past_times,
-            baseline,
-            now,
-            tz,
-            joined_at=patient.created_at,
-            missed_after_days=settings.REVIEW_MISSED_DAYS,
-        ),
+        "since_session": since_session,
+    }
+
+
+def sessions_held_last_pk(sessions):
+    held = [s.pk for s in sessions if s.held]
+    return held[-1] if held else None
+
+
+def reported_of(patient, since, now, start, end, held):
+    """What the patient reported from `since` (None: ever) to now, for course_of.
+
+    held: the sessions held, oldest first (interval k starts at the k-th). Returns the
+    events (chart_events.Event), those in the chart's period (period_events), the
+    impressions of change by session, and interval_counts(interval): a Counts each.
+    """
+    found = Reported(patient, since, now)
+    events = found.events()
+    impressions = found.impression_by_session()
+
+    def interval_counts(interval):
+        session = held[interval.number - 1] if interval.number else None
+        said = impressions.get(session.pk, "") if session else ""
+        return chart_events.counts(events, interval.start, interval.end, said)
+
+    return {
+        "reported": found,
+        "events": events,
+        "period_events": chart_events.between(events, start, end, end_included=True),
+        "impressions": impressions,
+        "interval_counts": interval_counts,
     }
 
 

@@ -87,6 +87,9 @@ class PatientQuerySet(models.QuerySet):
         For "Mark reviewed": the id of the patient's latest FlagReview (review_id; the
         worklist reads those reviews in one query more, only when there are some,
         with what scores.still_reviewed needs: FlagReviewQuerySet.with_last_severe).
+        For the "fall since last review" flag: last_fall_at, when the patient last
+        answered that they fell (by `now`), and last_reviewed_at, the latest review
+        not undone (scores.flags_for compares the two).
         All are subqueries of this one query, each a range of an index on the patient.
         """
         entries = SymptomEntry.objects.filter(patient=OuterRef("pk")).order_by()
@@ -95,8 +98,13 @@ class PatientQuerySet(models.QuerySet):
         # The latest review, undone or not: an undone review brings the flags back,
         # it does not let an older review cover them again.
         review = FlagReview.objects.filter(patient=OuterRef("pk")).order_by("-reviewed_at", "-pk")
+        falls = WeeklyAnswer.objects.filter(
+            patient=OuterRef("pk"), fell=True, answered_at__lte=now
+        ).order_by("-answered_at")
         return self.annotate(
             review_id=Subquery(review.values("pk")[:1]),
+            last_reviewed_at=Subquery(review.filter(undone_at=None).values("reviewed_at")[:1]),
+            last_fall_at=Subquery(falls.values("answered_at")[:1]),
             first_session_at=Subquery(sessions.held(now).order_by("when").values("when")[:1]),
             next_session_at=Subquery(sessions.booked(now).order_by("when").values("when")[:1]),
             first_awaiting_at=Subquery(

@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from tracker import chart_events as ce
 from tracker import mnsi
 
 MEDICINE_NAME_MAX_LENGTH = 80
@@ -32,6 +33,11 @@ class MedicineQuerySet(models.QuerySet):
     def current(self, day):
         """Medicines taken on `day`: not stopped before it."""
         return self.filter(Q(stopped=None) | Q(stopped__gte=day))
+
+    def during(self, first_day=None, last_day=None):
+        """Medicines taken on some day from first_day to last_day (None: open ends)."""
+        found = self.current(first_day) if first_day else self
+        return found.filter(Q(started=None) | Q(started__lte=last_day)) if last_day else found
 
 
 class Medicine(models.Model):
@@ -289,3 +295,85 @@ class SideEffectReport(models.Model):
     def labels(self):
         names = dict(SideEffect.choices)
         return [names.get(effect, effect) for effect in self.effects]
+
+
+# --- Read for the practitioner's pages and the exports ------------------------------
+
+
+def _between(queryset, field_name, since, until):
+    queryset = queryset.all()
+    if since is not None:
+        queryset = queryset.filter(**{f"{field_name}__gte": since})
+    if until is not None:
+        queryset = queryset.filter(**{f"{field_name}__lte": until})
+    return queryset
+
+
+class Reported:
+    """What one patient reported from `since` (None: ever) to `until`, in four queries
+    however many rows: the medicine events (with their medicines), the weekly answers,
+    the impressions of change and the side-effect reports. The sessions' notes are not
+    read: the patient's own download uses this too."""
+
+    def __init__(self, patient, since=None, until=None):
+        self.medicine_events = list(
+            _between(
+                patient.medicine_events.select_related("medicine"), "occurred_at", since, until
+            )
+        )
+        self.weekly_answers = list(_between(patient.weekly_answers, "answered_at", since, until))
+        self.impressions = list(
+            _between(
+                patient.global_impressions.select_related("session").defer("session__notes"),
+                "answered_at",
+                since,
+                until,
+            )
+        )
+        self.side_effects = list(
+            _between(
+                patient.side_effect_reports.select_related("session").defer("session__notes"),
+                "answered_at",
+                since,
+                until,
+            )
+        )
+
+    def events(self):
+        """The reported events as chart_events.Event values, oldest first: extra doses and
+        medicine changes, falls, and side-effect reports that name one."""
+        found = [
+            ce.Event(
+                e.occurred_at,
+                ce.EXTRA_DOSE if e.kind == MedicineEventKind.EXTRA_DOSE else ce.CHANGED,
+                medicine=e.medicine.name if e.medicine else "",
+                note=e.note,
+            )
+            for e in self.medicine_events
+        ]
+        found += [ce.Event(a.answered_at, ce.FALL) for a in self.weekly_answers if a.fell]
+        found += [
+            ce.Event(r.answered_at, ce.SIDE_EFFECTS, effects=tuple(r.labels()))
+            for r in self.side_effects
+            if r.had_any
+        ]
+        return sorted(found, key=lambda e: e.at)
+
+    def impression_by_session(self):
+        """{session pk: the answer in words, or "Skipped"}."""
+        return {i.session_id: impression_words(i.answer) for i in self.impressions}
+
+
+def fell_words(fell):
+    """ "yes", "no", or "" for a question skipped."""
+    return "" if fell is None else "yes" if fell else "no"
+
+
+def impression_words(answer):
+    """ "Much better" for 2; "Skipped" for a question skipped (None)."""
+    return ImpressionOfChange(answer).label if answer is not None else "Skipped"
+
+
+def side_effect_words(report):
+    """ "A bruise, Soreness", "None", or "Skipped" for a question skipped."""
+    return ", ".join(report.labels()) or "Skipped"

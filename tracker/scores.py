@@ -512,6 +512,13 @@ FLAGS = (
         "review missed",
         "Review missed: no entry for {missed_days} days or more.",
     ),
+    Flag(
+        "fall",
+        "Fall since last review",
+        "fall since last review",
+        "Fall since last review: the patient said in the weekly questions that they fell, "
+        "after the last review (or at any time, if never reviewed).",
+    ),
 )
 FLAG_NAMES = tuple(flag.name for flag in FLAGS)
 
@@ -523,6 +530,7 @@ class Flags:
     worse: bool = False
     severe: bool = False
     missed: bool = False
+    fall: bool = False
 
     @property
     def any(self) -> bool:
@@ -539,6 +547,8 @@ def flags_for(
     now,
     missed_after_days=MISSED_AFTER_DAYS,
     since=None,
+    last_fall_at=None,
+    reviewed_at=None,
 ) -> Flags:
     """Review flags for one patient, from its Baseline (or None) and recent Days.
 
@@ -552,6 +562,9 @@ def flags_for(
     missed: the last entry - or, if there is none, `since` (when the patient
             joined) - is at least missed_after_days old: exactly that many days
             counts. With neither date known, nothing is flagged.
+    fall:   the latest fall the patient answered (last_fall_at) came after the last
+            review that was not undone (reviewed_at), or there is no such review.
+            So "Mark reviewed" clears it, and a fall answered later raises it again.
     """
     means = recent_means(recent)
     worse = baseline is not None and any(
@@ -567,7 +580,8 @@ def flags_for(
     )
     opened = missed_since(last_entry_at, since, missed_after_days)
     missed = opened is not None and opened <= now
-    return Flags(worse=worse, severe=severe, missed=missed)
+    fall = last_fall_at is not None and (reviewed_at is None or last_fall_at > reviewed_at)
+    return Flags(worse=worse, severe=severe, missed=missed, fall=fall)
 
 
 def missed_since(last_entry_at, since, missed_after_days=MISSED_AFTER_DAYS):
@@ -609,12 +623,14 @@ def still_reviewed(
              (missed_window_opened_at, from missed_since): the patient logged
              after the review and then went quiet again, or was not yet overdue
              when reviewed.
+    fall:    raised now: it only counts falls after the last review, so no review
+             covers it.
 
     With no flags raised now there is nothing to cover: False. With no review: False.
     A flag that was reviewed, went away and came back in between is not seen as
     new, except as the rules above say (a new severe entry, a new quiet window).
     """
-    if review is None or not flags_now.any:
+    if review is None or not flags_now.any or flags_now.fall:
         return False
     at_review = set(review.flags)
     if flags_now.worse and "worse" not in at_review:
@@ -661,6 +677,8 @@ class SessionInterval:
     count: int  # readings
     means: dict[str, float | None] = field(default_factory=dict)  # of the daily means
     changes: dict[str, float | None] = field(default_factory=dict)  # points vs previous interval
+    # What the patient reported in it (chart_events.Counts), on the practitioner's pages.
+    reported: object = None
 
     @property
     def cells(self) -> list[dict]:

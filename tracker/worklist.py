@@ -202,6 +202,8 @@ def rows_for(patients, now, missed_days):
                 now,
                 missed_after_days=missed_days,
                 since=patient.created_at,
+                last_fall_at=patient.last_fall_at,
+                reviewed_at=patient.last_reviewed_at,
             )
         latest_review = reviews.get(patient.review_id)
         review = None

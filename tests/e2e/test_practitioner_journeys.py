@@ -99,7 +99,15 @@ def test_the_csv_downloads_and_the_report_prints(demo, new_context, live_server)
     assert rows[0][:3] == ["patient", "when", "record"]
     assert len(rows) > 50
     figures = ["baseline", "recent_mean", "change_points", "band", "reliable_change"]
-    assert {row[2] for row in rows[1:-5]} == {"entry", "session"}
+    # Issue 18's rows among them: the demo patient's medicines and answers.
+    assert {row[2] for row in rows[1:-5]} == {
+        "entry",
+        "session",
+        "medicine",
+        "weekly_answer",
+        "impression_of_change",
+        "side_effects",
+    }
     assert [row[2] for row in rows[-5:]] == figures
 
     page.get_by_role("link", name="Printable report").click()

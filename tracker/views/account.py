@@ -22,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tracker import access, audit, security
 from tracker.access import patient_required
+from tracker.reported import Reported, impression_words
 from tracker.views import reminders
 
 USERNAME_MAX_LENGTH = get_user_model()._meta.get_field("username").max_length
@@ -249,6 +250,58 @@ def iso(value):
     return timezone.localtime(value).isoformat() if value else None
 
 
+def reported_data(patient):
+    """What the patient reported beside the scores (issue 18), for their download: five
+    queries, whatever the number. Sessions are named by their time, as in "sessions"."""
+    found = Reported(patient)
+    return {
+        "medicines": [
+            {
+                "name": m.name,
+                "dose": m.dose,
+                "started": m.started.isoformat() if m.started else None,
+                "stopped": m.stopped.isoformat() if m.stopped else None,
+            }
+            for m in patient.medicines.all()
+        ],
+        "medicine_events": [
+            {
+                "at": iso(e.occurred_at),
+                "what": e.get_kind_display(),
+                "medicine": e.medicine.name if e.medicine else None,
+                "note": e.note,
+            }
+            for e in found.medicine_events
+        ],
+        "weekly_answers": [
+            {
+                "week_of": a.week_of.isoformat(),
+                "answered_at": iso(a.answered_at),
+                "sleep_interference": a.sleep_interference,
+                "fell": a.fell,
+            }
+            for a in found.weekly_answers
+        ],
+        "impressions_of_change": [
+            {
+                "session": iso(i.session.when),
+                "answered_at": iso(i.answered_at),
+                "answer": i.answer,
+                "in_words": impression_words(i.answer),
+            }
+            for i in found.impressions
+        ],
+        "side_effects": [
+            {
+                "session": iso(r.session.when),
+                "answered_at": iso(r.answered_at),
+                "effects": r.labels() or None,
+            }
+            for r in found.side_effects
+        ],
+    }
+
+
 @never_cache
 @patient_required
 @require_safe
@@ -293,6 +346,7 @@ def my_data(request):
             {"when": iso(s.when), "status": s.get_status_display(), "points_used": s.points_used}
             for s in patient.sessions.order_by("when").defer("notes")
         ],
+        **reported_data(patient),
     }
     response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
     filename = f"relief-tracker-my-data-{timezone.localdate():%Y-%m-%d}.json"

@@ -1,6 +1,6 @@
 import csv
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -24,7 +24,14 @@ from tracker.forms import (
     ReminderForm,
     TreatmentSessionForm,
 )
-from tracker.models import NOTE_SHORT_MAX_LENGTH, OUTCOMES, SessionStatus, TreatmentSession
+from tracker.models import (
+    NOTE_SHORT_MAX_LENGTH,
+    OUTCOMES,
+    MedicineEventKind,
+    SessionStatus,
+    TreatmentSession,
+)
+from tracker.reported import Reported, fell_words, impression_words, side_effect_words
 from tracker.symptoms import NAMES
 from tracker.views.invitations import pop_invitation_link
 from tracker.views.team import team_context
@@ -140,7 +147,7 @@ def patient_detail(request, public_id):
                 "record_number": patient.record_number,
             }
         ),
-        **course_of(patient, now, range_key, whole=False),
+        **course_of(patient, now, range_key, whole=False, reported=True),
         "ranges": CHART_RANGES,
         "range_key": range_key,
         "page": entries.get_page(request.GET.get("page")),
@@ -159,7 +166,15 @@ def patient_detail(request, public_id):
             narrow=True,
         ),
     }
-    ctx.update(since_session_context(patient, ctx["since_session"], now))
+    ctx.update(
+        since_session_context(
+            patient,
+            ctx["since_session"],
+            now,
+            ctx.get("since_events", ()),
+            ctx.get("since_impression", ""),
+        )
+    )
     audit.record(request, audit.VIEW, patient, "patient")
     return render(request, "tracker/patient_detail.html", ctx)
 
@@ -169,8 +184,11 @@ def patient_detail(request, public_id):
 SINCE_NOTES_SHOWN = 60
 
 
-def since_session_context(patient, since, now):
-    """The patient's own notes since the last session (one query) and the summary as text."""
+def since_session_context(patient, since, now, events=(), impression=""):
+    """The patient's own notes since the last session (one query) and the summary as text.
+
+    events: what the patient reported since (chart_events.Event); impression: their
+    answer to "how are you overall since the session?" in words, "" if not asked."""
     if since is None:
         return {}
     notes = list(
@@ -179,7 +197,10 @@ def since_session_context(patient, since, now):
         .order_by("recorded_at")
         .values_list("recorded_at", "note")[:SINCE_NOTES_SHOWN]
     )
-    text = render_to_string("tracker/since_session.txt", {"since_session": since, "notes": notes})
+    text = render_to_string(
+        "tracker/since_session.txt",
+        {"since_session": since, "notes": notes, "events": events, "impression": impression},
+    )
     return {"since_notes": notes, "since_text": text}
 
 
@@ -335,6 +356,8 @@ def export_csv(request, public_id):
         entries, sessions = entries.filter(recorded_at__lt=end), sessions.filter(when__lt=end)
 
     no_scores = [""] * len(NAMES)
+    found = Reported(patient, start, end - timedelta(microseconds=1) if end else None)
+    doses = medicine_cells(found.medicine_events)
     # Sessions first: at the same moment, a session comes before the scores taken at it.
     rows = [
         (s.when, "session", *no_scores, "", "", s.points_used, s.notes, s.status, "")
@@ -350,9 +373,11 @@ def export_csv(request, public_id):
             "",
             "",
             e.entered_by.display_name if e.in_clinic else "",
+            *doses.get(e.pk, ("", "")),
         )
         for e in entries
     ]
+    rows += reported_rows(found, patient.medicines.during(*period_days(start, end)))
     rows.sort(key=lambda row: row[0])
     as_of = period_end(end, timezone.now())
     rows += summary_rows(*progress_as_of(patient, as_of), as_of) if rows else []
@@ -361,24 +386,130 @@ def export_csv(request, public_id):
     filename = f"relief-tracker-{patient.public_id}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
-    writer.writerow(
-        [
-            "patient",
-            "when",
-            "record",
-            *NAMES,
-            "locations",
-            "note",
-            "points_used",
-            "session_notes",
-            "session_status",
-            "entered_by",
-        ]
-    )
+    header = [
+        "patient",
+        "when",
+        "record",
+        *NAMES,
+        "locations",
+        "note",
+        "points_used",
+        "session_notes",
+        "session_status",
+        "entered_by",
+        *REPORTED_COLUMNS,
+    ]
+    writer.writerow(header)
     for when, *cells in rows:
         local = timezone.localtime(when).isoformat(timespec="minutes")
+        cells += [""] * (len(header) - 2 - len(cells))  # every row as wide as the header
         writer.writerow([safe_cell(patient.display_name), local, *map(safe_cell, cells)])
     return response
+
+
+# What patients report beside the scores (issue 18), in columns after the old ones so
+# that a spreadsheet made from an older export still finds its columns where they were.
+# One file and one table rather than several: a reader sorts or filters by "record".
+# An entry row gives the extra dose or medicine change ticked at that check-in; the
+# other answers are rows of their own, at the time they were given, with the words in
+# these columns: a medicine (at its start), a weekly answer, an impression of change,
+# a side-effect report.
+REPORTED_COLUMNS = [
+    "extra_dose",
+    "medicine_changed",
+    "sleep_interference",
+    "fell",
+    "impression_of_change",
+    "side_effects",
+    "medicine",
+    "dose",
+    "started",
+    "stopped",
+]
+
+
+def medicine_cells(events):
+    """{entry pk: (extra_dose, medicine_changed)}: "yes", the medicine in brackets when
+    known, and the patient's note on a change after a colon."""
+    cells = {}
+    for event in events:
+        words = "yes" + (f" ({event.medicine.name})" if event.medicine else "")
+        words += f": {event.note}" if event.note else ""
+        dose, changed = cells.get(event.entry_id, ("", ""))
+        if event.kind == MedicineEventKind.EXTRA_DOSE:
+            dose = words
+        else:
+            changed = words
+        cells[event.entry_id] = (dose, changed)
+    return cells
+
+
+def period_days(start, end):
+    """(first day, last day) of a DateRangeForm period in clinic time; None: open."""
+    first = timezone.localdate(start) if start else None
+    last = timezone.localdate(end - timedelta(microseconds=1)) if end else None
+    return first, last
+
+
+def reported_rows(found, medicines):
+    """The rows of the weekly answers, impressions, side-effect reports and medicines."""
+    tz = timezone.get_current_timezone()
+    no_scores = [""] * len(NAMES)
+
+    def row(when, record, note="", **cells):
+        return (
+            when,
+            record,
+            *no_scores,
+            "",
+            note,
+            *("", "", "", ""),  # points_used, session_notes, session_status, entered_by
+            *(cells.get(column, "") for column in REPORTED_COLUMNS),
+        )
+
+    def session_words(session):
+        return f"after the session of {timezone.localtime(session.when):%Y-%m-%d %H:%M}"
+
+    rows = [
+        row(
+            a.answered_at,
+            "weekly_answer",
+            f"week of {a.week_of.isoformat()}" + (", skipped" if a.skipped else ""),
+            sleep_interference="" if a.sleep_interference is None else a.sleep_interference,
+            fell=fell_words(a.fell),
+        )
+        for a in found.weekly_answers
+    ]
+    rows += [
+        row(
+            i.answered_at,
+            "impression_of_change",
+            f"{impression_words(i.answer)}; {session_words(i.session)}",
+            impression_of_change="skipped" if i.answer is None else i.answer,
+        )
+        for i in found.impressions
+    ]
+    rows += [
+        row(
+            r.answered_at,
+            "side_effects",
+            session_words(r.session),
+            side_effects=side_effect_words(r),
+        )
+        for r in found.side_effects
+    ]
+    rows += [
+        row(
+            datetime.combine(m.started, time.min, tzinfo=tz) if m.started else m.created_at,
+            "medicine",
+            medicine=m.name,
+            dose=m.dose,
+            started=m.started.isoformat() if m.started else "",
+            stopped=m.stopped.isoformat() if m.stopped else "",
+        )
+        for m in medicines
+    ]
+    return rows
 
 
 def period_end(end, now):
@@ -431,7 +562,7 @@ def report(request, public_id):
     # Every figure is as of the period's last moment, never the clock: a report for
     # October shows October's last 7 days and the sessions held by then.
     as_of = period_end(end, now)
-    course = course_of(patient, as_of, start=start, end=as_of)
+    course = course_of(patient, as_of, start=start, end=as_of, reported=True)
     # Newest first: those booked ahead of the period's end, then those whose time came.
     course["sessions"] = [
         s
@@ -439,6 +570,13 @@ def report(request, public_id):
         if (not start or s.when >= start) and (not end or s.when < end)
     ]
     chosen = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    # Beside each session, what the patient said after it (read with the course).
+    found = course.pop("reported")
+    impressions = found.impression_by_session()
+    effects = {r.session_id: side_effect_words(r) for r in found.side_effects}
+    for session in course["sessions"]:
+        session.impression = impressions.get(session.pk, "")
+        session.side_effects = effects.get(session.pk, "")
     ctx = {
         "patient": patient,
         "form": form,
@@ -449,6 +587,8 @@ def report(request, public_id):
         "recent_until": as_of if as_of < now else None,
         "start_date": chosen.get("start"),
         "end_date": chosen.get("end"),
+        "weekly_answers": [a for a in found.weekly_answers if not start or a.answered_at >= start],
+        "medicines": patient.medicines.during(*period_days(start, end)),
     }
     audit.record(request, audit.VIEW, patient, "report")
     return render(request, "tracker/report.html", ctx)

@@ -1,6 +1,6 @@
 import random
 from base64 import b32encode
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -14,13 +14,20 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tracker.models import (
     BodyLocation,
+    GlobalImpression,
+    Medicine,
+    MedicineEvent,
+    MedicineEventKind,
     NeuropathyKind,
     Patient,
     Practitioner,
     SessionStatus,
+    SideEffectReport,
     SymptomEntry,
     TreatmentSession,
+    WeeklyAnswer,
 )
+from tracker.reported import week_of
 from tracker.symptoms import NAMES
 
 DEMO_PASSWORD = "neuropathy-demo"
@@ -119,6 +126,45 @@ NOTES = [
 ]
 
 
+@dataclass(frozen=True)
+class ReportedPlan:
+    """What one demo patient reports beside the scores (issue 18)."""
+
+    medicines: tuple  # (name, dose, started weeks ago or 0, stopped weeks ago or 0)
+    events: dict  # entry index (oldest first; negative from the newest) -> (kind, note)
+    sleep: int  # how much pain disturbs their sleep at the start, 0-10
+    falls_in_weeks_ago: tuple = ()  # 0: this week's answer
+    impressions: tuple = (4,)  # after session 1, 2...; the last repeats
+    side_effects: dict = field(default_factory=dict)  # session number -> effects, else none
+
+
+X, C = MedicineEventKind.EXTRA_DOSE, MedicineEventKind.CHANGED
+REPORTED = {
+    "demo.patient": ReportedPlan(
+        medicines=(("Pregabalin", "75 mg twice a day", 30, 0), ("Amitriptyline", "10 mg", 40, 6)),
+        events={5: (X, ""), 19: (X, ""), 40: (C, "Dose up to 100 mg twice a day"), -6: (X, "")},
+        sleep=6,
+        impressions=(4, 3, 3, 3, 2, 2),
+        side_effects={1: ["soreness"], 4: ["bruise"]},
+    ),
+    "ruth.adeyemi": ReportedPlan(
+        medicines=(("Duloxetine", "60 mg once a day", 20, 0),),
+        events={10: (X, ""), 30: (C, "Started taking it at night")},
+        sleep=7,
+        impressions=(4, 3, 2, 2, 1),
+        side_effects={2: ["bruise", "soreness"]},
+    ),
+    "george.papadopoulos": ReportedPlan(
+        medicines=(("Gabapentin", "300 mg three times a day", 52, 0),),
+        events={12: (X, ""), 33: (C, "Stopped the lunchtime dose"), -3: (X, "")},
+        sleep=5,
+        falls_in_weeks_ago=(0, 4),  # one this week: "Fall since last review"
+        impressions=(4,),
+        side_effects={3: ["faint"]},
+    ),
+}
+
+
 class Command(BaseCommand):
     help = (
         "Create the demo clinic: two practitioners, 13 patients with 8-12 weeks of entries "
@@ -197,6 +243,70 @@ class Command(BaseCommand):
         # Demo entries were "saved" when they were felt, so old ones are read-only.
         SymptomEntry.objects.update(created_at=F("recorded_at"))
         TreatmentSession.objects.bulk_create(sessions)
+        for username, plan in REPORTED.items():
+            self.add_reported(Patient.objects.get(user__username=username), plan, now)
+
+    def add_reported(self, patient, plan, now):
+        """The plan's medicines, their events ticked at check-ins, a weekly answer a
+        week, and after each session held an impression of change and side effects."""
+        rng = random.Random(f"{SEED}-{patient.user.username}")
+        medicines = [
+            Medicine.objects.create(
+                patient=patient,
+                name=name,
+                dose=dose,
+                started=now.date() - timedelta(weeks=weeks_ago) if weeks_ago else None,
+                stopped=now.date() - timedelta(weeks=stopped_ago) if stopped_ago else None,
+            )
+            for name, dose, weeks_ago, stopped_ago in plan.medicines
+        ]
+        entries = list(patient.entries.order_by("recorded_at"))
+        events = []
+        for index, (kind, note) in plan.events.items():
+            entry = entries[index]
+            events.append(
+                MedicineEvent(
+                    patient=patient,
+                    entry=entry,
+                    kind=kind,
+                    medicine=medicines[0],
+                    note=note,
+                    occurred_at=entry.recorded_at,
+                )
+            )
+        MedicineEvent.objects.bulk_create(events)
+        weeks = sorted({week_of(e.recorded_at): e.recorded_at for e in entries}.items())
+        WeeklyAnswer.objects.bulk_create(
+            WeeklyAnswer(
+                patient=patient,
+                week_of=monday,
+                # Sleep improves a little as the weeks go by, as the scores do.
+                sleep_interference=max(0, min(10, plan.sleep + rng.randint(-1, 1) - n // 3)),
+                fell=len(weeks) - 1 - n in plan.falls_in_weeks_ago,
+                answered_at=at,  # the week's last check-in
+            )
+            for n, (monday, at) in enumerate(weeks)
+        )
+        held = patient.sessions.held(now).order_by("when")
+        impressions, effects = [], []
+        for number, session in enumerate(held, 1):
+            answered = session.when + timedelta(days=1)
+            if answered > now:
+                continue
+            answer = plan.impressions[min(number, len(plan.impressions)) - 1]
+            impressions.append(
+                GlobalImpression(
+                    patient=patient, session=session, answer=answer, answered_at=answered
+                )
+            )
+            said = plan.side_effects.get(number, ["none"])
+            effects.append(
+                SideEffectReport(
+                    patient=patient, session=session, effects=said, answered_at=answered
+                )
+            )
+        GlobalImpression.objects.bulk_create(impressions)
+        SideEffectReport.objects.bulk_create(effects)
 
     def create_patient(self, username, name, kind, practitioner, password):
         user = User.objects.create(username=username, password=password)
