@@ -1,13 +1,16 @@
 """The MNSI questionnaire (tracker/mnsi.py): scored as published, asked every 4 weeks
 only where the clinic turns it on (CLINIC_MNSI)."""
 
+import csv
+import io
+import json
 import uuid
 from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
 
-from tests.conftest import NOW, weekly_questions_answered
+from tests.conftest import NOW, body, detail_url, text, weekly_questions_answered
 from tracker import mnsi
 from tracker.models import MnsiAnswer
 
@@ -130,3 +133,63 @@ def test_left_empty_it_is_stored_as_skipped(alice_client, alice, frozen, mnsi_on
     skipped = MnsiAnswer.objects.get()
     assert (skipped.answers, skipped.score) == ("", None)
     assert check_in(alice_client, pain="6")["Location"] == "/history/"
+
+
+# The practitioner's pages, the exports, the admin.
+
+
+def answered(patient, at, answers):
+    return MnsiAnswer.of(patient, answers, at).save()
+
+
+def test_the_practitioner_sees_each_score_and_its_date(xavier_client, alice, frozen, mnsi_on):
+    answered(alice, NOW - timedelta(days=30), YES)
+    answered(alice, NOW - timedelta(days=2), None)
+    answered(alice, NOW - timedelta(days=1), NO)
+
+    page = text(body(xavier_client.get(detail_url(alice), {"range": "all"})))
+
+    assert "MNSI questionnaire" in page
+    # Newest first (the tags' text is joined with spaces here).
+    assert "Mon 15 Jun 2026 : score 2 of 13 Sun 14 Jun 2026 : skipped" in page
+    assert "Sun 17 May 2026 : score 11 of 13" in page
+    report = text(body(xavier_client.get(f"/practice/patients/{alice.public_id}/report/")))
+    assert "score 2 of 13" in report
+
+
+def test_with_the_setting_off_the_pages_do_not_read_it(xavier_client, alice, frozen):
+    answered(alice, NOW - timedelta(days=1), NO)
+
+    assert "MNSI" not in body(xavier_client.get(detail_url(alice)))
+
+
+def test_the_csv_has_a_row_per_questionnaire(xavier_client, alice, frozen, mnsi_on):
+    answered(alice, NOW - timedelta(days=1), YES)
+    answered(alice, NOW - timedelta(hours=1), None)
+
+    response = xavier_client.get(f"/practice/patients/{alice.public_id}/export.csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response).decode())))
+
+    mnsi_rows = [row for row in rows if row["record"] == "mnsi"]
+    assert [row["mnsi_score"] for row in mnsi_rows] == ["11", ""]
+    assert mnsi_rows[1]["note"] == "skipped"
+
+
+def test_the_patient_s_download_holds_every_answer_even_with_the_setting_off(
+    alice_client, alice, frozen
+):
+    answered(alice, NOW - timedelta(days=1), NO)
+
+    data = json.loads(b"".join(alice_client.get("/account/my-data.json")))
+
+    (saved,) = data["mnsi"]
+    assert (saved["score"], saved["out_of"]) == (2, 13)
+    assert saved["answers"][6] == {"question": mnsi.ITEMS[6], "yes": False}
+
+
+def test_the_admin_says_why_it_is_off_and_where_the_licence_stands(staff_client, frozen):
+    page = body(staff_client.get("/admin/tracker/mnsianswer/"))
+
+    assert "Not asked: CLINIC_MNSI is off" in page
+    assert "permission not required" in page
+    assert "licence for commercial use" in page

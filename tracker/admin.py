@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.auth import get_user_model
@@ -6,13 +7,14 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.db import transaction
 
-from tracker import audit, symptoms
+from tracker import audit, mnsi, symptoms
 from tracker.models import (
     AuditEvent,
     CareTeamMember,
     GlobalImpression,
     Medicine,
     MedicineEvent,
+    MnsiAnswer,
     Patient,
     Practitioner,
     SideEffectReport,
@@ -305,3 +307,22 @@ class SideEffectReportAdmin(ReportedAdmin):
     list_display = ["patient", "session", "effects", "answered_at"]
     list_select_related = ["patient", "session__patient"]
     date_hierarchy = "answered_at"
+
+
+@admin.register(MnsiAnswer)
+class MnsiAnswerAdmin(ReportedAdmin):
+    """The MNSI questionnaire. Asked only with CLINIC_MNSI=1: see the licence note."""
+
+    audit_type = "mnsi"
+    list_display = ["patient", "answered_at", "score"]
+    list_select_related = ["patient"]
+    date_hierarchy = "answered_at"
+    change_list_template = "admin/tracker/mnsianswer/change_list.html"
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {
+            "mnsi_on": settings.CLINIC_MNSI,
+            "mnsi_licence": mnsi.LICENCE_NOTE,
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra)

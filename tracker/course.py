@@ -13,7 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from tracker import chart_events, scores
+from tracker import chart_events, mnsi, scores
 from tracker.models import readings_of
 from tracker.reported import Reported
 from tracker.symptoms import NAMES
@@ -226,6 +226,8 @@ def reported_of(patient, since, now, start, end, held):
         "period_events": chart_events.between(events, start, end, end_included=True),
         "impressions": impressions,
         "interval_counts": interval_counts,
+        "mnsi_answers": found.mnsi,
+        "mnsi_max": mnsi.MAX_SCORE,
     }
 
 

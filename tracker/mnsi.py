@@ -19,6 +19,16 @@ The items below are in our own plain words, each with the meaning and the direct
 A clinic that needs the validated wording (for research) should use Michigan's.
 """
 
+# For the admin page and the README: why it is off unless the clinic turns it on.
+LICENCE_NOTE = (
+    "The MNSI questionnaire (Feldman et al., Diabetes Care 1994;17:1281-1289) is listed "
+    "by PhenX (protocol 140401) as free to use, \u201cpermission not required\u201d; the "
+    "University of Michigan may require a licence for commercial use, granted case by "
+    "case. Patients are asked it every 4 weeks only where CLINIC_MNSI=1 is set, after the "
+    "clinic has checked its own position with Michigan. The app words the 15 items in "
+    "plain language with the published meaning, and scores them as published (0 to 13)."
+)
+
 ITEMS = (
     "Do your legs or feet feel numb?",
     "Do you ever get a burning pain in your legs or feet?",

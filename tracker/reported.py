@@ -13,6 +13,7 @@ keys name the other models as strings, so this module does not import that one.
 import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -315,7 +316,13 @@ class Reported:
     the impressions of change and the side-effect reports. The sessions' notes are not
     read: the patient's own download uses this too."""
 
-    def __init__(self, patient, since=None, until=None):
+    def __init__(self, patient, since=None, until=None, mnsi=None):
+        """mnsi: read the MNSI answers too (one query more); by default where the clinic
+        asks it (CLINIC_MNSI). The patient's own download reads them always."""
+        read_mnsi = settings.CLINIC_MNSI if mnsi is None else mnsi
+        self.mnsi = (
+            list(_between(patient.mnsi_answers, "answered_at", since, until)) if read_mnsi else []
+        )
         self.medicine_events = list(
             _between(
                 patient.medicine_events.select_related("medicine"), "occurred_at", since, until

@@ -13,7 +13,6 @@ from tests.e2e.test_log_phone import MIN_TARGET, SAVE_TOP, SMALL_TARGETS
 from tracker.models import (
     GlobalImpression,
     Medicine,
-    MedicineEvent,
     MnsiAnswer,
     SessionStatus,
     SideEffectReport,
@@ -107,7 +106,7 @@ def test_a_check_in_with_an_extra_dose_then_the_questions_after_it(
     assert (answer.sleep_interference, answer.fell) == (6, False)
     assert GlobalImpression.objects.get(patient=patient, session=session).answer == 3
     assert SideEffectReport.objects.get(patient=patient, session=session).effects == ["bruise"]
-    assert MedicineEvent.objects.get(patient=patient).medicine == duloxetine
+    assert patient.entries.latest("created_at").medicine_events.get().medicine == duloxetine
 
 
 def test_skipping_the_questions_keeps_the_check_in_within_six_taps(demo, new_context, live_server):
@@ -148,7 +147,8 @@ def test_the_questions_answered_with_a_keyboard_alone(demo, new_context, live_se
     page.focus("button.save-button")
     page.keyboard.press("Enter")
     page.wait_for_url("**/questions/")
-    assert MedicineEvent.objects.filter(patient=patient, kind="extra_dose").exists()
+    newest = patient.entries.latest("created_at")
+    assert newest.medicine_events.filter(kind="extra_dose").exists()
 
     page.focus("#id_sleep_interference_0")
     for _ in range(4):

@@ -22,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tracker import access, audit, security
 from tracker.access import patient_required
+from tracker.mnsi import MAX_SCORE as MNSI_MAX_SCORE
 from tracker.reported import Reported, impression_words
 from tracker.views import reminders
 
@@ -253,7 +254,7 @@ def iso(value):
 def reported_data(patient):
     """What the patient reported beside the scores (issue 18), for their download: five
     queries, whatever the number. Sessions are named by their time, as in "sessions"."""
-    found = Reported(patient)
+    found = Reported(patient, mnsi=True)
     return {
         "medicines": [
             {
@@ -298,6 +299,16 @@ def reported_data(patient):
                 "effects": r.labels() or None,
             }
             for r in found.side_effects
+        ],
+        # The MNSI questionnaire (tracker/mnsi.py): each item with the answer given.
+        "mnsi": [
+            {
+                "answered_at": iso(m.answered_at),
+                "score": m.score,
+                "out_of": MNSI_MAX_SCORE,
+                "answers": [{"question": q, "yes": yes} for q, yes in m.yes_no()] or None,
+            }
+            for m in found.mnsi
         ],
     }
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from tracker import access, audit, learn, scores
+from tracker import access, audit, learn, mnsi, scores
 from tracker import worklist as worklists
 from tracker.access import practitioner_required
 from tracker.course import CHART_RANGES, chart_range, course_of, progress_as_of
@@ -413,7 +413,7 @@ def export_csv(request, public_id):
 # An entry row gives the extra dose or medicine change ticked at that check-in; the
 # other answers are rows of their own, at the time they were given, with the words in
 # these columns: a medicine (at its start), a weekly answer, an impression of change,
-# a side-effect report.
+# a side-effect report, an MNSI questionnaire.
 REPORTED_COLUMNS = [
     "extra_dose",
     "medicine_changed",
@@ -425,6 +425,7 @@ REPORTED_COLUMNS = [
     "dose",
     "started",
     "stopped",
+    "mnsi_score",
 ]
 
 
@@ -508,6 +509,15 @@ def reported_rows(found, medicines):
             stopped=m.stopped.isoformat() if m.stopped else "",
         )
         for m in medicines
+    ]
+    rows += [
+        row(
+            m.answered_at,
+            "mnsi",
+            "skipped" if m.score is None else f"MNSI questionnaire, score of 0 to {mnsi.MAX_SCORE}",
+            mnsi_score="" if m.score is None else m.score,
+        )
+        for m in found.mnsi
     ]
     return rows
 
