@@ -44,6 +44,7 @@ REPORTED_HEADER = [
     "dose",
     "started",
     "stopped",
+    "mnsi_score",
 ]
 
 

@@ -17,10 +17,25 @@ from tracker.reported import (
 
 TILES = "tracker/fields/choice_tiles.html"
 YES_NO = [(True, "Yes"), (False, "No")]
+YES_OR_NO = "Please choose Yes or No."
 
 
 def yes_no(value):
     return {"True": True, "False": False}.get(value)
+
+
+def optional_choice(label, choices, coerce, message, help_text=""):
+    """One question as radio buttons or tiles, which the patient may leave unanswered."""
+    return forms.TypedChoiceField(
+        label=label,
+        help_text=help_text,
+        choices=choices,
+        coerce=coerce,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": message},
+    )
 
 
 class FollowUpForm(forms.Form):
@@ -31,40 +46,31 @@ class FollowUpForm(forms.Form):
         self.due = due
         layout = []
         if due.week:
-            self.fields["sleep_interference"] = forms.TypedChoiceField(
-                label="Last night, how much did your symptoms disturb your sleep?",
+            self.fields["sleep_interference"] = optional_choice(
+                "Last night, how much did your symptoms disturb your sleep?",
+                [(n, str(n)) for n in range(11)],
+                int,
+                "Please choose a number from 0 to 10.",
                 help_text="0 means not at all, 10 that you could not sleep at all.",
-                choices=[(n, str(n)) for n in range(11)],
-                coerce=int,
-                empty_value=None,
-                required=False,
-                widget=forms.RadioSelect,
-                error_messages={"invalid_choice": "Please choose a number from 0 to 10."},
             )
-            self.fields["fell"] = forms.TypedChoiceField(
-                label="Have you had a fall since last week?",
+            self.fields["fell"] = optional_choice(
+                "Have you had a fall since last week?",
+                YES_NO,
+                yes_no,
+                YES_OR_NO,
                 help_text="Any fall, even if you were not hurt.",
-                choices=YES_NO,
-                coerce=yes_no,
-                empty_value=None,
-                required=False,
-                widget=forms.RadioSelect,
-                error_messages={"invalid_choice": "Please choose Yes or No."},
             )
             layout += [
                 Field("sleep_interference", template="tracker/fields/sleep_scale.html"),
                 Field("fell", template=TILES),
             ]
         if due.impression_session:
-            self.fields["impression"] = forms.TypedChoiceField(
-                label="Since your acupuncture began, how has your neuropathy changed overall?",
+            self.fields["impression"] = optional_choice(
+                "Since your acupuncture began, how has your neuropathy changed overall?",
+                ImpressionOfChange.choices,
+                int,
+                "Please choose one of the answers.",
                 help_text="Think of your symptoms, what you can do, and how you feel.",
-                choices=ImpressionOfChange.choices,
-                coerce=int,
-                empty_value=None,
-                required=False,
-                widget=forms.RadioSelect,
-                error_messages={"invalid_choice": "Please choose one of the answers."},
             )
             layout.append(Field("impression", template=TILES, wrapper_class="choice-tiles-wide"))
         if due.side_effect_session:
@@ -108,14 +114,8 @@ class FollowUpForm(forms.Form):
         if due.mnsi:
             names = [f"mnsi_{number}" for number in range(1, len(mnsi.ITEMS) + 1)]
             for name, item in zip(names, mnsi.ITEMS, strict=True):
-                self.fields[name] = forms.TypedChoiceField(
-                    label=item,
-                    choices=YES_NO,
-                    coerce=yes_no,
-                    empty_value=None,
-                    required=False,
-                    widget=forms.RadioSelect,
-                    error_messages={"invalid_choice": "Please choose Yes or No."},
+                self.fields[name] = optional_choice(
+                    item, YES_NO, yes_no, "Please choose Yes or No."
                 )
             layout.append(
                 Disclosure(

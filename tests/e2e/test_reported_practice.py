@@ -75,10 +75,11 @@ def test_the_patient_page_marks_and_lists_the_events(
     assert not problems, problems
 
 
+@pytest.mark.parametrize("width", [360, 1280])
 def test_the_worklist_flags_a_fall_since_the_last_review(
-    demo, new_context, live_server, watch_factory
+    demo, new_context, live_server, watch_factory, width
 ):
-    page, problems = watch_factory(new_context(viewport={"width": 1280, "height": 900}))
+    page, problems = watch_factory(new_context(viewport={"width": width, "height": 900}))
     sign_in(page, live_server, "demo.practitioner")
 
     page.goto(f"{live_server.url}/practice/?flag=fall")

@@ -21,10 +21,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tracker.management.bench_accounts import OTP_KEY, PASSWORD, PREFIX
 from tracker.models import (
+    GlobalImpression,
+    MedicineEvent,
     NeuropathyKind,
     Patient,
     Practitioner,
     SessionStatus,
+    SideEffectReport,
     SymptomEntry,
     TreatmentSession,
 )
@@ -102,8 +105,19 @@ class Command(BaseCommand):
         users = User.objects.filter(username__startswith=PREFIX)
         if connection.vendor == "postgresql":
             # Only bench rows are here (checked above): emptying is far faster than deleting.
+            # With the tables that refer to them (what patients report beside the scores).
+            tables = [
+                model._meta.db_table
+                for model in (
+                    SymptomEntry,
+                    TreatmentSession,
+                    MedicineEvent,
+                    GlobalImpression,
+                    SideEffectReport,
+                )
+            ]
             with connection.cursor() as cursor:
-                cursor.execute("TRUNCATE tracker_symptomentry, tracker_treatmentsession")
+                cursor.execute(f"TRUNCATE {', '.join(tables)}")
         SymptomEntry.objects.filter(patient__user__in=users).delete()
         TreatmentSession.objects.filter(patient__user__in=users).delete()
         Patient.objects.filter(user__in=users).delete()
