@@ -57,6 +57,12 @@ GET = {
     "tracker:record_outcome": (302, 404, 404, 405, 405, 404, 405),
     "tracker:export_csv": (302, 404, 404, 200, 404, 404, 200),
     "tracker:report": (302, 404, 404, 200, 404, 404, 200),
+    # FHIR: Alice's bundle for her practitioners; each patient their own; the
+    # definitions (no patient data) for everyone.
+    "tracker:fhir_bundle": (302, 404, 404, 200, 404, 404, 200),
+    "tracker:my_fhir_bundle": (302, 200, 200, 404, 404, 404, 404),
+    "tracker:fhir_questionnaire": (200, 200, 200, 200, 200, 200, 200),
+    "tracker:fhir_code_system": (200, 200, 200, 200, 200, 200, 200),
     # Issue 16, POST only: reviews, finishing and re-opening a course, identity details.
     "tracker:review": (302, 404, 404, 405, 405, 404, 405),
     "tracker:undo_review": (302, 404, 404, 405, 405, 404, 405),
@@ -133,6 +139,10 @@ POST = {
     "tracker:record_outcome": (302, 404, 404, 302, 404, 404, 302),
     "tracker:export_csv": (302, 404, 404, 405, 405, 404, 405),
     "tracker:report": (302, 404, 404, 405, 405, 404, 405),
+    "tracker:fhir_bundle": (302, 404, 404, 405, 405, 404, 405),
+    "tracker:my_fhir_bundle": (302, 405, 405, 404, 404, 404, 404),
+    "tracker:fhir_questionnaire": (405, 405, 405, 405, 405, 405, 405),
+    "tracker:fhir_code_system": (405, 405, 405, 405, 405, 405, 405),
     "tracker:accept_invitation": (200, 200, 200, 200, 200, 200, 200),
     "tracker:sheet_link": (200, 200, 200, 200, 200, 200, 200),
     # Alice has no flags, no review, an open course: each says so on her page. An
@@ -268,6 +278,7 @@ def url_for(name, alice, entry, session):
         "tracker:record_outcome": {"public_id": session.public_id},
         "tracker:export_csv": {"public_id": alice.public_id},
         "tracker:report": {"public_id": alice.public_id},
+        "tracker:fhir_bundle": {"public_id": alice.public_id},
         "tracker:review": {"public_id": alice.public_id},
         "tracker:undo_review": {"public_id": alice.public_id},
         "tracker:finish_course": {"public_id": alice.public_id},

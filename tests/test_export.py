@@ -68,10 +68,24 @@ def report_url(patient):
     return f"/practice/patients/{patient.public_id}/report/"
 
 
-def export(client, patient, **params):
+# Issue 19's columns, beside "when" (felt at): when it was saved and who it came from.
+SAVED_AT, SOURCE = 2, 3
+
+
+def export_all(client, patient, **params):
+    """Every row and column, the byte-order mark checked and removed."""
     response = client.get(csv_url(patient), params)
     assert response.status_code == 200
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8"), newline="")))
+    content = response.content.decode("utf-8")
+    assert content.startswith("\ufeff") == (params.get("bom") != "0")
+    return list(csv.reader(io.StringIO(content.removeprefix("\ufeff"), newline="")))
+
+
+def export(client, patient, **params):
+    """The rows without the saved_at and source columns (tests below read those)."""
+    header, *rows = export_all(client, patient, **params)
+    assert header[SAVED_AT : SOURCE + 1] == ["saved_at", "source"]
+    return [row[:SAVED_AT] + row[SOURCE + 1 :] for row in [header, *rows]]
 
 
 def data_rows(client, patient, **params):
@@ -477,3 +491,40 @@ def test_a_start_that_is_no_date_is_refused_and_says_which(xavier_client, alice,
 
     assert response.status_code == 400
     assert "The start is not a real date. Please check it." in body(response)
+
+
+# --- CSV: issue 19's byte-order mark, saved at, source ------------------------------
+
+
+def test_the_csv_starts_with_a_byte_order_mark_for_excel_unless_asked_not_to(xavier_client, alice):
+    log(alice, at(15), note="Brûlure 🔥")
+
+    with_mark = xavier_client.get(csv_url(alice)).content
+    plain = xavier_client.get(csv_url(alice), {"bom": "0"}).content
+
+    assert with_mark.startswith(b"\xef\xbb\xbf")
+    assert not plain.startswith(b"\xef\xbb\xbf")
+    assert with_mark[3:] == plain
+    assert "Brûlure 🔥" in plain.decode("utf-8")
+
+
+def test_a_bad_bom_value_is_refused_with_a_message(xavier_client, alice):
+    response = xavier_client.get(csv_url(alice), {"bom": "maybe"})
+
+    assert response.status_code == 400
+    assert "bom must be 1 (for Excel) or 0 (plain UTF-8)" in response.content.decode()
+
+
+def test_each_row_says_when_it_was_saved_and_who_it_came_from(xavier_client, alice, xavier):
+    log(alice, at(10, 9), created_at=at(12, 18))  # backdated two days
+    session = make_session(alice, at(14, 10))
+    session.save_clinic_scores({"pain": 5, "numbness": 5, "tingling": 5}, xavier)
+
+    header, *rows = export_all(xavier_client, alice)
+
+    records = [(row[4], row[SAVED_AT], row[SOURCE]) for row in rows]
+    assert records[0] == ("entry", "2026-06-12T18:00+01:00", "patient")
+    assert records[1][0] == "session" and records[1][2] == "practitioner"
+    assert records[2][0] == "entry" and records[2][2] == "in clinic"
+    # The figures below are worked out, not saved by anyone.
+    assert all(row[SAVED_AT] == row[SOURCE] == "" for row in rows[3:])

@@ -747,6 +747,19 @@ def parse_reminder_time(value):
     return time.fromisoformat(value)
 
 
+class CsvExportForm(DateRangeForm):
+    """The CSV's period and whether it starts with a byte-order mark (on unless bom=0):
+    Excel needs it to read UTF-8; other programs may not want it."""
+
+    bom = forms.TypedChoiceField(
+        required=False,
+        choices=[("1", "For Excel"), ("0", "Plain UTF-8")],
+        coerce=lambda value: value == "1",
+        empty_value=True,
+        error_messages={"invalid_choice": "bom must be 1 (for Excel) or 0 (plain UTF-8)."},
+    )
+
+
 class ReminderForm(forms.Form):
     """How often and when: frequency tiles, weekday tiles, a time select. No sliders."""
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from tracker import views
+from tracker import fhir, views
+from tracker.views import fhir as fhir_views
 from tracker.views import webapp
 
 app_name = "tracker"
@@ -69,6 +70,23 @@ urlpatterns = [
     ),
     path("practice/patients/<uuid:public_id>/export.csv", views.export_csv, name="export_csv"),
     path("practice/patients/<uuid:public_id>/report/", views.report, name="report"),
+    # FHIR R4 (issue 19): a patient's bundle, and the definitions at their canonical URLs.
+    path(
+        "practice/patients/<uuid:public_id>/fhir.json",
+        fhir_views.patient_bundle,
+        name="fhir_bundle",
+    ),
+    path("account/my-data.fhir.json", fhir_views.my_bundle, name="my_fhir_bundle"),
+    path(
+        f"fhir/Questionnaire/{fhir.QUESTIONNAIRE_ID}",
+        fhir_views.questionnaire,
+        name="fhir_questionnaire",
+    ),
+    path(
+        f"fhir/CodeSystem/{fhir.CODE_SYSTEM_ID}",
+        fhir_views.code_system,
+        name="fhir_code_system",
+    ),
     # Issue 16: reviewed flags, a course that ends, identity details.
     path("practice/patients/<uuid:public_id>/review/", views.review, name="review"),
     path(

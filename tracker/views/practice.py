@@ -18,6 +18,7 @@ from tracker import worklist as worklists
 from tracker.access import practitioner_required
 from tracker.course import CHART_RANGES, chart_range, course_of, progress_as_of
 from tracker.forms import (
+    CsvExportForm,
     DateRangeForm,
     DischargeForm,
     PatientDetailsForm,
@@ -339,7 +340,7 @@ def safe_cell(value):
 @require_safe
 def export_csv(request, public_id):
     patient = access.get_patient_or_404(request, public_id)
-    form = DateRangeForm(request.GET)
+    form = CsvExportForm(request.GET)
     if not form.is_valid():
         errors = " ".join(e for errs in form.errors.values() for e in errs)
         return HttpResponseBadRequest(
@@ -359,12 +360,27 @@ def export_csv(request, public_id):
     found = Reported(patient, start, end - timedelta(microseconds=1) if end else None)
     doses = medicine_cells(found.medicine_events)
     # Sessions first: at the same moment, a session comes before the scores taken at it.
+    # Each row: when it happened, when it was saved, who it came from, then the columns.
     rows = [
-        (s.when, "session", *no_scores, "", "", s.points_used, s.notes, s.status, "")
+        (
+            s.when,
+            s.created_at,
+            SOURCE_PRACTITIONER,
+            "session",
+            *no_scores,
+            "",
+            "",
+            s.points_used,
+            s.notes,
+            s.status,
+            "",
+        )
         for s in sessions
     ] + [
         (
             e.recorded_at,
+            e.created_at,
+            SOURCE_IN_CLINIC if e.in_clinic else SOURCE_PATIENT,
             "entry",
             *(score for _, score in e.scores()),
             ", ".join(e.location_labels()),
@@ -385,10 +401,16 @@ def export_csv(request, public_id):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"relief-tracker-{patient.public_id}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    if form.cleaned_data["bom"]:
+        # Excel reads a CSV as the computer's own code page unless it starts with the
+        # UTF-8 byte-order mark: accents and emoji would come out garbled.
+        response.write("\ufeff")
     writer = csv.writer(response)
     header = [
         "patient",
         "when",
+        "saved_at",
+        "source",
         "record",
         *NAMES,
         "locations",
@@ -400,11 +422,19 @@ def export_csv(request, public_id):
         *REPORTED_COLUMNS,
     ]
     writer.writerow(header)
-    for when, *cells in rows:
-        local = timezone.localtime(when).isoformat(timespec="minutes")
-        cells += [""] * (len(header) - 2 - len(cells))  # every row as wide as the header
-        writer.writerow([safe_cell(patient.display_name), local, *map(safe_cell, cells)])
+    for when, saved, source, *cells in rows:
+        moments = [
+            timezone.localtime(t).isoformat(timespec="minutes") if t else "" for t in (when, saved)
+        ]
+        cells += [""] * (len(header) - 4 - len(cells))  # every row as wide as the header
+        writer.writerow([safe_cell(patient.display_name), *moments, source, *map(safe_cell, cells)])
     return response
+
+
+# Who a CSV row came from (its "source" column).
+SOURCE_PATIENT = "patient"
+SOURCE_IN_CLINIC = "in clinic"
+SOURCE_PRACTITIONER = "practitioner"
 
 
 # What patients report beside the scores (issue 18), in columns after the old ones so
@@ -457,9 +487,11 @@ def reported_rows(found, medicines):
     tz = timezone.get_current_timezone()
     no_scores = [""] * len(NAMES)
 
-    def row(when, record, note="", **cells):
+    def row(when, record, note="", saved=None, **cells):
         return (
             when,
+            saved or when,
+            SOURCE_PATIENT,
             record,
             *no_scores,
             "",
@@ -503,6 +535,7 @@ def reported_rows(found, medicines):
         row(
             datetime.combine(m.started, time.min, tzinfo=tz) if m.started else m.created_at,
             "medicine",
+            saved=m.created_at,
             medicine=m.name,
             dose=m.dose,
             started=m.started.isoformat() if m.started else "",
@@ -559,7 +592,9 @@ def summary_rows(baseline, progress, as_of):
             scores.RELIABLE_EXPLAINED,
         ),
     ]
-    return [(as_of, record, *values, "", note, "", "") for record, values, note in figures]
+    return [
+        (as_of, None, "", record, *values, "", note, "", "") for record, values, note in figures
+    ]
 
 
 @practitioner_required
