@@ -94,13 +94,14 @@ def test_the_csv_downloads_and_the_report_prints(demo, new_context, live_server)
     page.goto(f"{live_server.url}/practice/patients/{demo_patient().public_id}/")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download CSV").click()
-    with open(download.value.path(), encoding="utf-8") as f:
+    # utf-8-sig: the file starts with the byte-order mark Excel needs.
+    with open(download.value.path(), encoding="utf-8-sig") as f:
         rows = list(csv.reader(f))
-    assert rows[0][:3] == ["patient", "when", "record"]
+    assert rows[0][:5] == ["patient", "when", "saved_at", "source", "record"]
     assert len(rows) > 50
     figures = ["baseline", "recent_mean", "change_points", "band", "reliable_change"]
     # Issue 18's rows among them: the demo patient's medicines and answers.
-    assert {row[2] for row in rows[1:-5]} == {
+    assert {row[4] for row in rows[1:-5]} == {
         "entry",
         "session",
         "medicine",
@@ -108,7 +109,7 @@ def test_the_csv_downloads_and_the_report_prints(demo, new_context, live_server)
         "impression_of_change",
         "side_effects",
     }
-    assert [row[2] for row in rows[-5:]] == figures
+    assert [row[4] for row in rows[-5:]] == figures
 
     page.get_by_role("link", name="Printable report").click()
     page.wait_for_load_state()
