@@ -120,3 +120,29 @@ def test_the_report_lists_medicines_weekly_answers_and_what_followed_each_sessio
     assert overflow <= 0, f"scrolls sideways by {overflow}px"
     assert not violations(page)
     assert not problems, problems
+
+
+@pytest.mark.parametrize("width", [768, 1280])
+def test_the_longest_flag_fits_its_filter(demo, new_context, live_server, width):
+    page = new_context(viewport={"width": width, "height": 900}).new_page()
+    sign_in(page, live_server, "demo.practitioner")
+    page.goto(f"{live_server.url}/practice/?flag=fall")
+
+    # The select's text is cut off when its content is wider than its box.
+    fits = page.evaluate(
+        """() => {
+          const select = document.querySelector('#flag');
+          const probe = document.createElement('span');
+          probe.style.font = getComputedStyle(select).font;
+          probe.textContent = select.options[select.selectedIndex].text;
+          document.body.append(probe);
+          const text = probe.getBoundingClientRect().width;
+          probe.remove();
+          const style = getComputedStyle(select);
+          const room = select.clientWidth - parseFloat(style.paddingLeft)
+            - parseFloat(style.paddingRight);
+          return [text, room];
+        }"""
+    )
+    text, room = fits
+    assert text <= room, fits
