@@ -3,8 +3,10 @@ from io import StringIO
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tracker import followup
 from tracker.management.commands.seed_demo import DEMO_TOTP_KEY, DEMO_TOTP_SECRET
 from tracker.models import (
     GlobalImpression,
@@ -17,6 +19,7 @@ from tracker.models import (
     TreatmentSession,
     WeeklyAnswer,
 )
+from tracker.reported import week_of
 
 
 def seed(**options):
@@ -141,3 +144,15 @@ def test_seed_demo_gives_some_patients_medicines_events_and_answers():
     first = reported_snapshot()
     seed()
     assert reported_snapshot() == first
+
+
+@pytest.mark.django_db
+def test_the_demo_patient_is_asked_this_week_s_questions_at_their_first_check_in():
+    seed()
+    patient = Patient.objects.get(user__username="demo.patient")
+    now = timezone.now()
+
+    assert not patient.weekly_answers.filter(week_of=week_of(now)).exists()
+    assert followup.due_after(patient.entries.latest("created_at"), now).week == week_of(now)
+    # Earlier weeks were answered.
+    assert patient.weekly_answers.filter(week_of__lt=week_of(now)).count() >= 6

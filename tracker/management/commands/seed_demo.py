@@ -136,6 +136,8 @@ class ReportedPlan:
     falls_in_weeks_ago: tuple = ()  # 0: this week's answer
     impressions: tuple = (4,)  # after session 1, 2...; the last repeats
     side_effects: dict = field(default_factory=dict)  # session number -> effects, else none
+    # This week's questions not answered yet, so that the next check-in asks them.
+    this_week_open: bool = False
 
 
 X, C = MedicineEventKind.EXTRA_DOSE, MedicineEventKind.CHANGED
@@ -146,6 +148,8 @@ REPORTED = {
         sleep=6,
         impressions=(4, 3, 3, 3, 2, 2),
         side_effects={1: ["soreness"], 4: ["bruise"]},
+        # Whoever tries the demo sees the weekly questions at their first check-in.
+        this_week_open=True,
     ),
     "ruth.adeyemi": ReportedPlan(
         medicines=(("Duloxetine", "60 mg once a day", 20, 0),),
@@ -276,6 +280,8 @@ class Command(BaseCommand):
             )
         MedicineEvent.objects.bulk_create(events)
         weeks = sorted({week_of(e.recorded_at): e.recorded_at for e in entries}.items())
+        if plan.this_week_open:
+            weeks = [(monday, at) for monday, at in weeks if monday != week_of(now)]
         WeeklyAnswer.objects.bulk_create(
             WeeklyAnswer(
                 patient=patient,
