@@ -22,7 +22,7 @@ from tests.conftest import (
     queries_for,
     text,
 )
-from tracker.models import SymptomEntry, TreatmentSession
+from tracker.models import Medicine, MedicineEvent, SymptomEntry, TreatmentSession
 
 HISTORY = "/history/"
 SESSION_NOTE = "Practitioner only: seemed anxious about results"
@@ -396,8 +396,9 @@ def test_history_runs_the_same_queries_for_5_and_700_entries(
     many = queries_for(bob_client, HISTORY + query)
 
     assert few == many
-    # 9 with a chart range: the baseline's readings and the period's are read apart.
-    with django_assert_max_num_queries(8 if query == "?range=all" else 9):
+    # 9 with a chart range: the baseline's readings and the period's are read apart;
+    # one more for the medicine events of the entries on the page.
+    with django_assert_max_num_queries(9 if query == "?range=all" else 10):
         bob_client.get(HISTORY + query)
 
 
@@ -419,3 +420,20 @@ def test_the_patient_s_own_pages_never_read_session_notes(frozen, alice, alice_c
     reads = [q["sql"] for q in queries if 'FROM "tracker_treatmentsession"' in q["sql"]]
     assert reads, "the page reads the sessions"
     assert not [sql for sql in reads if '"tracker_treatmentsession"."notes"' in sql]
+
+
+def test_each_entry_shows_what_was_ticked_about_medicines(alice_client, alice, frozen):
+    entry = make_entry(alice, MARCH_NOW - timedelta(hours=2))
+    medicine = Medicine.objects.create(patient=alice, name="Pregabalin <b>")
+    MedicineEvent.objects.create(
+        patient=alice,
+        entry=entry,
+        kind="changed",
+        medicine=medicine,
+        note="Dose up <script>",
+        occurred_at=entry.recorded_at,
+    )
+
+    page = alice_client.get(HISTORY).content.decode()
+
+    assert "Medicine changed (Pregabalin &lt;b&gt;): Dose up &lt;script&gt;" in page
