@@ -15,8 +15,8 @@ scores; it does not need the patient's e-mail, username or the practitioners' no
 
 Codes: pain is LOINC 72514-3 ("Pain severity - 0-10 verbal numeric rating [Score] -
 Reported", checked in LOINC's listing), with valueInteger. LOINC has no 0-10 code for
-numbness or tingling, so those and everything else of ours are in the code system that
-the app serves itself (CODE_SYSTEM_URL). SNOMED CT codes for the findings, body sites and
+the other symptoms, so those and everything else of ours are in the code system that
+the app serves itself (code_system_url()). SNOMED CT codes for the findings, body sites and
 acupuncture are not sent: we could not check them against a SNOMED CT browser, and a
 wrong code in someone's record is worse than none.
 
@@ -67,9 +67,8 @@ def code_system_url():
 # --- Our code system: one home for every code of ours ---------------------------------
 
 SCORE_CODES = {
-    "pain": ("pain-nrs", "Pain, 0-10 numeric rating, reported by the patient"),
-    "numbness": ("numbness-nrs", "Numbness, 0-10 numeric rating, reported by the patient"),
-    "tingling": ("tingling-nrs", "Tingling, 0-10 numeric rating, reported by the patient"),
+    s.name: (f"{s.name}-nrs", f"{s.label}, 0-10 numeric rating, reported by the patient")
+    for s in symptoms.SYMPTOMS
 }
 OTHER_CODES = {
     "location": ("symptom-location", "Where the patient feels the symptoms"),
@@ -138,8 +137,8 @@ def code_system():
         "status": "active",
         "experimental": False,
         "publisher": settings.CLINIC_NAME,
-        "description": "Codes for the 0-10 ratings of numbness and tingling (LOINC has none) "
-        "and for the other answers patients give in Relief Tracker. Ratings of "
+        "description": "Codes for the 0-10 ratings of the symptoms (LOINC has one for pain "
+        "only) and for the other answers patients give in Relief Tracker. Ratings of "
         "sleep disturbance, falls and side effects are the app's own questions, not "
         "validated instruments.",
         "caseSensitive": True,
