@@ -29,7 +29,7 @@ class DeletionRequestForm(forms.Form):
         required=False,
         max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": REASON_MAX_LENGTH}),
-        help_text="You do not have to say. Your practitioner will not see this.",
+        help_text="You do not have to say. Only the clinic staff who handle requests read it.",
         error_messages={
             "max_length": "Please keep it to %(limit_value)d characters (this has %(show_value)d)."
         },
