@@ -26,6 +26,7 @@ urlpatterns = [
     path("account/my-data.json", account.my_data, name="my_data"),
     # Asking for the account and data to be erased (tracker/views/erasure.py).
     path("account/erase/", erasure.erase_account, name="erase_account"),
+    path("account/erase/withdraw/", erasure.withdraw_request, name="withdraw_erasure"),
     path("admin/", admin.site.urls),
     path("", include("tracker.urls")),
 ]

@@ -97,6 +97,8 @@ GET = {
     "my_data": (302, 200, 200, 404, 404, 404, 404),
     # Asking to be erased: each patient for themself; nobody else has an account to erase here.
     "erase_account": (302, 200, 200, 404, 404, 404, 404),
+    # POST only; a patient without an open request is told so and sent back.
+    "withdraw_erasure": (302, 405, 405, 404, 404, 404, 404),
 }
 
 # POST with an empty form, same order. 405: the page does not take POST.
@@ -172,6 +174,7 @@ POST = {
     "my_data": (302, 405, 405, 404, 404, 404, 404),
     # An empty form comes back with its errors (the password is required); nothing is asked.
     "erase_account": (302, 200, 200, 404, 404, 404, 404),
+    "withdraw_erasure": (302, 302, 302, 404, 404, 404, 404),
 }
 
 # Words planted in each person's records; who may see which.

@@ -118,6 +118,27 @@ def test_another_patient_sees_nothing_of_it(alice, bob_client):
     assert "You asked on" not in text(body(bob_client.get("/account/")))
 
 
+def test_the_patient_may_withdraw_an_open_request(alice, alice_client, staff_client):
+    made = ask(alice)
+    response = alice_client.post("/account/erase/withdraw/", follow=True)
+    assert "Your request is withdrawn. Nothing was erased." in text(body(response))
+    made.refresh_from_db()
+    assert made.status == DeletionStatus.WITHDRAWN and made.decided_by == alice.user
+    assert AuditEvent.objects.filter(detail="withdrawn", object_id=str(made.pk)).exists()
+    assert "Ask to erase my account" in text(body(response))
+    # Withdrawn: staff can no longer carry it out.
+    staff_client.post(admin_url(made, "carry-out/"))
+    assert Patient.objects.filter(pk=alice.pk).exists()
+
+
+def test_withdrawing_touches_only_the_patient_s_own_request(alice, bob_client):
+    made = ask(alice)
+    response = bob_client.post("/account/erase/withdraw/", follow=True)
+    assert "nothing to withdraw" in text(body(response))
+    made.refresh_from_db()
+    assert made.status == DeletionStatus.OPEN
+
+
 # --- Staff in the admin -------------------------------------------------------------
 
 
@@ -138,7 +159,11 @@ def test_carry_out_asks_for_confirmation_first(alice, staff_client):
     page = text(body(staff_client.get(admin_url(made, "carry-out/"))))
     assert "check-ins: 1" in page
     assert "legal duty" in page
-    assert "Yes, erase this account" in page
+    # The open request itself is not counted as an earlier one.
+    assert "earlier requests" not in page
+    assert 'value="Yes, erase this account and its data"' in body(
+        staff_client.get(admin_url(made, "carry-out/"))
+    )
     assert Patient.objects.filter(pk=alice.pk).exists()
     staff_client.post(admin_url(made, "carry-out/"))
     assert not Patient.objects.filter(pk=alice.pk).exists()

@@ -447,7 +447,7 @@ class DeletionRequestAdmin(AuditedAdmin):
                     messages.SUCCESS,
                 )
             return redirect("admin:tracker_deletionrequest_changelist")
-        counts = [(what, n) for what, n in erasure.counts_for(found.patient).items() if n]
+        counts = [(what, n) for what, n in erasure.counts_for(found.patient, found).items() if n]
         return self._page(
             request,
             found,

@@ -22,6 +22,8 @@ class DeletionStatus(models.TextChoices):
     OPEN = "open", "Waiting for the clinic"
     DONE = "done", "Carried out"
     DECLINED = "declined", "Declined"
+    # The patient changed their mind before the clinic answered.
+    WITHDRAWN = "withdrawn", "Withdrawn by the patient"
 
 
 class DeletionRequest(models.Model):

@@ -169,11 +169,14 @@ ACCOUNT = [
 STEPS = [("admin history", LogEntry, _admin_history), *OWNED, *ACCOUNT]
 
 
-def counts_for(patient):
+EARLIER = "earlier requests (declined or withdrawn)"
+
+
+def counts_for(patient, by_request=None):
     """What erase() would remove, as {what: rows}: the dry run."""
     found = {what: rows(patient).count() for what, _, rows in STEPS}
     found["sign-in sessions"] = UserSession.objects.filter(user=patient.user).count()
-    found["earlier declined requests"] = _earlier_requests(patient, None).count()
+    found[EARLIER] = _earlier_requests(patient, by_request).count()
     found["accounts"] = 1
     return found
 
@@ -205,8 +208,8 @@ def erase(patient, by_request=None, request=None, detail=""):
             by_request.decided_at = timezone.now()
             by_request.decided_by = request.user if request is not None else None
             by_request.save()
-        # Declined before: their reasons may name the patient, and they name nobody now.
-        counts["earlier declined requests"] = _earlier_requests(patient, by_request).delete()[0]
+        # Declined or withdrawn before: their reasons may name the patient.
+        counts[EARLIER] = _earlier_requests(patient, by_request).delete()[0]
         patient.delete()
         user.delete()
         counts["accounts"] = 1

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from tracker import audit
 from tracker.access import patient_required
@@ -97,3 +97,29 @@ def erase_account(request):
             )
     ctx = {"form": form, "retention_years": settings.CLINIC_RETENTION_YEARS}
     return render(request, "tracker/erase_account.html", ctx)
+
+
+@patient_required
+@require_POST
+def withdraw_request(request):
+    """The patient takes back their open request; nothing was erased."""
+    patient = request.user.patient
+    with transaction.atomic():
+        found = (
+            DeletionRequest.objects.select_for_update()
+            .filter(patient=patient, status=DeletionStatus.OPEN)
+            .first()
+        )
+        if found is not None:
+            found.status = DeletionStatus.WITHDRAWN
+            found.decided_at = timezone.now()
+            found.decided_by = request.user
+            found.save(update_fields=["status", "decided_at", "decided_by"])
+            audit.record(
+                request, audit.UPDATE, patient, "deletion request", found.pk, detail="withdrawn"
+            )
+    if found is None:
+        messages.info(request, "You have no request waiting: there was nothing to withdraw.")
+    else:
+        messages.success(request, "Your request is withdrawn. Nothing was erased.")
+    return redirect("account")
