@@ -57,8 +57,7 @@ class DeletionRequestForm(forms.Form):
 
 def account_context(patient):
     """What the erasure part of /account/ shows (tracker/account_erase.html)."""
-    latest = patient.deletion_requests.first()
-    return {"deletion_request": latest, "retention_years": settings.CLINIC_RETENTION_YEARS}
+    return {"deletion_request": patient.deletion_requests.first()}
 
 
 @never_cache
