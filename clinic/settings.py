@@ -289,6 +289,15 @@ REVIEW_MISSED_DAYS = envint("CLINIC_REVIEW_MISSED_DAYS", "7")
 # checked its licence with the University of Michigan.
 CLINIC_MNSI = envbool("CLINIC_MNSI", "False")
 
+# Years a clinic keeps a patient's records after their care ends (a legal duty in many
+# places). The admin warns before erasing records still inside it; purge_expired erases
+# finished courses past it (tracker/erasure.py).
+CLINIC_RETENTION_YEARS = envint("CLINIC_RETENTION_YEARS", "8")
+if CLINIC_RETENTION_YEARS < 0:
+    raise ImproperlyConfigured(
+        f"CLINIC_RETENTION_YEARS={CLINIC_RETENTION_YEARS} is below 0: give a number of years."
+    )
+
 # Production transport security. Behind a TLS-terminating proxy, the proxy
 # must set X-Forwarded-Proto (trusted only with DJANGO_PROXY_COUNT, below).
 if not DEBUG:

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tracker.views import account, recovery
+from tracker.views import account, erasure, recovery
 
 urlpatterns = [
     path("accounts/login/", account.SignIn.as_view(), name="login"),
@@ -24,6 +24,9 @@ urlpatterns = [
     path("accounts/password/", account.PasswordChange.as_view(), name="password_change"),
     path("account/", account.account, name="account"),
     path("account/my-data.json", account.my_data, name="my_data"),
+    # Asking for the account and data to be erased (tracker/views/erasure.py).
+    path("account/erase/", erasure.erase_account, name="erase_account"),
+    path("account/erase/withdraw/", erasure.withdraw_request, name="withdraw_erasure"),
     path("admin/", admin.site.urls),
     path("", include("tracker.urls")),
 ]

@@ -101,6 +101,10 @@ GET = {
     "account": (302, 200, 200, 200, 200, 200, 200),
     # A patient's own data: each patient gets their own; nobody else has any.
     "my_data": (302, 200, 200, 404, 404, 404, 404),
+    # Asking to be erased: each patient for themself; nobody else has an account to erase here.
+    "erase_account": (302, 200, 200, 404, 404, 404, 404),
+    # POST only; a patient without an open request is told so and sent back.
+    "withdraw_erasure": (302, 405, 405, 404, 404, 404, 404),
 }
 
 # POST with an empty form, same order. 405: the page does not take POST.
@@ -178,6 +182,9 @@ POST = {
     "password_change": (302, 200, 200, 200, 200, 200, 200),
     "account": (302, 405, 405, 405, 405, 405, 405),
     "my_data": (302, 405, 405, 404, 404, 404, 404),
+    # An empty form comes back with its errors (the password is required); nothing is asked.
+    "erase_account": (302, 200, 200, 404, 404, 404, 404),
+    "withdraw_erasure": (302, 302, 302, 404, 404, 404, 404),
 }
 
 # Words planted in each person's records; who may see which.

@@ -1,16 +1,23 @@
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
 
-from tracker import audit, mnsi, symptoms
+from tracker import audit, erasure, mnsi, symptoms
+from tracker.deletion import REASON_MAX_LENGTH
 from tracker.models import (
     AuditEvent,
     CareTeamMember,
+    DeletionRequest,
     GlobalImpression,
     Medicine,
     MedicineEvent,
@@ -326,3 +333,165 @@ class MnsiAnswerAdmin(ReportedAdmin):
             **(extra_context or {}),
         }
         return super().changelist_view(request, extra)
+
+
+# --- Deletion requests (issue 19) ----------------------------------------------------
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason the patient will see",
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 70, "maxlength": REASON_MAX_LENGTH}),
+        error_messages={"required": "Please give the patient a reason."},
+    )
+
+
+@admin.register(DeletionRequest)
+class DeletionRequestAdmin(AuditedAdmin):
+    """Patients' requests to be erased: staff carry one out or decline it, each from its
+    own page with a confirmation. The request rows themselves are never edited or deleted
+    here: they are the clinic's record that a patient asked, and what was done."""
+
+    audit_type = "deletion request"
+    list_display = ["pk", "requested_at", "patient", "status", "decided_at", "decided_by"]
+    list_display_links = ["pk", "requested_at"]
+    list_filter = ["status"]
+    list_select_related = ["patient", "decided_by"]
+    readonly_fields = [
+        "patient",
+        "status",
+        "reason",
+        "requested_at",
+        "decided_at",
+        "decided_by",
+        "decline_reason",
+    ]
+    change_form_template = "admin/tracker/deletionrequest/change_form.html"
+
+    def object_id_of(self, obj):
+        return obj.pk
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def may_decide(self, request):
+        return request.user.has_perm("tracker.change_deletionrequest")
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/carry-out/", wrap(self.carry_out_view), name="deletion_carry_out"),
+            path("<int:pk>/decline/", wrap(self.decline_view), name="deletion_decline"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra = dict(extra_context or {})
+        found = DeletionRequest.objects.filter(pk=object_id).select_related("patient").first()
+        if found is not None and found.is_open and found.patient is not None:
+            extra["retention_warning"] = erasure.retention_words(
+                found.patient, timezone.localdate()
+            )
+            extra["may_decide"] = self.may_decide(request)
+        return super().change_view(request, object_id, form_url, extra)
+
+    def _open_or_back(self, request, pk):
+        """The open request to decide, or (None, a redirect back with a message)."""
+        if not self.may_decide(request):
+            raise PermissionDenied
+        found = DeletionRequest.objects.filter(pk=pk).select_related("patient__user").first()
+        if found is None or not found.is_open or found.patient is None:
+            self.message_user(
+                request, "That request is no longer open: nothing was changed.", messages.WARNING
+            )
+            return None, redirect("admin:tracker_deletionrequest_changelist")
+        return found, None
+
+    def _page(self, request, found, template, **ctx):
+        self.audit(request, audit.VIEW, [found])
+        today = timezone.localdate()
+        ctx = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": found,
+            "title": ctx.pop("title"),
+            "retention_warning": erasure.retention_words(found.patient, today),
+            **ctx,
+        }
+        return TemplateResponse(request, template, ctx)
+
+    def carry_out_view(self, request, pk):
+        found, back = self._open_or_back(request, pk)
+        if back:
+            return back
+        if request.method == "POST":
+            erased = erasure.carry_out(found, request)
+            if erased is None:
+                self.message_user(
+                    request,
+                    "That request is no longer open: nothing was changed.",
+                    messages.WARNING,
+                )
+            else:
+                self.message_user(
+                    request,
+                    f"Deletion request {found.pk} carried out: the account and its data are "
+                    "erased. The audit trail records it.",
+                    messages.SUCCESS,
+                )
+            return redirect("admin:tracker_deletionrequest_changelist")
+        counts = [(what, n) for what, n in erasure.counts_for(found.patient, found).items() if n]
+        return self._page(
+            request,
+            found,
+            "admin/tracker/deletionrequest/carry_out.html",
+            title=f"Carry out deletion request {found.pk}?",
+            counts=counts,
+        )
+
+    def decline_view(self, request, pk):
+        found, back = self._open_or_back(request, pk)
+        if back:
+            return back
+        today = timezone.localdate()
+        if request.method == "POST":
+            form = DeclineForm(request.POST)
+            if form.is_valid():
+                if erasure.decline(found, form.cleaned_data["reason"], request):
+                    self.message_user(
+                        request,
+                        f"Deletion request {found.pk} declined. The patient sees the reason on "
+                        "their account page.",
+                        messages.SUCCESS,
+                    )
+                else:
+                    self.message_user(
+                        request,
+                        "That request is no longer open: nothing was changed.",
+                        messages.WARNING,
+                    )
+                return redirect("admin:tracker_deletionrequest_changelist")
+        else:
+            suggested = ""
+            if erasure.within_retention(found.patient, today):
+                until = erasure.kept_until(found.patient)
+                suggested = (
+                    f"The clinic must keep your health records for "
+                    f"{settings.CLINIC_RETENTION_YEARS} years after your care ends, so until "
+                    f"{until:%d %B %Y}. We will erase them after that date."
+                )
+            form = DeclineForm(initial={"reason": suggested})
+        return self._page(
+            request,
+            found,
+            "admin/tracker/deletionrequest/decline.html",
+            title=f"Decline deletion request {found.pk}",
+            form=form,
+        )

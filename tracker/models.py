@@ -969,6 +969,9 @@ class UserSession(models.Model):
         return f"Session of user {self.user_id} since {self.created_at:%Y-%m-%d %H:%M}"
 
 
+# A patient's request to be erased (issue 19): its own module, a model of this app.
+from tracker.deletion import DeletionRequest, DeletionStatus  # noqa: E402, F401
+
 # What patients report beside the scores (issue 18): their own module, models of this app.
 from tracker.reported import (  # noqa: E402, F401
     GlobalImpression,

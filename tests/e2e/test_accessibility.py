@@ -34,6 +34,7 @@ def patient_pages():
     return [
         "/account/",
         "/account/reminders/?welcome=1",
+        "/account/erase/",
         "/log/",
         "/history/",
         f"/history/entries/{entry.public_id}/edit/",

@@ -183,6 +183,7 @@ def patient_urls():
         f"/history/entries/{entry.public_id}/delete/",
         "/account/",
         "/account/reminders/",
+        "/account/erase/",
         "/accounts/password/",
         "/learn/",
         *(f"/learn/{p.slug}/" for p in learn.all_pages()),

@@ -24,7 +24,7 @@ from tracker import access, audit, security
 from tracker.access import patient_required
 from tracker.mnsi import MAX_SCORE as MNSI_MAX_SCORE
 from tracker.reported import Reported, impression_words
-from tracker.views import reminders
+from tracker.views import erasure, reminders
 
 USERNAME_MAX_LENGTH = get_user_model()._meta.get_field("username").max_length
 
@@ -228,6 +228,7 @@ def account(request):
     }
     if role == access.PATIENT:
         ctx.update(reminders.account_context(user.patient))
+        ctx.update(erasure.account_context(user.patient))
     return render(request, "tracker/account.html", ctx)
 
 
