@@ -25,7 +25,7 @@ from tests.conftest import (
     make_practitioner,
     make_session,
 )
-from tracker import erasure, security
+from tracker import erasure, scores, security
 from tracker.models import (
     AuditEvent,
     CareTeamMember,
@@ -40,6 +40,7 @@ from tracker.models import (
     MnsiAnswer,
     Patient,
     Reminder,
+    SessionStatus,
     SideEffectReport,
     SymptomEntry,
     UserSession,
@@ -430,3 +431,26 @@ def test_every_model_that_points_at_a_patient_has_its_erasure_step():
     # Kept, naming nobody once carried out (tracker/deletion.py).
     pointing.discard(DeletionRequest)
     assert pointing == {model for _, model, _ in erasure.OWNED}
+
+
+def test_the_audit_rows_left_behind_hold_no_health_data(erin, staff, staff_client, xavier_client):
+    """What the practitioner did (a review, a session's outcome, a finished course) is in
+    the trail as that it happened: which flags, which outcome, which date stay on the
+    patient's own rows, which the erasure removes."""
+    now = timezone.now()
+    make_entry(erin, now - timedelta(hours=3), pain=9, numbness=9, tingling=9)
+    booked = make_session(erin, now - timedelta(hours=2), status=SessionStatus.BOOKED)
+    patient_url = f"/practice/patients/{erin.public_id}"
+    xavier_client.post(f"{patient_url}/review/", {"note": ""})
+    xavier_client.post(f"/practice/sessions/{booked.public_id}/outcome/", {"status": "attended"})
+    xavier_client.post(f"{patient_url}/finish/", {"discharged_on": now.date().isoformat()})
+    details = set(
+        AuditEvent.objects.filter(patient_public_id=erin.public_id).values_list("detail", flat=True)
+    )
+    assert {"flags reviewed", "outcome recorded", "course finished"} <= details
+
+    carry_out_as(staff_client, planted(erin, staff))
+
+    words = [f.name for f in scores.FLAGS] + list(SessionStatus.values) + [now.date().isoformat()]
+    left = " ".join(AuditEvent.objects.values_list("detail", flat=True))
+    assert not [word for word in words if word in left], left

@@ -34,7 +34,7 @@ def finish_course(request, public_id):
     on = form.cleaned_data["discharged_on"]
     with transaction.atomic():
         patient.finish_course(on, form.cleaned_data["note"], request.user.practitioner)
-        audit.record(request, audit.UPDATE, patient, "course", detail=f"finished on {on}")
+        audit.record(request, audit.UPDATE, patient, "course", detail="course finished")
     messages.success(
         request,
         f"{patient.display_name}\u2019s course finished on {on.day} {on:%b %Y}. "

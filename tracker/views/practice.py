@@ -288,7 +288,7 @@ def record_outcome(request, public_id):
                 session.patient,
                 "session",
                 session.public_id,
-                detail=f"outcome: {status}",
+                detail="outcome recorded",  # which one is on the session, not here
             )
     if not recorded:
         # Already recorded (another tab, a colleague) or not yet due: nothing changed.

@@ -61,7 +61,8 @@ def review(request, public_id):
             patient,
             "flag_review",
             made.pk,
-            detail=f"flags: {', '.join(made.flags)}",
+            # Not which flags: health data stays out of the append-only trail.
+            detail="flags reviewed",
         )
     messages.success(request, f"{patient.display_name}: flags marked reviewed.")
     return back_to(request, patient)
