@@ -454,3 +454,19 @@ def test_the_audit_rows_left_behind_hold_no_health_data(erin, staff, staff_clien
     words = [f.name for f in scores.FLAGS] + list(SessionStatus.values) + [now.date().isoformat()]
     left = " ".join(AuditEvent.objects.values_list("detail", flat=True))
     assert not [word for word in words if word in left], left
+
+
+def test_deleting_a_patient_in_the_admin_erases_them_as_a_request_would(erin, staff, staff_client):
+    planted(erin, staff)
+    needles = identifiers(erin)
+    user_pk = erin.user.pk
+
+    response = staff_client.post(f"/admin/tracker/patient/{erin.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Patient.objects.filter(pk=erin.pk).exists()
+    assert not User.objects.filter(pk=user_pk).exists()
+    # Not even the admin's note of the deletion keeps the name, nor the lockout records.
+    assert not not_allowed(found(needles))
+    row = AuditEvent.objects.get(object_type="erasure")
+    assert (row.actor, row.detail) == ("sam", "deleted in the admin")

@@ -185,6 +185,16 @@ class PatientAdmin(AuditedAdmin):
     def patient_of(self, obj):
         return obj
 
+    # Deleting a patient here is an erasure like a carried-out request: every step of
+    # tracker/erasure.py, the admin's own history of them included (a plain delete would
+    # leave their name in it, and their lockout records).
+    def delete_model(self, request, obj):
+        erasure.erase(obj, request=request, detail="deleted in the admin")
+
+    def delete_queryset(self, request, queryset):
+        for patient in queryset:
+            erasure.erase(patient, request=request, detail="deleted in the admin")
+
     def save_formset(self, request, form, formset, change):
         # Care-team changes from the admin are audited like those from the patient page.
         patient = form.instance
