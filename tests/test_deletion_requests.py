@@ -222,3 +222,57 @@ def test_staff_without_the_permission_cannot_decide(alice, db):
 def test_an_unknown_request_goes_back_with_a_message(staff_client):
     response = staff_client.get("/admin/tracker/deletionrequest/999/carry-out/", follow=True)
     assert "no longer open" in body(response)
+
+
+# --- The patient is told by e-mail (a real SMTP server) ------------------------------
+
+
+def with_address(patient, address="alice@example.org"):
+    patient.user.email = address
+    patient.user.save()
+    return patient
+
+
+def test_the_patient_is_told_by_email_once_the_erasure_is_done(
+    alice, staff_client, smtp_server, django_capture_on_commit_callbacks
+):
+    made = ask(with_address(alice))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(admin_url(made, "carry-out/"))
+
+    (message,) = smtp_server.messages
+    assert message["To"] == "alice@example.org"
+    assert message["Subject"] == "Your account was erased"
+    words = message.get_body(("plain",)).get_content()
+    assert "Hello Alice Archer" in words and "You can no longer sign in" in words
+    assert not Patient.objects.filter(pk=alice.pk).exists()
+
+
+def test_a_decline_by_email_points_to_the_account_page_without_the_reason(
+    alice, staff_client, smtp_server, django_capture_on_commit_callbacks, settings
+):
+    made = ask(with_address(alice))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(admin_url(made, "decline/"), {"reason": "Kept until 2034."})
+
+    (message,) = smtp_server.messages
+    words = message.get_body(("plain",)).get_content()
+    assert f"{settings.SITE_URL}/account/" in words
+    assert "2034" not in words  # the reason is read signed in, not in a mailbox
+
+
+def test_no_address_no_email_and_a_mail_server_down_undoes_nothing(
+    alice, bob, staff_client, django_capture_on_commit_callbacks, settings
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+    without = ask(alice)
+    down = ask(with_address(bob, "bob@example.org"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(admin_url(without, "carry-out/"))
+        staff_client.post(admin_url(down, "carry-out/"))
+
+    assert not Patient.objects.filter(pk__in=[alice.pk, bob.pk]).exists()

@@ -24,15 +24,19 @@ erasure points at no row. A new audit row says that the erasure happened, who di
 it, and the request's number. The deletion request stays too, naming nobody.
 """
 
+import logging
 from datetime import datetime, time
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import CharField, Max, Q
 from django.db.models.functions import Cast
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -58,6 +62,8 @@ from tracker.models import (
 )
 
 # --- Retention -------------------------------------------------------------------------
+
+log = logging.getLogger(__name__)
 
 
 def years_after(day, years):
@@ -239,12 +245,18 @@ def carry_out(deletion_request, request):
         )
         if still_open is None:
             return None
-        return erase(
+        # Told by e-mail, once it is done: they cannot sign in to see it any more. The
+        # address is read now and kept only in the message.
+        message = outcome_message(still_open, "erasure_done", "Your account was erased")
+        counts = erase(
             still_open.patient,
             by_request=still_open,
             request=request,
             detail=f"account and data erased: deletion request {still_open.pk}",
         )
+        if message is not None:
+            transaction.on_commit(lambda: send_quietly(message))
+        return counts
 
 
 def decline(deletion_request, reason, request):
@@ -267,7 +279,42 @@ def decline(deletion_request, reason, request):
                 deletion_request.pk,
                 detail="declined",
             )
+            subject = "Your request to erase your account"
+            message = outcome_message(deletion_request, "erasure_declined", subject)
+            if message is not None:
+                transaction.on_commit(lambda: send_quietly(message))
     return bool(changed)
+
+
+def outcome_message(deletion_request, template, subject):
+    """The e-mail telling the patient what became of their request (no health data, not
+    the decline's reason: that is on their account page), or None without an address."""
+    patient = deletion_request.patient
+    address = patient.user.email
+    if not address:
+        return None
+    ctx = {
+        "name": patient.display_name,
+        "clinic_name": settings.CLINIC_NAME,
+        "requested_at": deletion_request.requested_at,
+        "account_link": settings.SITE_URL + reverse("account"),
+    }
+    message = EmailMultiAlternatives(
+        subject,
+        render_to_string(f"tracker/email/{template}.txt", ctx),
+        settings.DEFAULT_FROM_EMAIL,
+        [address],
+    )
+    message.attach_alternative(render_to_string(f"tracker/email/{template}.html", ctx), "text/html")
+    return message
+
+
+def send_quietly(message):
+    """Send after the change is committed; a mail server that is down does not undo it."""
+    try:
+        message.send()
+    except OSError:
+        log.warning("The e-mail about a deletion request could not be sent.")
 
 
 def retention_words(patient, today):
