@@ -21,6 +21,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt
 run: export DJANGO_DEBUG = 1
 run: $(VENV)/.runtime
 	$(PY) manage.py migrate --no-input
+	$(PY) manage.py compile_translations
 	$(PY) manage.py seed_demo --if-empty
 	$(PY) manage.py runserver 127.0.0.1:8000
 

@@ -85,9 +85,13 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's Accept-Language (or the switcher's cookie) among LANGUAGES...
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # ...unless the signed-in user chose one (tracker/languages.py).
+    "tracker.languages.UserLanguageMiddleware",
     # Cache-Control: no-store, private on every response to a signed-in user.
     "tracker.http.NoStoreForSignedInMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -164,7 +168,25 @@ AUTH_PASSWORD_VALIDATORS = [
 # A password reset link works for an hour (Django's default is three days), and once.
 PASSWORD_RESET_TIMEOUT = 60 * 60
 
-LANGUAGE_CODE = "en-gb"
+# The languages the app can speak (tracker/languages.py); the clinic's own is the default
+# for everyone who has not chosen, and the languages offered are a choice of the clinic:
+# a language is offered once its translation is complete (see the README).
+LANGUAGES = [
+    ("en-gb", "English"),
+    ("en-us", "English (US)"),  # the same words; dates as a US clinic writes them
+    ("es", "Español"),
+    ("zh-hans", "简体中文"),
+]
+LANGUAGE_CODE = os.getenv("CLINIC_LANGUAGE", "en-gb")
+OFFERED = envlist("CLINIC_LANGUAGES", LANGUAGE_CODE)
+if LANGUAGE_CODE not in OFFERED or any(code not in dict(LANGUAGES) for code in OFFERED):
+    raise ImproperlyConfigured(
+        f"CLINIC_LANGUAGE={LANGUAGE_CODE!r} and CLINIC_LANGUAGES={','.join(OFFERED)!r}: each "
+        f"must be one of {', '.join(dict(LANGUAGES))}, and the clinic's language among those "
+        "offered."
+    )
+LANGUAGES = [(code, name) for code, name in LANGUAGES if code in OFFERED]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.getenv("CLINIC_TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True

@@ -5,6 +5,8 @@ from django.urls import include, path
 from tracker.views import account, erasure, recovery
 
 urlpatterns = [
+    # The language switcher of the signed-out pages posts here.
+    path("language/", account.switch_language, name="set_language"),
     path("accounts/login/", account.SignIn.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # A forgotten password (tracker/views/recovery.py).
@@ -23,6 +25,7 @@ urlpatterns = [
     path("accounts/two-factor/backup-codes/", account.backup_codes, name="backup_codes"),
     path("accounts/password/", account.PasswordChange.as_view(), name="password_change"),
     path("account/", account.account, name="account"),
+    path("account/language/", account.choose_language, name="choose_language"),
     path("account/my-data.json", account.my_data, name="my_data"),
     # Asking for the account and data to be erased (tracker/views/erasure.py).
     path("account/erase/", erasure.erase_account, name="erase_account"),

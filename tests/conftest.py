@@ -18,11 +18,13 @@ import html
 import re
 import socket
 from datetime import datetime, timedelta
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -54,6 +56,9 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "frozen_at(moment): the moment the frozen fixture stops the clock at"
     )
+    # The message files, compiled once before the workers start (they only read them).
+    if not hasattr(config, "workerinput"):
+        call_command("compile_translations", stdout=StringIO())
 
 
 def freeze_at(moment):

@@ -99,6 +99,9 @@ GET = {
     "backup_codes": (302, 302, 302, 200, 200, 200, 200),
     "password_change": (302, 200, 200, 200, 200, 200, 200),
     "account": (302, 200, 200, 200, 200, 200, 200),
+    # Issue 20: the account's language choice and the signed-out switcher take POST only.
+    "choose_language": (302, 405, 405, 405, 405, 405, 405),
+    "set_language": (405, 405, 405, 405, 405, 405, 405),
     # A patient's own data: each patient gets their own; nobody else has any.
     "my_data": (302, 200, 200, 404, 404, 404, 404),
     # Asking to be erased: each patient for themself; nobody else has an account to erase here.
@@ -181,6 +184,10 @@ POST = {
     "backup_codes": (302, 302, 302, 200, 200, 200, 200),
     "password_change": (302, 200, 200, 200, 200, 200, 200),
     "account": (302, 405, 405, 405, 405, 405, 405),
+    # An empty form: refused with a message on the account page (staff have no choice);
+    # the switcher without a language changes nothing and goes back to the sign-in page.
+    "choose_language": (302, 302, 302, 302, 302, 302, 302),
+    "set_language": (302, 302, 302, 302, 302, 302, 302),
     "my_data": (302, 405, 405, 404, 404, 404, 404),
     # An empty form comes back with its errors (the password is required); nothing is asked.
     "erase_account": (302, 200, 200, 404, 404, 404, 404),

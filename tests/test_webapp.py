@@ -100,7 +100,8 @@ def test_html_lang_and_date_fields_follow_the_clinic_s_language_setting(
     assert settings.LANGUAGE_CODE == "en-gb"
     assert '<html lang="en-GB">' in body(client.get("/accounts/login/"))
     assert 'lang="en-GB"' in date_field(body(alice_client.get("/log/")))
-    settings.LANGUAGE_CODE = "en-us"
+    # A clinic in the US: CLINIC_LANGUAGE=en-us, offered alone.
+    settings.LANGUAGE_CODE, settings.LANGUAGES = "en-us", [("en-us", "English (US)")]
     assert '<html lang="en-US">' in body(client.get("/accounts/login/"))
     assert 'lang="en-US"' in date_field(body(alice_client.get("/log/")))
     assert json.loads(client.get("/manifest.webmanifest").content)["lang"] == "en-US"

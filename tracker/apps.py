@@ -11,8 +11,8 @@ class TrackerConfig(AppConfig):
     verbose_name = "Relief Tracker"
 
     def ready(self):
-        # security connects its own signals; checks registers the system checks.
-        from tracker import audit, checks, security  # noqa: F401
+        # security and languages connect their own signals; checks registers the checks.
+        from tracker import audit, checks, languages, security  # noqa: F401
 
         audit.connect_signals()
 

@@ -10,7 +10,7 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from tracker import reminders, webapp
+from tracker import languages, reminders, webapp
 from tracker.models import (
     NOTE_MAX_LENGTH,
     NOTE_SHORT_MAX_LENGTH,
@@ -865,4 +865,25 @@ class CareTeamForm(forms.Form):
             Practitioner.objects.filter(user__is_active=True)
             .exclude(pk=patient.practitioner_id)
             .exclude(care_of__patient=patient)
+        )
+
+
+class LanguageForm(forms.Form):
+    """The user's language among those the clinic offers (tracker/languages.py)."""
+
+    language = forms.ChoiceField(
+        label="Which language?",
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Please choose a language from the list."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Each in its own words, as settings.LANGUAGES names it ("Español", not "Spanish").
+        self.fields["language"].choices = list(languages.offered().items())
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Field("language", template="tracker/fields/choice_tiles.html"),
         )

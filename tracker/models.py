@@ -65,6 +65,8 @@ class Practitioner(models.Model):
     )
     display_name = models.CharField(max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Their own choice among settings.LANGUAGES; "" for the clinic's (tracker/languages.py).
+    language = models.CharField(max_length=10, blank=True)
 
     class Meta:
         ordering = ["display_name"]
@@ -154,6 +156,8 @@ class Patient(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     display_name = models.CharField(max_length=100)
     practitioner = models.ForeignKey(Practitioner, models.PROTECT, related_name="patients")
+    # Their own choice among settings.LANGUAGES; "" for the clinic's (tracker/languages.py).
+    language = models.CharField(max_length=10, blank=True)
     neuropathy_kind = models.CharField(
         max_length=20, choices=NeuropathyKind.choices, default=NeuropathyKind.OTHER
     )

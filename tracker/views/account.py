@@ -5,6 +5,7 @@ from base64 import b32encode
 import django_otp
 import segno
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
@@ -13,15 +14,16 @@ from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tracker import access, audit, security
+from tracker import access, audit, languages, security
 from tracker.access import patient_required
+from tracker.forms import LanguageForm
 from tracker.mnsi import MAX_SCORE as MNSI_MAX_SCORE
 from tracker.reported import Reported, impression_words
 from tracker.views import erasure, reminders
@@ -229,7 +231,66 @@ def account(request):
     if role == access.PATIENT:
         ctx.update(reminders.account_context(user.patient))
         ctx.update(erasure.account_context(user.patient))
+    if len(languages.offered()) > 1 and profile_of(user) is not None:
+        chosen = languages.chosen_by(user) or translation.get_language()
+        ctx["language_form"] = LanguageForm(initial={"language": chosen})
     return render(request, "tracker/account.html", ctx)
+
+
+def profile_of(user):
+    """The Patient or Practitioner row that keeps the user's language, or None (staff)."""
+    for role in ("patient", "practitioner"):
+        if hasattr(user, role):
+            return getattr(user, role)
+    return None
+
+
+@require_POST
+def switch_language(request):
+    """The signed-out pages' switcher: the language cookie, then back to the page it was
+    on (only a page of this site), else the sign-in page."""
+    code = request.POST.get("language", "")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = reverse("login")
+    response = redirect(back)
+    if code in languages.offered():
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            code,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            secure=request.is_secure(),
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
+
+
+@login_required
+@require_POST
+def choose_language(request):
+    """Keep the user's language: on their row, in this session, and in the language cookie,
+    so that the sign-in page speaks it too after they sign out."""
+    form = LanguageForm(request.POST)
+    profile = profile_of(request.user)
+    if profile is None or not form.is_valid():
+        messages.error(request, "That language cannot be chosen here.")
+        return redirect("account")
+    code = form.cleaned_data["language"]
+    profile.language = code
+    profile.save(update_fields=["language"])
+    languages.remember(request, code)
+    messages.success(request, translation.gettext("The app now speaks your language."))
+    response = redirect("account")
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 class PasswordChange(auth_views.PasswordChangeView):

@@ -1,0 +1,129 @@
+"""Which language a page speaks (issue 20, tracker/languages.py), and the message files.
+
+Spanish and Chinese are offered only where the clinic lists them (CLINIC_LANGUAGES);
+until their translations are complete the default offers the clinic's language alone.
+"""
+
+import re
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+
+from tests.conftest import PASSWORD, body, client_for
+
+ROOT = Path(__file__).resolve().parent.parent
+ALL = [("en-gb", "English"), ("es", "Español"), ("zh-hans", "简体中文")]
+CATALOGUES = {
+    "es": ROOT / "locale/es/LC_MESSAGES/django.po",
+    "zh-hans": ROOT / "locale/zh_Hans/LC_MESSAGES/django.po",
+}
+
+
+@pytest.fixture
+def three(settings):
+    settings.LANGUAGES = ALL
+
+
+def test_by_default_only_the_clinic_s_language_is_offered(client, db):
+    assert [code for code, _ in settings.LANGUAGES] == [settings.LANGUAGE_CODE]
+    page = body(client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="es"))
+
+    assert '<html lang="en-GB">' in page
+    assert "Sign in" in page
+    assert "language-switcher" not in page
+
+
+@pytest.mark.parametrize(
+    ("accept", "lang", "word"),
+    [("es-ES,es;q=0.9", 'lang="es"', "Entrar"), ("zh-CN,zh;q=0.9", 'lang="zh-Hans"', "登录")],
+)
+def test_signed_out_pages_follow_the_browser(client, db, three, accept, lang, word):
+    page = body(client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE=accept))
+
+    assert f"<html {lang}>" in page
+    assert word in page
+
+
+def test_the_switcher_sets_the_language_for_the_next_pages(client, db, three):
+    page = body(client.get("/accounts/login/"))
+    assert 'class="language-switcher"' in page and 'lang="zh-hans"' in page
+
+    client.post("/language/", {"language": "es", "next": "/accounts/login/"})
+
+    assert "Entrar" in body(client.get("/accounts/login/"))
+
+
+def test_a_patient_chooses_their_language_on_the_account_page(alice, db, three):
+    client = client_for(alice.user)
+    assert "Use this language" in body(client.get("/account/"))
+
+    response = client.post("/account/language/", {"language": "es"})
+
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.language == "es"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "es"
+    page = body(client.get("/log/", HTTP_ACCEPT_LANGUAGE="en-GB"))
+    assert '<html lang="es">' in page and "Cerrar sesión" in page
+
+
+def test_an_unknown_language_is_refused_and_nothing_changes(alice, db, three):
+    client = client_for(alice.user)
+
+    client.post("/account/language/", {"language": "xx"})
+
+    alice.refresh_from_db()
+    assert alice.language == ""
+    assert "Sign out" in body(client.get("/log/"))
+
+
+def test_the_chosen_language_is_used_from_the_sign_in_on(client, alice, db, three):
+    alice.language = "zh-hans"
+    alice.save()
+
+    client.post("/accounts/login/", {"username": alice.user.username, "password": PASSWORD})
+
+    assert "退出" in body(client.get("/log/", HTTP_ACCEPT_LANGUAGE="en-GB"))
+
+
+def test_the_account_page_offers_no_choice_when_one_language_is_offered(alice, db):
+    assert "Use this language" not in body(client_for(alice.user).get("/account/"))
+
+
+# --- The message files --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", CATALOGUES)
+def test_every_message_is_translated_and_none_is_fuzzy(language):
+    catalogue = polib.pofile(str(CATALOGUES[language]))
+
+    assert [e.msgid for e in catalogue.untranslated_entries()] == []
+    assert [e.msgid for e in catalogue.fuzzy_entries()] == []
+    assert [e.msgid for e in catalogue.obsolete_entries()] == []
+
+
+def test_both_languages_translate_the_same_messages():
+    ids = {code: {e.msgid for e in polib.pofile(str(path))} for code, path in CATALOGUES.items()}
+
+    assert ids["es"] == ids["zh-hans"]
+
+
+def test_every_marked_template_string_is_in_the_message_files():
+    """A string marked in a template but missing from the .po files (makemessages not
+    run) would show in English on a translated page."""
+    marked = set()
+    for template in (ROOT / "templates").rglob("*.html"):
+        marked |= set(re.findall(r'{%\s*translate\s+"([^"]+)"', template.read_text()))
+    known = {e.msgid for e in polib.pofile(str(CATALOGUES["es"]))}
+
+    assert marked, "no marked strings found: is the pattern right?"
+    assert sorted(marked - known) == []
+
+
+def test_the_switcher_goes_back_only_to_a_page_of_this_site(client, db, three):
+    response = client.post("/language/", {"language": "xx", "next": "https://evil.example/"})
+
+    assert response["Location"] == "/accounts/login/"
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies

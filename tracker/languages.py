@@ -1,0 +1,59 @@
+"""Which language a page speaks (issue 20).
+
+Signed out, the browser's Accept-Language or the switcher's cookie decides, among the
+languages the clinic offers (settings.LANGUAGES, from CLINIC_LANGUAGES), through Django's
+LocaleMiddleware. Signed in, the user's own choice wins: it is kept on their Patient or
+Practitioner row and copied into the session at sign-in, so that no page reads it again.
+Nobody who has not chosen gets anything but the clinic's language or their browser's.
+"""
+
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.utils import translation
+
+SESSION_KEY = "tracker_language"
+
+
+def offered():
+    """{code: name} of the languages the clinic offers."""
+    return dict(settings.LANGUAGES)
+
+
+def chosen_by(user):
+    """The user's own choice, or "" (staff have none: the clinic's language)."""
+    for role in ("patient", "practitioner"):
+        profile = getattr(user, role, None) if hasattr(user, role) else None
+        if profile is not None and profile.language in offered():
+            return profile.language
+    return ""
+
+
+def remember(request, code):
+    """Use `code` for this session's pages from now on ("" for the browser's)."""
+    if code:
+        request.session[SESSION_KEY] = code
+        translation.activate(code)
+        request.LANGUAGE_CODE = code
+    else:
+        request.session.pop(SESSION_KEY, None)
+
+
+@receiver(user_logged_in)
+def use_their_language(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        remember(request, chosen_by(user))
+
+
+class UserLanguageMiddleware:
+    """After LocaleMiddleware: the signed-in user's choice, read from the session."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        code = request.session.get(SESSION_KEY, "") if hasattr(request, "session") else ""
+        if code in offered():
+            translation.activate(code)
+            request.LANGUAGE_CODE = code
+        return self.get_response(request)
