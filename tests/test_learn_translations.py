@@ -44,6 +44,42 @@ TIERS = {
         "soon": r"尽快(去看医生|告诉您的肿瘤治疗团队)",
     },
 }
+# Each warning sign, as each translation words it, with the tier it belongs under (the
+# English list is tests/test_learn.py's WARNING_SIGNS): one wording per sign on every page.
+WARNING_SIGNS = {
+    "es": {
+        "señales de un ictus": "emergency",
+        "dificultad para respirar, tragar o hablar": "emergency",
+        "pierde de repente el control de la vejiga": "emergency",
+        "no despierta en un minuto": "emergency",
+        "debilidad que se extiende en horas o días": "same day",
+        "rojo, caliente o hinchado": "same day",
+        "un corte, una ampolla": "same day",
+        "llaga en el pie que no se cura": "same day",
+        "se marea, al ponerse de pie": "soon",
+        "se ha desmayado": "soon",
+        "latidos del corazón raros": "soon",
+        "suda mucho más o mucho menos": "soon",
+        "problemas de vejiga o de estómago que empeoran poco a poco": "soon",
+        "nuevo o peor": "soon",
+    },
+    "zh-hans": {
+        "中风的迹象": "emergency",
+        "呼吸、吞咽或说话有困难": "emergency",
+        "突然控制不住小便或大便": "emergency",
+        "一分钟内没有醒来": "emergency",
+        "不断扩散的无力": "same day",
+        "发红、发热或肿胀": "same day",
+        "新出现的伤口、水疱": "same day",
+        "一直不愈合的溃疡": "same day",
+        "站起来时感到要晕倒或头晕": "soon",
+        "您晕倒过": "soon",
+        "心跳不正常": "soon",
+        "出汗比以前多很多或少很多": "soon",
+        "小便或肠胃的问题在慢慢加重": "soon",
+        "新出现的或加重了": "soon",
+    },
+}
 # The 0-10 anchor words, in order: none, mild, moderate, severe. Spanish "intenso" rather
 # than "severo" (an anglicism) or "grave" (which says how dangerous an illness is, not how
 # strong a feeling is); it is the word Spanish pain scales use for the top band.
@@ -165,6 +201,31 @@ def test_translation_names_the_severe_range_where_the_english_does(language, pat
     page, english = translated(language, path), ENGLISH[path.stem]
     if re.search(SEVERE["en"], english.text, re.IGNORECASE):
         assert re.search(SEVERE[language], page.text, re.IGNORECASE)
+
+
+def signs_with_tiers(page, language):
+    """(sign, tier) for each warning sign in the page's prose, under the last tier named."""
+    tier = None
+    for block in page.text.splitlines():
+        named = {name for name, words in TIERS[language].items() if re.search(words, block)}
+        assert len(named) <= 1, f"{page.slug}: one block names two tiers: {block!r}"
+        if named:
+            tier = named.pop()
+        for sign in WARNING_SIGNS[language]:
+            if sign in block.lower():
+                yield sign, tier
+
+
+@pytest.mark.parametrize(("language", "path"), TRANSLATED, ids=IDS)
+def test_each_warning_sign_has_the_same_urgency_on_every_translated_page(language, path):
+    for sign, tier in signs_with_tiers(translated(language, path), language):
+        assert tier == WARNING_SIGNS[language][sign], f"{path}: {sign!r} is under {tier!r}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_translated_safety_page_lists_every_warning_sign(language):
+    page = learn.get_page("safety", language)
+    assert {sign for sign, _ in signs_with_tiers(page, language)} == set(WARNING_SIGNS[language])
 
 
 @pytest.mark.parametrize("language", ["en", *LANGUAGES])
