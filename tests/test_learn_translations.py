@@ -172,7 +172,10 @@ def test_translation_keeps_placeholders_figures_links_and_headings(language, pat
     links = collections.Counter(re.findall(r"\]\((\.\./[^)]*)\)", body))
     assert links == collections.Counter(re.findall(r"\]\((\.\./[^)]*)\)", english))
     assert headings(body) == headings(english)
-    assert numbers(translated(language, path).text) == numbers(ENGLISH[path.stem].text)
+    page, english = translated(language, path), ENGLISH[path.stem]
+    assert numbers(page.text) == numbers(english.text)
+    for tag in ("<strong>", "<em>", "<li>", "<p>"):  # bold terms, labels, list items, paragraphs
+        assert page.html.count(tag) == english.html.count(tag), f"{path}: {tag} count differs"
 
 
 @pytest.mark.parametrize(("language", "path"), TRANSLATED, ids=IDS)
