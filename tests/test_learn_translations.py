@@ -336,14 +336,27 @@ def test_a_translation_without_an_english_page_is_an_error(tmp_path, monkeypatch
 
 
 # Views -------------------------------------------------------------------------------
+# A request's language comes from LocaleMiddleware (the browser's Accept-Language, among the
+# languages offered) where it is installed; translation.override covers the views without it.
+
+
+@pytest.fixture
+def offered(settings):
+    settings.LANGUAGES = [("en-gb", "English"), ("es", "Español"), ("zh-hans", "简体中文")]
+    settings.LANGUAGES += [("fr", "Français")]  # offered, but no learn page is in French
+    return settings.LANGUAGES
+
+
+def get_in(client, language, url):
+    with translation.override(language):
+        return client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_view_page_and_index_follow_the_active_language(client, db, language):
-    with translation.override(language):
-        page = learn.get_page("safety")
-        html = client.get("/learn/safety/").content.decode()
-        index = client.get("/learn/").content.decode()
+def test_view_page_and_index_follow_the_active_language(client, db, offered, language):
+    page = learn.get_page("safety", language)
+    html = get_in(client, language, "/learn/safety/")
+    index = get_in(client, language, "/learn/")
     assert escape(page.title) in html
     assert 'id="references"' in html and 'id="ref-1"' in html
     assert "learn-fallback" not in html
@@ -351,9 +364,8 @@ def test_view_page_and_index_follow_the_active_language(client, db, language):
         assert escape(other.title) in index
 
 
-def test_view_page_says_when_it_is_shown_in_english(client, db):
-    with translation.override("fr"):
-        html = client.get("/learn/safety/").content.decode()
+def test_view_page_says_when_it_is_shown_in_english(client, db, offered):
+    html = get_in(client, "fr", "/learn/safety/")
     assert escape(ENGLISH["safety"].title) in html
     assert "learn-fallback" in html and "not yet available in your language" in html
     assert "learn-fallback" not in client.get("/learn/safety/").content.decode()
