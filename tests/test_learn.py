@@ -804,3 +804,36 @@ def test_view_every_baseline_and_change_links_to_the_numbers_page(request, db, a
     assert response.status_code == 200
     assert NUMBERS_LINK in response.content.decode()
     assert learn.get_page("how-your-numbers-are-worked-out") is not None
+
+
+# Translations (the pages themselves are checked in tests/test_learn_translations.py) ---
+
+
+@pytest.mark.parametrize(("language", "heading"), [("es", "Referencias"), ("zh-hans", "参考文献")])
+def test_loader_takes_the_references_heading_of_the_pages_language(tmp_path, language, heading):
+    path = write_page(
+        tmp_path, f"Uno [1].\n\n## {heading}\n\n1. First. [doi](https://doi.org/10.1/x)\n"
+    )
+    page = learn.parse(path, language)
+    assert page.language == language
+    assert [ref.url for ref in page.references] == ["https://doi.org/10.1/x"]
+    assert f'<h2 id="references">{heading}</h2>' in page.html
+    assert learn.parse(path).references == ()  # an English page needs "References"
+
+
+def test_loader_ends_chinese_prose_with_a_chinese_full_stop(tmp_path):
+    page = learn.parse(
+        write_page(tmp_path, "这些词可以帮您：\n\n- 0：无\n- English item\n"), "zh-hans"
+    )
+    assert page.text == "这些词可以帮您。\n0：无。\nEnglish item."
+
+
+@pytest.mark.parametrize(("characters", "minutes"), [(1, 1), (300, 1), (301, 2), (900, 3)])
+def test_reading_time_counts_chinese_by_the_character(tmp_path, characters, minutes):
+    page = learn.parse(write_page(tmp_path, "字" * characters + "。\n"), "zh-hans")
+    assert page.reading_minutes == minutes
+
+
+def test_reading_time_adds_latin_words_to_chinese_characters(tmp_path):
+    page = learn.parse(write_page(tmp_path, "字" * 150 + " word" * 100 + "。\n"), "zh-hans")
+    assert page.reading_minutes == 1  # 150/300 + 100/200 = 1 minute

@@ -20,22 +20,32 @@ The body cites sources as plain bracketed numbers, ``[1]``; each becomes a link 
 ``#ref-1``. The body ends with a ``## References`` heading and a numbered list; each
 item gets ``id="ref-N"`` and must carry a DOI, PubMed or PubMed Central link.
 
-Pages are read and rendered once per process (``functools.cache``): restart the
+Translations live beside the English pages, one folder per language code:
+``tracker/content/es/evidence.md``, ``tracker/content/zh-hans/evidence.md``. A translation
+keeps the English header's Slug, Symptoms, Audience, Related, Order and Reviewed, translates
+Title, Summary and the body, and copies the References list unchanged under the heading of
+``REFERENCES_HEADINGS`` for its language. The functions below follow the active language
+(``django.utils.translation.get_language()``); a page not yet translated is the English one
+with ``fallback=True``.
+
+Pages are read and rendered once per process and language (``functools.cache``): restart the
 server after editing content. Raw HTML in the Markdown is switched off, so the
 rendered body is marked safe here and templates print ``{{ page.html }}`` as is.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import math
 import re
 import xml.etree.ElementTree as etree
-from dataclasses import dataclass
 from pathlib import Path
 
 import markdown
+from django.conf import settings
+from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
@@ -46,8 +56,16 @@ from tracker import scores, symptoms
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 AUDIENCES = ("patients", "practitioners")
 HEADER_KEYS = ("title", "summary", "slug", "reviewed", "symptoms", "audience", "related", "order")
+ENGLISH = "en"
 REFERENCES_HEADING = "References"
+# The References heading of each language's pages; the list under it stays in English.
+REFERENCES_HEADINGS = {ENGLISH: REFERENCES_HEADING, "es": "Referencias", "zh-hans": "参考文献"}
+# Language codes that name the same content folder ("zh-cn" is Simplified Chinese).
+LANGUAGE_ALIASES = {"zh-cn": "zh-hans", "zh-sg": "zh-hans", "zh-my": "zh-hans"}
 WORDS_PER_MINUTE = 200
+CHARACTERS_PER_MINUTE = 300  # Chinese is read by the character, not by the spaced word
+CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+CJK_PUNCTUATION_RE = re.compile(r"[\u3000-\u303f\uff00-\uffef]")
 
 # Pages shown in the "What this means" panel beside each chart.
 PANEL_HISTORY = ("tracking-your-symptoms", "how-your-numbers-are-worked-out", "safety", "evidence")
@@ -57,14 +75,14 @@ CITATION_RE = r"\[(\d+(?:,\s*\d+)*)\]"
 PLACEHOLDER_RE = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Reference:
     number: int
     text: str
     url: str
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Page:
     slug: str
     title: str
@@ -78,10 +96,15 @@ class Page:
     text: str  # prose of the body (paragraphs and list items), without references
     references: tuple[Reference, ...]
     citations: tuple[int, ...]  # reference numbers cited in the body, in order of use
+    language: str = ENGLISH  # the content folder the page was read from
+    fallback: bool = False  # True: the English page, shown because no translation exists yet
 
     @property
     def reading_minutes(self) -> int:
-        return max(1, math.ceil(len(self.text.split()) / WORDS_PER_MINUTE))
+        characters = len(CJK_RE.findall(self.text))
+        words = len(CJK_PUNCTUATION_RE.sub(" ", CJK_RE.sub(" ", self.text)).split())
+        minutes = words / WORDS_PER_MINUTE + characters / CHARACTERS_PER_MINUTE
+        return max(1, math.ceil(minutes))
 
 
 class _CitationProcessor(InlineProcessor):
@@ -109,7 +132,7 @@ class _ReferencesProcessor(Treeprocessor):
             (
                 i
                 for i, el in enumerate(children)
-                if el.tag == "h2" and "".join(el.itertext()).strip() == REFERENCES_HEADING
+                if el.tag == "h2" and "".join(el.itertext()).strip() in self.md.learn_headings
             ),
             None,
         )
@@ -150,10 +173,11 @@ def _prose(blocks):
                 text = re.sub(r"\s*" + CITATION_RE, "", text).strip()
                 if not text:
                     continue
-                if text[-1] == ":":
-                    text = text[:-1] + "."
-                elif text[-1] not in ".!?":
-                    text += "."
+                stop = "。" if CJK_RE.search(text) else "."
+                if text[-1] in ":：":
+                    text = text[:-1] + stop
+                elif text[-1] not in ".!?。！？":
+                    text += stop
                 yield text
 
 
@@ -165,8 +189,9 @@ class _LearnExtension(Extension):
         md.treeprocessors.register(_ReferencesProcessor(md), "learn_references", 15)
 
 
-def _render(source: str) -> tuple[dict, str, markdown.Markdown]:
+def _render(source: str, language: str = ENGLISH) -> tuple[dict, str, markdown.Markdown]:
     md = markdown.Markdown(extensions=["meta", "sane_lists", "attr_list", _LearnExtension()])
+    md.learn_headings = {REFERENCES_HEADING, REFERENCES_HEADINGS.get(language, REFERENCES_HEADING)}
     md.learn_citations = []
     md.learn_references = []
     md.learn_text = ""
@@ -190,9 +215,10 @@ def _split(value: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in value.split(",") if item.strip())
 
 
-def parse(path: Path) -> Page:
+def parse(path: Path, language: str = ENGLISH) -> Page:
     """Read one content file. Raises ValueError when the header is incomplete or wrong."""
-    meta, html, md = _render(fill_figures(path.read_text(encoding="utf-8"), path.name))
+    source = fill_figures(path.read_text(encoding="utf-8"), path.name)
+    meta, html, md = _render(source, language)
     missing = [key for key in HEADER_KEYS if key not in meta]
     if missing:
         raise ValueError(f"{path.name}: header lacks {', '.join(missing)}")
@@ -210,6 +236,7 @@ def parse(path: Path) -> Page:
         text=md.learn_text,
         references=tuple(md.learn_references),
         citations=tuple(md.learn_citations),
+        language=language,
     )
     if page.slug != path.stem:
         raise ValueError(f"{path.name}: slug {page.slug!r} differs from the file name")
@@ -222,21 +249,75 @@ def parse(path: Path) -> Page:
     return page
 
 
+def translations() -> tuple[str, ...]:
+    """Language codes that have a content folder, e.g. ("es", "zh-hans")."""
+    return tuple(sorted(path.name for path in CONTENT_DIR.iterdir() if path.is_dir()))
+
+
+def _language_code(code: str | None) -> str:
+    if code is None:
+        code = translation.get_language() if settings.configured else None
+    code = (code or ENGLISH).lower().replace("_", "-")
+    return LANGUAGE_ALIASES.get(code, code)
+
+
+def content_language(code: str | None = None) -> str:
+    """The content folder for a language code; the active language when none is given.
+
+    "es", "es-mx" and "es_MX" give "es"; "zh-Hans" and "zh-cn" give "zh-hans"; a language
+    without a folder gives "en".
+    """
+    code = _language_code(code)
+    available = translations()
+    for candidate in (code, code.split("-")[0]):
+        if candidate in available:
+            return candidate
+    return ENGLISH
+
+
 @functools.cache
-def _pages() -> dict[str, Page]:
+def _english() -> dict[str, Page]:
     pages = sorted((parse(p) for p in CONTENT_DIR.glob("*.md")), key=lambda p: (p.order, p.title))
     return {page.slug: page for page in pages}
 
 
-def all_pages() -> list[Page]:
-    return list(_pages().values())
+@functools.cache
+def _translated(language: str) -> dict[str, Page]:
+    """Every English page, in the English order, in ``language`` where a translation exists.
+
+    A page without a translation is the English one with ``fallback=True``; ``language`` ""
+    (a language with no folder at all) gives every page so.
+    """
+    english = _english()
+    folder = CONTENT_DIR / language
+    found = {path.stem: path for path in folder.glob("*.md")} if language else {}
+    if strays := sorted(set(found) - set(english)):
+        raise ValueError(f"{folder.name}/: no English page for {', '.join(strays)}")
+    return {
+        slug: parse(found[slug], language)
+        if slug in found
+        else dataclasses.replace(page, fallback=True)
+        for slug, page in english.items()
+    }
 
 
-def get_page(slug: str) -> Page | None:
-    return _pages().get(slug)
+def _pages(language: str | None = None) -> dict[str, Page]:
+    code = _language_code(language)
+    if code.split("-")[0] == ENGLISH:
+        return _english()
+    folder = content_language(code)
+    return _translated(folder if folder != ENGLISH else "")  # "": no folder, all in English
 
 
-def pages_for(topics) -> list[Page]:
+def all_pages(language: str | None = None) -> list[Page]:
+    return list(_pages(language).values())
+
+
+def get_page(slug: str, language: str | None = None) -> Page | None:
+    return _pages(language).get(slug)
+
+
+def pages_for(topics, language: str | None = None) -> list[Page]:
     """Pages for a side panel. Topics are slugs or symptom names, in the order wanted.
 
     A symptom name brings every page tagged with it; duplicates are dropped.
@@ -244,7 +325,7 @@ def pages_for(topics) -> list[Page]:
     """
     if isinstance(topics, str):
         topics = (topics,)
-    pages = _pages()
+    pages = _pages(language)
     found: dict[str, Page] = {}
     for topic in topics:
         if topic in pages:
