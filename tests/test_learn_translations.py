@@ -369,3 +369,11 @@ def test_view_page_says_when_it_is_shown_in_english(client, db, offered):
     assert escape(ENGLISH["safety"].title) in html
     assert "learn-fallback" in html and "not yet available in your language" in html
     assert "learn-fallback" not in client.get("/learn/safety/").content.decode()
+
+
+def test_chinese_paragraphs_have_no_line_breaks_between_sentences():
+    """One sentence a line reads well in the source, but a browser shows each line break
+    as a space: in Chinese, a space after 。 that nobody wrote."""
+    for page in learn.all_pages(language="zh-hans"):
+        gaps = re.findall(r"[。！？：][ \n]+[\u4e00-\u9fff]", str(page.html))
+        assert not gaps, (page.slug, gaps[:3])
