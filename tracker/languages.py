@@ -39,6 +39,18 @@ def remember(request, code):
         request.session.pop(SESSION_KEY, None)
 
 
+def set_cookie(response, request, code):
+    """The language cookie LocaleMiddleware reads: for the signed-out pages too."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+
+
 @receiver(user_logged_in)
 def use_their_language(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):

@@ -5,7 +5,6 @@ from base64 import b32encode
 import django_otp
 import segno
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
@@ -255,14 +254,7 @@ def switch_language(request):
         back = reverse("login")
     response = redirect(back)
     if code in languages.offered():
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            code,
-            max_age=settings.LANGUAGE_COOKIE_AGE,
-            secure=request.is_secure(),
-            httponly=True,
-            samesite="Lax",
-        )
+        languages.set_cookie(response, request, code)
     return response
 
 
@@ -282,14 +274,7 @@ def choose_language(request):
     languages.remember(request, code)
     messages.success(request, translation.gettext("The app now speaks your language."))
     response = redirect("account")
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        code,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        secure=request.is_secure(),
-        httponly=True,
-        samesite="Lax",
-    )
+    languages.set_cookie(response, request, code)
     return response
 
 
