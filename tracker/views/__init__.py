@@ -1,6 +1,7 @@
 """Views, one module per part of the product. urls.py imports them from here."""
 
 from tracker.views.discharge import edit_details, finish_course, reopen_course
+from tracker.views.export import export_csv
 from tracker.views.invitations import (
     accept_invitation,
     add_patient,
@@ -24,7 +25,6 @@ from tracker.views.practice import (
     add_session,
     delete_session,
     edit_session,
-    export_csv,
     patient_detail,
     record_outcome,
     report,
