@@ -38,6 +38,7 @@ from tracker.models import (
     SessionStatus,
     SideEffect,
 )
+from tracker.reported import Reported
 
 VERSION = "1"
 QUESTIONNAIRE_ID = "relief-check-in"
@@ -342,10 +343,12 @@ def medicine_resource(medicine, subject):
 
 def reported_resources(patient, subject):
     """Medicines, extra doses and changes, weekly answers, impressions of change, side
-    effects and the MNSI: only what was answered (a skipped question says nothing)."""
+    effects and the MNSI: only what was answered (a skipped question says nothing). Read
+    as the practitioner's pages and the patient's download read them (reported.Reported)."""
     for medicine in patient.medicines.all():
         yield medicine_resource(medicine, subject)
-    for event in patient.medicine_events.select_related("medicine"):
+    found = Reported(patient, mnsi=True)
+    for event in found.medicine_events:
         key = "extra_dose" if event.kind == MedicineEventKind.EXTRA_DOSE else "changed"
         resource = reported_observation(key, event.pk, subject, event.occurred_at)
         resource["valueBoolean"] = True
@@ -354,7 +357,7 @@ def reported_resources(patient, subject):
         if event.note:
             resource["note"] = [{"text": event.note}]
         yield resource
-    for answer in patient.weekly_answers.all():
+    for answer in found.weekly_answers:
         if answer.sleep_interference is not None:
             yield reported_observation(
                 "sleep",
@@ -367,7 +370,9 @@ def reported_resources(patient, subject):
             yield reported_observation(
                 "fell", answer.pk, subject, answer.answered_at, valueBoolean=answer.fell
             )
-    for impression in patient.global_impressions.exclude(answer=None).select_related("session"):
+    for impression in found.impressions:
+        if impression.answer is None:
+            continue
         resource = reported_observation(
             "impression",
             impression.pk,
@@ -377,7 +382,9 @@ def reported_resources(patient, subject):
         )
         resource["partOf"] = [{"reference": urn(impression.session.public_id)}]
         yield resource
-    for report in patient.side_effect_reports.exclude(effects=[]).select_related("session"):
+    for report in found.side_effects:
+        if not report.effects:
+            continue
         resource = reported_observation(
             "side_effects",
             report.pk,
@@ -391,10 +398,11 @@ def reported_resources(patient, subject):
         )
         resource["partOf"] = [{"reference": urn(report.session.public_id)}]
         yield resource
-    for answer in patient.mnsi_answers.exclude(score=None):
-        yield reported_observation(
-            "mnsi", answer.pk, subject, answer.answered_at, valueInteger=answer.score
-        )
+    for answer in found.mnsi:
+        if answer.score is not None:
+            yield reported_observation(
+                "mnsi", answer.pk, subject, answer.answered_at, valueInteger=answer.score
+            )
 
 
 def resources(patient):

@@ -20,13 +20,18 @@ def offered():
     return dict(settings.LANGUAGES)
 
 
+def profile_of(user):
+    """The Patient or Practitioner row that keeps the user's language, or None (staff)."""
+    for role in ("patient", "practitioner"):
+        if hasattr(user, role):
+            return getattr(user, role)
+    return None
+
+
 def chosen_by(user):
     """The user's own choice, or "" (staff have none: the clinic's language)."""
-    for role in ("patient", "practitioner"):
-        profile = getattr(user, role, None) if hasattr(user, role) else None
-        if profile is not None and profile.language in offered():
-            return profile.language
-    return ""
+    profile = profile_of(user)
+    return profile.language if profile is not None and profile.language in offered() else ""
 
 
 def remember(request, code):

@@ -19,12 +19,17 @@ The items below are in our own plain words, each with the meaning and the direct
 A clinic that needs the validated wording (for research) should use Michigan's.
 """
 
+# It is asked again after this many days.
+INTERVAL_DAYS = 28
+INTERVAL_WEEKS = INTERVAL_DAYS // 7
+
 # For the admin page and the README: why it is off unless the clinic turns it on.
 LICENCE_NOTE = (
     "The MNSI questionnaire (Feldman et al., Diabetes Care 1994;17:1281-1289) is listed "
     "by PhenX (protocol 140401) as free to use, \u201cpermission not required\u201d; the "
     "University of Michigan may require a licence for commercial use, granted case by "
-    "case. Patients are asked it every 4 weeks only where CLINIC_MNSI=1 is set, after the "
+    f"case. Patients are asked it every {INTERVAL_WEEKS} weeks only where CLINIC_MNSI=1 is "
+    "set, after the "
     "clinic has checked its own position with Michigan. The app words the 15 items in "
     "plain language with the published meaning, and scores them as published (0 to 13)."
 )
@@ -52,8 +57,6 @@ POINT_FOR_YES = frozenset({1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15})
 POINT_FOR_NO = frozenset({7, 13})
 NOT_SCORED = frozenset({4, 10})
 MAX_SCORE = len(POINT_FOR_YES) + len(POINT_FOR_NO)
-# It is asked again after this many days.
-INTERVAL_DAYS = 28
 
 
 def score(answers):

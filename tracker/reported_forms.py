@@ -119,7 +119,8 @@ class FollowUpForm(forms.Form):
                 )
             layout.append(
                 Disclosure(
-                    f"Every 4 weeks: {len(names)} yes-or-no questions about your legs and feet",
+                    f"Every {mnsi.INTERVAL_WEEKS} weeks: {len(names)} yes-or-no questions "
+                    "about your legs and feet",
                     *(Field(name, template=TILES) for name in names),
                 )
             )

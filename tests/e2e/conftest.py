@@ -18,7 +18,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tracker.models import Patient, SideEffectReport, WeeklyAnswer
-from tracker.reported import week_of
+from tracker.reported import SIDE_EFFECT_DAYS, week_of
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls
 # from the test body are still synchronous and safe.
@@ -151,7 +151,8 @@ def nothing_more_to_ask(patient):
     WeeklyAnswer.objects.get_or_create(
         patient=patient, week_of=week_of(now), defaults={"answered_at": now}
     )
-    for session in patient.sessions.held(now).filter(when__gte=now - timedelta(days=14)):
+    recent = now - timedelta(days=SIDE_EFFECT_DAYS)
+    for session in patient.sessions.held(now).filter(when__gte=recent):
         SideEffectReport.objects.get_or_create(
             patient=patient, session=session, defaults={"answered_at": now}
         )

@@ -230,18 +230,10 @@ def account(request):
     if role == access.PATIENT:
         ctx.update(reminders.account_context(user.patient))
         ctx.update(erasure.account_context(user.patient))
-    if len(languages.offered()) > 1 and profile_of(user) is not None:
+    if len(languages.offered()) > 1 and languages.profile_of(user) is not None:
         chosen = languages.chosen_by(user) or translation.get_language()
         ctx["language_form"] = LanguageForm(initial={"language": chosen})
     return render(request, "tracker/account.html", ctx)
-
-
-def profile_of(user):
-    """The Patient or Practitioner row that keeps the user's language, or None (staff)."""
-    for role in ("patient", "practitioner"):
-        if hasattr(user, role):
-            return getattr(user, role)
-    return None
 
 
 @require_POST
@@ -264,7 +256,7 @@ def choose_language(request):
     """Keep the user's language: on their row, in this session, and in the language cookie,
     so that the sign-in page speaks it too after they sign out."""
     form = LanguageForm(request.POST)
-    profile = profile_of(request.user)
+    profile = languages.profile_of(request.user)
     if profile is None or not form.is_valid():
         messages.error(request, "That language cannot be chosen here.")
         return redirect("account")
