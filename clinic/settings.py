@@ -78,6 +78,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Before everything: a load balancer's probes touch no session, audit row or
+    # redirect (tracker/health.py).
+    "tracker.health.HealthMiddleware",
     # First, so that nothing reads a body before it is checked: refuses one over
     # DATA_UPLOAD_MAX_MEMORY_SIZE, or without a length, with a short plain page.
     "tracker.http.RequestBodyLimitMiddleware",
@@ -319,6 +322,12 @@ if CLINIC_RETENTION_YEARS < 0:
     raise ImproperlyConfigured(
         f"CLINIC_RETENTION_YEARS={CLINIC_RETENTION_YEARS} is below 0: give a number of years."
     )
+
+# Backups (manage.py backup / verify_backup, tracker/backups.py): where, and how many kept.
+CLINIC_BACKUP_DIR = Path(os.getenv("CLINIC_BACKUP_DIR", BASE_DIR / "backups"))
+CLINIC_BACKUP_KEEP = envint("CLINIC_BACKUP_KEEP", "14")
+if CLINIC_BACKUP_KEEP < 1:
+    raise ImproperlyConfigured(f"CLINIC_BACKUP_KEEP={CLINIC_BACKUP_KEEP}: keep at least 1.")
 
 # Production transport security. Behind a TLS-terminating proxy, the proxy
 # must set X-Forwarded-Proto (trusted only with DJANGO_PROXY_COUNT, below).
