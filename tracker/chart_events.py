@@ -69,16 +69,19 @@ class Event:
 
     def text_in(self, words: Words = ENGLISH) -> str:
         """text in the reader's language; the effects' labels come translated."""
-        say = words.gettext
-        text = say(KINDS[self.kind].label)
+        gettext = words.gettext
+        text = gettext(KINDS[self.kind].label)
         if self.medicine:
-            text = say("%(event)s (%(medicine)s)") % {"event": text, "medicine": self.medicine}
+            text = gettext("%(event)s (%(medicine)s)") % {"event": text, "medicine": self.medicine}
         details = [e[:1].lower() + e[1:] for e in self.effects]
         if self.note:
             details.append(self.note)
         if not details:
             return text
-        return say("%(event)s: %(details)s") % {"event": text, "details": say(", ").join(details)}
+        return gettext("%(event)s: %(details)s") % {
+            "event": text,
+            "details": gettext(", ").join(details),
+        }
 
 
 def between(events, start, end, end_included=False) -> list[Event]:
@@ -122,17 +125,17 @@ def counts(events, start, end, impression="") -> Counts:
 
 def describe(events, words: Words = ENGLISH) -> str:
     """A sentence for the chart's text alternative, after its own: "... extra doses 2, falls 1."."""
-    say = words.gettext
+    gettext = words.gettext
     found = counts(events, None, None)
     parts = [
-        say("%(events)s %(count)s") % {"events": say(kind.counted).lower(), "count": n}
+        gettext("%(events)s %(count)s") % {"events": gettext(kind.counted).lower(), "count": n}
         for kind, n in found.cells
         if n
     ]
     if not parts:
         return ""
-    return say(" Reported events marked under the plot: %(events)s.") % {
-        "events": say(", ").join(parts)
+    return gettext(" Reported events marked under the plot: %(events)s.") % {
+        "events": gettext(", ").join(parts)
     }
 
 
@@ -155,7 +158,7 @@ def place(lanes, events, x_of, size, words: Words = ENGLISH) -> None:
     for event in events:
         lane = rows[event.kind]
         x = x_of(event.at)
-        title = words.gettext("%(event)s \u2014 %(time)s") % {
+        title = words.gettext("%(event)s — %(time)s") % {
             "event": event.text_in(words),
             "time": charts.time_label(event.at, words),
         }

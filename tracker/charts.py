@@ -109,7 +109,7 @@ def time_label(moment: datetime, words: Words = ENGLISH) -> str:
 
 
 def _marker_title(label, value, at, words: Words = ENGLISH) -> str:
-    return words.gettext("%(symptom)s %(score)s \u2014 %(time)s") % {
+    return words.gettext("%(symptom)s %(score)s — %(time)s") % {
         "symptom": label,
         "score": format_score(value),
         "time": time_label(at, words),
@@ -401,15 +401,15 @@ def _legend(
     """
     # The symptom samples show the 7-day average line with the entry marker, so
     # the average needs no legend item of its own (the page explains it).
-    say = words.gettext
-    entries = [("series", say(s.label), s) for s in symptoms]
+    gettext = words.gettext
+    entries = [("series", gettext(s.label), s) for s in symptoms]
     if has_baselines:
         entries.append(("baseline", words.pgettext("chart legend", "Baseline"), None))
     if has_sessions:
         entries.append(("session", words.pgettext("chart legend", "Session"), None))
     if has_clinic:
-        entries.append(("clinic", say(CLINIC_LABEL), None))
-    entries += [("event", say(lane.label), lane) for lane in lanes]
+        entries.append(("clinic", gettext(CLINIC_LABEL), None))
+    entries += [("event", gettext(lane.label), lane) for lane in lanes]
 
     items = []
     sample = 22  # length of the sample line
@@ -517,7 +517,7 @@ def _session_marks(sessions, scale, char_width=CHAR_WIDTH, words=ENGLISH) -> lis
         show = last_x is None or x - last_x >= room
         if show:
             last_x, last_label = x, label
-        title = words.gettext("Session %(number)s \u2014 %(day)s") % {
+        title = words.gettext("Session %(number)s — %(day)s") % {
             "number": number,
             "day": day_label(at, words),
         }
@@ -539,7 +539,7 @@ def _place_labels(chart: Chart, tz_label, below=0, words: Words = ENGLISH) -> No
         chart.x_label = words.gettext("Date (times in %(zone)s)") % {"zone": tz_label}
     else:
         chart.x_label = words.pgettext("chart axis", "Date")
-    chart.y_label = words.gettext("Score (0\u201310)")
+    chart.y_label = words.gettext("Score (0–10)")
     chart.x_label_x = round((plot.left + plot.right) / 2, 1)
     chart.x_label_y = round(chart.height - 6, 1)
     chart.y_label_x = 14
@@ -548,30 +548,30 @@ def _place_labels(chart: Chart, tz_label, below=0, words: Words = ENGLISH) -> No
 
 def _describe(chart: Chart, start, end, session_count, clinic_count=0, words=ENGLISH) -> None:
     """The chart's title and text alternative: what a screen reader says instead."""
-    say = words.gettext
-    counts = say(", ").join(
-        say("%(count)s %(symptom)s") % {"count": s.count, "symptom": s.label.lower()}
+    gettext = words.gettext
+    counts = gettext(", ").join(
+        gettext("%(count)s %(symptom)s") % {"count": s.count, "symptom": s.label.lower()}
         for s in chart.series
     )
-    span = say("%(start)s %(start_year)s to %(end)s %(end_year)s") % {
+    span = gettext("%(start)s %(start_year)s to %(end)s %(end_year)s") % {
         "start": day_label(start, words),
         "start_year": start.year,
         "end": day_label(end, words),
         "end_year": end.year,
     }
-    chart.title = say("Symptom scores, %(span)s") % {"span": span}
-    chart.desc = say(
+    chart.title = gettext("Symptom scores, %(span)s") % {"span": span}
+    chart.desc = gettext(
         "Line chart of %(symptoms)s scores from 0 (none) to 10 (worst), "
         "%(span)s. Entries shown: %(counts)s. "
         "Treatment sessions marked: %(sessions)s."
     ) % {
-        "symptoms": in_words(gettext=say),
+        "symptoms": in_words(gettext=gettext),
         "span": span,
         "counts": counts,
         "sessions": session_count,
     }
     if clinic_count:
-        chart.desc += say(" Scores taken in clinic (hollow squares): %(count)s.") % {
+        chart.desc += gettext(" Scores taken in clinic (hollow squares): %(count)s.") % {
             "count": clinic_count
         }
 

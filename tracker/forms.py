@@ -293,9 +293,7 @@ class SymptomEntryForm(forms.ModelForm):
         at = cleaned.get("recorded_at")
         if at is None:
             if "recorded_at" not in self.errors and "when" in cleaned:
-                self.add_error(
-                    "recorded_at", _("Please give the date and time, or choose \u2018Now\u2019.")
-                )
+                self.add_error("recorded_at", _("Please give the date and time, or choose ‘Now’."))
         elif at > self.now:
             self.add_error("recorded_at", _("That time is in the future. Please check it."))
         elif at < self.earliest:
@@ -806,7 +804,7 @@ class ReminderForm(forms.Form):
         choices=[(code, gettext_lazy(words)) for code, words in reminders.FREQUENCIES],
         widget=forms.RadioSelect,
         error_messages={
-            "required": gettext_lazy("Please choose how often, or \u2018No reminders\u2019."),
+            "required": gettext_lazy("Please choose how often, or ‘No reminders’."),
             "invalid_choice": gettext_lazy("Please choose how often from the list."),
         },
     )
@@ -816,7 +814,7 @@ class ReminderForm(forms.Form):
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text=gettext_lazy("Only for \u2018On the days I choose\u2019."),
+        help_text=gettext_lazy("Only for ‘On the days I choose’."),
         error_messages={"invalid_choice": gettext_lazy("Please choose days from the list.")},
     )
     at = forms.TypedChoiceField(

@@ -32,7 +32,7 @@ INTERVAL_WEEKS = INTERVAL_DAYS // 7
 # For the admin page and the README: why it is off unless the clinic turns it on.
 LICENCE_NOTE = (
     "The MNSI questionnaire (Feldman et al., Diabetes Care 1994;17:1281-1289) is listed "
-    "by PhenX (protocol 140401) as free to use, \u201cpermission not required\u201d; the "
+    "by PhenX (protocol 140401) as free to use, “permission not required”; the "
     "University of Michigan may require a licence for commercial use, granted case by "
     f"case. Patients are asked it every {INTERVAL_WEEKS} weeks only where CLINIC_MNSI=1 is "
     "set, after the "

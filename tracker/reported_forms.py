@@ -163,7 +163,7 @@ class FollowUpForm(forms.Form):
         effects = self.cleaned_data["side_effects"]
         if SideEffect.NONE in effects and len(effects) > 1:
             raise forms.ValidationError(
-                _("You chose \u2018None\u2019 and a side effect. Please choose one or the other.")
+                _("You chose ‘None’ and a side effect. Please choose one or the other.")
             )
         return effects
 

@@ -420,7 +420,7 @@ def worse_rule(gettext=gettext_noop) -> str:
 _WORSE_RULE = worse_rule()
 BANDS_EXPLAINED = (
     f"Improvement bands follow IMMPACT, and come from group data in drug trials: "
-    f"a fall of {MINIMAL_RATIO}\u2013{MODERATE_RATIO - 1}% is minimal, {MODERATE_RATIO}% or "
+    f"a fall of {MINIMAL_RATIO}–{MODERATE_RATIO - 1}% is minimal, {MODERATE_RATIO}% or "
     f"more moderate, {SUBSTANTIAL_RATIO}% or more substantial. IMMPACT defines no "
     f"worsening; ours is a rise of {_WORSE_RULE}. A change of less than {_MIN_POINTS} "
     f"point is no important change, whatever its percentage."
@@ -988,20 +988,20 @@ def summary_sentence(
         }
     values = {"recent": recent, "base": base, "verdict": verdict}
     if p.points == 0:
-        return gettext("%(recent)s, the same as %(base)s \u2014 %(verdict)s.") % values
+        return gettext("%(recent)s, the same as %(base)s — %(verdict)s.") % values
     values["points"] = number(abs(p.points))
     n = _count(abs(p.points))
     if p.percent is None:
         if p.points < 0:
             text = ngettext(
-                "%(recent)s, %(points)s point lower than %(base)s \u2014 %(verdict)s.",
-                "%(recent)s, %(points)s points lower than %(base)s \u2014 %(verdict)s.",
+                "%(recent)s, %(points)s point lower than %(base)s — %(verdict)s.",
+                "%(recent)s, %(points)s points lower than %(base)s — %(verdict)s.",
                 n,
             )
         else:
             text = ngettext(
-                "%(recent)s, %(points)s point higher than %(base)s \u2014 %(verdict)s.",
-                "%(recent)s, %(points)s points higher than %(base)s \u2014 %(verdict)s.",
+                "%(recent)s, %(points)s point higher than %(base)s — %(verdict)s.",
+                "%(recent)s, %(points)s points higher than %(base)s — %(verdict)s.",
                 n,
             )
         return text % values
@@ -1010,18 +1010,15 @@ def summary_sentence(
     values["percent"] = math.floor(abs(p.percent))
     if p.points < 0:
         text = ngettext(
-            "%(recent)s, %(points)s point lower (%(percent)s%% less) than %(base)s "
-            "\u2014 %(verdict)s.",
-            "%(recent)s, %(points)s points lower (%(percent)s%% less) than %(base)s "
-            "\u2014 %(verdict)s.",
+            "%(recent)s, %(points)s point lower (%(percent)s%% less) than %(base)s — %(verdict)s.",
+            "%(recent)s, %(points)s points lower (%(percent)s%% less) than %(base)s — %(verdict)s.",
             n,
         )
     else:
         text = ngettext(
-            "%(recent)s, %(points)s point higher (%(percent)s%% more) than %(base)s "
-            "\u2014 %(verdict)s.",
+            "%(recent)s, %(points)s point higher (%(percent)s%% more) than %(base)s — %(verdict)s.",
             "%(recent)s, %(points)s points higher (%(percent)s%% more) than %(base)s "
-            "\u2014 %(verdict)s.",
+            "— %(verdict)s.",
             n,
         )
     return text % values
@@ -1053,7 +1050,7 @@ def compare_phrase(
     if other is None:
         return head
     difference = difference_phrase(value, other, other_label, gettext, number)
-    return gettext("%(symptom)s \u2014 %(difference)s") % {
+    return gettext("%(symptom)s — %(difference)s") % {
         "symptom": head,
         "difference": difference,
     }
@@ -1095,7 +1092,7 @@ def checkin_phrases(
                 phrase = gettext("%(last)s; %(baseline)s") % {"last": phrase, "baseline": vs_base}
             else:
                 phrase = compare_phrase(symptom, value, None, "", gettext, number)
-                phrase = gettext("%(symptom)s \u2014 %(difference)s") % {
+                phrase = gettext("%(symptom)s — %(difference)s") % {
                     "symptom": phrase,
                     "difference": vs_base,
                 }

@@ -45,7 +45,7 @@ SYMPTOMS = (
     Symptom(
         "numbness",
         gettext_noop("Numbness"),
-        gettext_noop("Loss of feeling, like a hand or foot that has \u2018gone to sleep\u2019."),
+        gettext_noop("Loss of feeling, like a hand or foot that has ‘gone to sleep’."),
         "#0072B2",
         "6 4",
         "square",
