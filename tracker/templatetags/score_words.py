@@ -53,7 +53,7 @@ def symptom_hint(symptom):
 
 @register.simple_tag
 def symptoms_in_words():
-    """ "pain, numbness and tingling" in the reader's language."""
+    """The symptoms as a phrase inside a sentence, in the reader's language."""
     return symptoms.in_words(gettext=gettext)
 
 
