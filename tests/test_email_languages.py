@@ -15,6 +15,7 @@ from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 
 from tests.conftest import freeze_at
+from tests.test_deletion_requests import admin_url, ask, with_address
 from tests.test_email import parts_of
 from tests.test_languages import ALL
 from tests.test_password_reset import FORGOT
@@ -39,6 +40,9 @@ SAID = {
         "reset_words": "打开此链接设置新密码：",
     },
 }
+
+
+TAGS = {"es": "es", "zh-hans": "zh-Hans"}
 
 
 @pytest.fixture
@@ -68,7 +72,7 @@ def test_the_reminder_arrives_in_the_patient_s_language(alice, three, smtp_serve
     for body in (text, html):
         assert SAID[code]["hello"] in body
         assert "It is time" not in body
-    assert f'<html lang="{code}">' in html
+    assert f'<html lang="{TAGS[code]}">' in html
 
 
 def test_a_patient_who_chose_no_language_gets_the_clinic_s(alice, three, smtp_server):
@@ -143,3 +147,35 @@ def test_a_language_the_clinic_no_longer_offers_falls_back_to_the_clinic_s(alice
     alice.save()
 
     assert languages.language_for(alice) == django_settings.LANGUAGE_CODE
+
+
+# The answers to a request to erase the account: sent by staff, in the patient's words
+
+
+def test_a_decline_arrives_in_the_patient_s_language_with_their_date_order(
+    alice, three, staff_client, smtp_server, django_capture_on_commit_callbacks
+):
+    made = ask(with_address(speaking(alice, "zh-hans")))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(admin_url(made, "decline/"), {"reason": "Kept until 2034."})
+
+    [message] = smtp_server.messages
+    assert message["Subject"] == "您删除账户的申请"
+    text, html = parts_of(message)
+    day = made.requested_at
+    assert f"{day.year}年{day.month}月{day.day}日" in text
+    assert "您可以像以前一样继续使用本应用。" in html
+
+
+def test_the_erasure_done_arrives_in_spanish(
+    alice, three, staff_client, smtp_server, django_capture_on_commit_callbacks
+):
+    made = ask(with_address(speaking(alice, "es")))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(admin_url(made, "carry-out/"))
+
+    [message] = smtp_server.messages
+    assert message["Subject"] == "Su cuenta se ha borrado"
+    assert "Ya no puede entrar" in parts_of(message)[0]
