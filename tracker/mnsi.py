@@ -29,16 +29,22 @@ def gettext_noop(message):
 INTERVAL_DAYS = 28
 INTERVAL_WEEKS = INTERVAL_DAYS // 7
 
+
 # For the admin page and the README: why it is off unless the clinic turns it on.
-LICENCE_NOTE = (
-    "The MNSI questionnaire (Feldman et al., Diabetes Care 1994;17:1281-1289) is listed "
-    "by PhenX (protocol 140401) as free to use, “permission not required”; the "
-    "University of Michigan may require a licence for commercial use, granted case by "
-    f"case. Patients are asked it every {INTERVAL_WEEKS} weeks only where CLINIC_MNSI=1 is "
-    "set, after the "
-    "clinic has checked its own position with Michigan. The app words the 15 items in "
-    "plain language with the published meaning, and scores them as published (0 to 13)."
-)
+def licence_note(gettext=gettext_noop):
+    """LICENCE_NOTE in the reader's language (the Django layer passes its gettext)."""
+    return gettext(
+        "The MNSI questionnaire (Feldman et al., Diabetes Care 1994;17:1281-1289) is listed "
+        "by PhenX (protocol 140401) as free to use, “permission not required”; the "
+        "University of Michigan may require a licence for commercial use, granted case by "
+        "case. Patients are asked it every %(weeks)s weeks only where CLINIC_MNSI=1 is "
+        "set, after the "
+        "clinic has checked its own position with Michigan. The app words the 15 items in "
+        "plain language with the published meaning, and scores them as published (0 to 13)."
+    ) % {"weeks": INTERVAL_WEEKS}
+
+
+LICENCE_NOTE = licence_note()
 
 ITEMS = (
     gettext_noop("Do your legs or feet feel numb?"),

@@ -287,12 +287,21 @@ class Baseline:
         return text % values
 
 
-BASELINE_RULE = (
-    f"once a session is held, the mean of the daily means of the {BEFORE_SESSION_DAYS} "
-    f"days before the first one, which needs {BASELINE_MIN_DAYS} days or more (with fewer "
-    f"it is provisional); before any session, a provisional baseline from the first "
-    f"{FIRST_WEEK_DAYS} days of logging"
-)
+def baseline_rule(gettext=gettext_noop) -> str:
+    """The baseline's rule in one phrase, for the practitioner's pages."""
+    return gettext(
+        "once a session is held, the mean of the daily means of the %(window)s "
+        "days before the first one, which needs %(needed)s days or more (with fewer "
+        "it is provisional); before any session, a provisional baseline from the first "
+        "%(first_week)s days of logging"
+    ) % {
+        "window": BEFORE_SESSION_DAYS,
+        "needed": BASELINE_MIN_DAYS,
+        "first_week": FIRST_WEEK_DAYS,
+    }
+
+
+BASELINE_RULE = baseline_rule()
 
 
 def choose_baseline(days, session_held=True) -> Baseline | None:
@@ -418,13 +427,27 @@ def worse_rule(gettext=gettext_noop) -> str:
 
 
 _WORSE_RULE = worse_rule()
-BANDS_EXPLAINED = (
-    f"Improvement bands follow IMMPACT, and come from group data in drug trials: "
-    f"a fall of {MINIMAL_RATIO}–{MODERATE_RATIO - 1}% is minimal, {MODERATE_RATIO}% or "
-    f"more moderate, {SUBSTANTIAL_RATIO}% or more substantial. IMMPACT defines no "
-    f"worsening; ours is a rise of {_WORSE_RULE}. A change of less than {_MIN_POINTS} "
-    f"point is no important change, whatever its percentage."
-)
+
+
+def bands_explained(gettext=gettext_noop) -> str:
+    """The bands in one paragraph, for pages that print them beside the figures."""
+    return gettext(
+        "Improvement bands follow IMMPACT, and come from group data in drug trials: "
+        "a fall of %(minimal)s–%(below_moderate)s%% is minimal, %(moderate)s%% or "
+        "more moderate, %(substantial)s%% or more substantial. IMMPACT defines no "
+        "worsening; ours is a rise of %(worse_rule)s. A change of less than %(min)s "
+        "point is no important change, whatever its percentage."
+    ) % {
+        "minimal": MINIMAL_RATIO,
+        "below_moderate": MODERATE_RATIO - 1,
+        "moderate": MODERATE_RATIO,
+        "substantial": SUBSTANTIAL_RATIO,
+        "worse_rule": worse_rule(gettext),
+        "min": _MIN_POINTS,
+    }
+
+
+BANDS_EXPLAINED = bands_explained()
 _BAND_PHRASES = {
     Band.WORSE: gettext_noop("a clear worsening"),
     Band.NO_CHANGE: gettext_noop("no important change"),
@@ -567,12 +590,17 @@ def reliable_change(baseline_days, recent_days) -> ReliableChange | None:
     return ReliableChange(points, spread, rho, se, points / se)
 
 
-RELIABLE_EXPLAINED = (
-    f"A change is beyond usual ups and downs when it is at least {FIGURES['RELIABLE_Z']} "
-    f"times its standard error, worked out from the patient's own day-to-day spread "
-    f"(Jacobson & Truax 1991, adapted to diaries). Whether a change is important (the "
-    f"band) and whether it is reliable are two questions: both are shown."
-)
+def reliable_explained(gettext=gettext_noop) -> str:
+    """Reliable change in one paragraph, for the practitioner's pages."""
+    return gettext(
+        "A change is beyond usual ups and downs when it is at least %(z)s "
+        "times its standard error, worked out from the patient's own day-to-day spread "
+        "(Jacobson & Truax 1991, adapted to diaries). Whether a change is important (the "
+        "band) and whether it is reliable are two questions: both are shown."
+    ) % {"z": FIGURES["RELIABLE_Z"]}
+
+
+RELIABLE_EXPLAINED = reliable_explained()
 
 
 # --- Flags ------------------------------------------------------------------

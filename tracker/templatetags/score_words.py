@@ -141,6 +141,21 @@ def reminder_words(schedule):
     return schedule.in_words(gettext) if schedule else ""
 
 
+@register.simple_tag
+def bands_explained():
+    return scores.bands_explained(gettext)
+
+
+@register.simple_tag
+def reliable_explained():
+    return scores.reliable_explained(gettext)
+
+
+@register.simple_tag
+def baseline_rule():
+    return scores.baseline_rule(gettext)
+
+
 @register.filter
 def score(value):
     """A score as the reader writes it: "4", "4,5"."""
