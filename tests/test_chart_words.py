@@ -119,3 +119,14 @@ def test_the_history_chart_in_spanish_has_no_decimal_comma_in_its_drawing(alice,
             for pair in value.split():
                 assert re.fullmatch(r"-?\d+(\.\d+)?,-?\d+(\.\d+)?", pair), pair
         # The scores in the titles are for people: there a Spanish comma is right.
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en-gb", "P / N / T"), ("es", "D / E / H"), ("zh-hans", "疼 / 麻木 / 麻刺")],
+)
+def test_the_symptoms_initials_tell_them_apart_in_every_language(language, expected):
+    from tracker.templatetags.score_cells import symptom_initials
+
+    with translation.override(language):
+        assert symptom_initials() == expected

@@ -45,7 +45,29 @@ def kept(function=None, *, maxsize=2048):
 @register.simple_tag
 def symptom_initials():
     """ "P / N / T": the symptoms' initials, for narrow column headings."""
-    return " / ".join(gettext(symptom.label)[:1] for symptom in SYMPTOMS)
+    return " / ".join(initials())
+
+
+def initials():
+    """Each symptom's shortest start that no other symptom's shares, in the reader's
+    language: "P", "N", "T" in English; in Chinese two of the three names begin with
+    the same character (麻), and those two get two characters."""
+    labels = [gettext(symptom.label) for symptom in SYMPTOMS]
+
+    def shortest(i, label):
+        others = [other for j, other in enumerate(labels) if j != i]
+        for length in range(1, len(label) + 1):
+            if all(other[:length] != label[:length] for other in others):
+                return label[:length]
+        return label
+
+    return [shortest(i, label) for i, label in enumerate(labels)]
+
+
+@register.filter
+def symptom_initial(symptom):
+    """A symptom's initial for narrow columns, as symptom_initials() gives it."""
+    return initials()[SYMPTOMS.index(symptom)]
 
 
 @register.filter
