@@ -13,6 +13,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from tracker import audit
 from tracker.models import CareTeamMember, Medicine, Patient, SymptomEntry, TreatmentSession
@@ -59,7 +60,7 @@ def deny(request, object_type, object_id=""):
     not link the id to anyone.
     """
     audit.record(request, audit.DENIED, object_type=object_type, object_id=object_id)
-    return Http404("No such page.")
+    return Http404(_("No such page."))
 
 
 def _get_or_404(request, queryset, object_type, public_id):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from tracker import charts
+from tracker.charts import ENGLISH, Words, gettext_noop
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,23 @@ EXTRA_DOSE, CHANGED, FALL, SIDE_EFFECTS = "extra_dose", "changed", "fall", "side
 # Filled shapes unlike the symptoms' circle, square and triangle; dark colours unlike
 # their orange, blue and green, so that the rows read in greyscale too.
 EVENT_KINDS = (
-    EventKind(EXTRA_DOSE, "Extra dose", "Extra doses", "#5b2a86", "diamond"),  # 9.9:1
-    EventKind(CHANGED, "Medicine changed", "Medicine changes", "#7a4a00", "plus"),  # 7.5:1
-    EventKind(FALL, "Fall", "Falls", "#a4001d", "down-triangle"),  # 8.1:1
-    EventKind(SIDE_EFFECTS, "Side effects", "Side effects", "#1f1f1f", "cross"),  # 16.5:1
+    # Words as message ids: the Django layer says them in the reader's language.
+    EventKind(
+        EXTRA_DOSE, gettext_noop("Extra dose"), gettext_noop("Extra doses"), "#5b2a86", "diamond"
+    ),  # 9.9:1
+    EventKind(
+        CHANGED,
+        gettext_noop("Medicine changed"),
+        gettext_noop("Medicine changes"),
+        "#7a4a00",
+        "plus",
+    ),  # 7.5:1
+    EventKind(
+        FALL, gettext_noop("Fall"), gettext_noop("Falls"), "#a4001d", "down-triangle"
+    ),  # 8.1:1
+    EventKind(
+        SIDE_EFFECTS, gettext_noop("Side effects"), gettext_noop("Side effects"), "#1f1f1f", "cross"
+    ),  # 16.5:1
 )
 KINDS = {kind.name: kind for kind in EVENT_KINDS}
 
@@ -51,13 +65,23 @@ class Event:
     @property
     def text(self) -> str:
         """ "Extra dose (Pregabalin)", "Fall", "Side effects: a bruise, soreness"."""
-        words = KINDS[self.kind].label
+        return self.text_in()
+
+    def text_in(self, words: Words = ENGLISH) -> str:
+        """text in the reader's language; the effects' labels come translated."""
+        gettext = words.gettext
+        text = gettext(KINDS[self.kind].label)
         if self.medicine:
-            words += f" ({self.medicine})"
+            text = gettext("%(event)s (%(medicine)s)") % {"event": text, "medicine": self.medicine}
         details = [e[:1].lower() + e[1:] for e in self.effects]
         if self.note:
             details.append(self.note)
-        return f"{words}: {', '.join(details)}" if details else words
+        if not details:
+            return text
+        return gettext("%(event)s: %(details)s") % {
+            "event": text,
+            "details": gettext(", ").join(details),
+        }
 
 
 def between(events, start, end, end_included=False) -> list[Event]:
@@ -99,11 +123,20 @@ def counts(events, start, end, impression="") -> Counts:
     return Counts(found, impression)
 
 
-def describe(events) -> str:
+def describe(events, words: Words = ENGLISH) -> str:
     """A sentence for the chart's text alternative, after its own: "... extra doses 2, falls 1."."""
+    gettext = words.gettext
     found = counts(events, None, None)
-    parts = [f"{kind.counted.lower()} {n}" for kind, n in found.cells if n]
-    return f" Reported events marked under the plot: {', '.join(parts)}." if parts else ""
+    parts = [
+        gettext("%(events)s %(count)s") % {"events": gettext(kind.counted).lower(), "count": n}
+        for kind, n in found.cells
+        if n
+    ]
+    if not parts:
+        return ""
+    return gettext(" Reported events marked under the plot: %(events)s.") % {
+        "events": gettext(", ").join(parts)
+    }
 
 
 # --- On the trend chart ------------------------------------------------------
@@ -119,33 +152,39 @@ def lanes_for(events) -> list[charts.Lane]:
     ]
 
 
-def place(lanes, events, x_of, size) -> None:
+def place(lanes, events, x_of, size, words: Words = ENGLISH) -> None:
     """Put a marker in its kind's row at each event's time; x_of maps a time to x."""
     rows = {lane.name: lane for lane in lanes}
     for event in events:
         lane = rows[event.kind]
         x = x_of(event.at)
-        title = f"{event.text} — {charts.time_label(event.at)}"
+        title = words.gettext("%(event)s — %(time)s") % {
+            "event": event.text_in(words),
+            "time": charts.time_label(event.at, words),
+        }
         d = charts.marker_path(lane.shape, x, lane.y, size)
         lane.markers.append(charts.Marker(x, lane.y, d, title))
 
 
-def trend_chart(series, sessions, start, end, events=(), **options) -> charts.Chart:
+def trend_chart(
+    series, sessions, start, end, events=(), words: Words = ENGLISH, **options
+) -> charts.Chart:
     """charts.trend_chart, with the events between start and end marked under the plot.
 
-    events: Event values with times in the chart's time zone. Every other argument is
+    events: Event values with times in the chart's time zone. words: as charts.Words
+    (the Django layer's gettext), English without. Every other argument is
     charts.trend_chart's.
     """
     shown = between(events, min(start, end), max(start, end), end_included=True)
     lanes = lanes_for(shown)
-    chart = charts.trend_chart(series, sessions, start, end, lanes=lanes, **options)
+    chart = charts.trend_chart(series, sessions, start, end, lanes=lanes, words=words, **options)
     if chart.empty or not lanes:
         return chart
     scale = charts._Scale(chart.plot, chart.start, chart.end)
-    place(chart.lanes, shown, scale.x, charts.EVENT_MARKER_SIZE)
+    place(chart.lanes, shown, scale.x, charts.EVENT_MARKER_SIZE, words)
     if chart.phone is not None:
         plot = chart.phone.panels[0].plot
         phone_scale = charts._Scale(plot, chart.start, chart.end)
-        place(chart.phone.lanes, shown, phone_scale.x, charts.EVENT_MARKER_SIZE)
-    chart.desc += describe(shown)
+        place(chart.phone.lanes, shown, phone_scale.x, charts.EVENT_MARKER_SIZE, words)
+    chart.desc += describe(shown, words)
     return chart

@@ -9,13 +9,51 @@ Content-Security-Policy (presentation attributes only, no style attributes, no s
 from __future__ import annotations
 
 import math
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from tracker.scores import format_score
+from tracker.scores import format_score, ngettext_en
 from tracker.symptoms import SYMPTOMS, in_words
 
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+def gettext_noop(message):
+    """Marks a message for translation (makemessages); the Django layer translates it."""
+    return message
+
+
+def pgettext(context, message):
+    """Marks a message with a context for makemessages (no Django here): the English."""
+    return message
+
+
+class Words(NamedTuple):
+    """How the chart's words are said: English here; the Django layer passes its own
+    gettext, ngettext and pgettext (tracker/templatetags/score_words.py chart_words())."""
+
+    gettext: Callable = gettext_noop
+    ngettext: Callable = ngettext_en
+    pgettext: Callable = pgettext
+
+
+ENGLISH = Words()
+
+MONTHS = (
+    pgettext("abbreviated month", "Jan"),
+    pgettext("abbreviated month", "Feb"),
+    pgettext("abbreviated month", "Mar"),
+    pgettext("abbreviated month", "Apr"),
+    pgettext("abbreviated month", "May"),
+    pgettext("abbreviated month", "Jun"),
+    pgettext("abbreviated month", "Jul"),
+    pgettext("abbreviated month", "Aug"),
+    pgettext("abbreviated month", "Sep"),
+    pgettext("abbreviated month", "Oct"),
+    pgettext("abbreviated month", "Nov"),
+    pgettext("abbreviated month", "Dec"),
+)
 MAX_SCORE = 10
 Y_TICKS = (0, 2, 4, 6, 8, 10)
 # Beyond this many points a series keeps every n-th marker; the line stays complete.
@@ -35,7 +73,7 @@ DENSE_MARKER_PX = 8  # then markers only every ~8 px, enough to tell the lines a
 # whatever the symptom: shape and fill, not only colour, tell them apart.
 CLINIC_SHAPE = "square"
 CLINIC_MARKER_SIZE = MARKER_SIZE * 1.4
-CLINIC_LABEL = "In clinic"
+CLINIC_LABEL = gettext_noop("In clinic")
 # What patients report beside the scores (extra doses, falls...) is drawn in rows under
 # the plot, a row per kind (chart_events.py places the markers).
 EVENT_ROW = 16
@@ -51,16 +89,31 @@ def num(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def day_label(moment: datetime) -> str:
-    return f"{moment.day} {MONTHS[moment.month - 1]}"
+def month_name(month: int, words: Words = ENGLISH) -> str:
+    return words.pgettext("abbreviated month", MONTHS[month - 1])
 
 
-def time_label(moment: datetime) -> str:
-    return f"{day_label(moment)} {moment:%H:%M}"
+def day_label(moment: datetime, words: Words = ENGLISH) -> str:
+    """ "3 Nov" ("3 nov", "11月3日")."""
+    return words.gettext("%(day)s %(month)s") % {
+        "day": moment.day,
+        "month": month_name(moment.month, words),
+    }
 
 
-def _marker_title(label, value, at) -> str:
-    return f"{label} {format_score(value)} — {time_label(at)}"
+def time_label(moment: datetime, words: Words = ENGLISH) -> str:
+    return words.gettext("%(day)s %(time)s") % {
+        "day": day_label(moment, words),
+        "time": f"{moment:%H:%M}",
+    }
+
+
+def _marker_title(label, value, at, words: Words = ENGLISH) -> str:
+    return words.gettext("%(symptom)s %(score)s — %(time)s") % {
+        "symptom": label,
+        "score": format_score(value),
+        "time": time_label(at, words),
+    }
 
 
 def marker_path(shape: str, x: float, y: float, size: float = MARKER_SIZE) -> str:
@@ -279,7 +332,9 @@ def _add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=moment.year + index // 12, month=index % 12 + 1, day=1)
 
 
-def time_ticks(start: datetime, end: datetime, max_ticks: int = 12) -> list[tuple[datetime, str]]:
+def time_ticks(
+    start: datetime, end: datetime, max_ticks: int = 12, words: Words = ENGLISH
+) -> list[tuple[datetime, str]]:
     """Tick moments and labels: days up to 14 days, weeks up to 16 weeks, else months.
 
     The step within each kind grows (2 days; 2 weeks; 2, 3, 6, 12 months) so that
@@ -302,7 +357,7 @@ def time_ticks(start: datetime, end: datetime, max_ticks: int = 12) -> list[tupl
             if moment >= start:
                 moments.append(moment)
             moment += timedelta(days=unit * step)
-        return [(m, day_label(m)) for m in moments]
+        return [(m, day_label(m, words)) for m in moments]
 
     months_span = span_days / 30.4
     step = next((s for s in (1, 2, 3, 6, 12) if months_span / s < max_ticks), 12)
@@ -312,9 +367,11 @@ def time_ticks(start: datetime, end: datetime, max_ticks: int = 12) -> list[tupl
     ticks = []
     while moment <= end:
         if moment >= start:
-            name = MONTHS[moment.month - 1]
+            name = month_name(moment.month, words)
             with_year = not ticks or moment.month == 1
-            ticks.append((moment, f"{name} {moment.year}" if with_year else name))
+            if with_year:
+                name = words.gettext("%(month)s %(year)s") % {"month": name, "year": moment.year}
+            ticks.append((moment, name))
         moment = _add_months(moment, step)
     return ticks
 
@@ -335,6 +392,7 @@ def _legend(
     char_width=CHAR_WIDTH,
     top=0,
     lanes=(),
+    words: Words = ENGLISH,
 ):
     """Legend items laid out left to right, wrapping to a new row when full.
 
@@ -343,21 +401,22 @@ def _legend(
     """
     # The symptom samples show the 7-day average line with the entry marker, so
     # the average needs no legend item of its own (the page explains it).
-    entries = [("series", s.label, s) for s in symptoms]
+    gettext = words.gettext
+    entries = [("series", gettext(s.label), s) for s in symptoms]
     if has_baselines:
-        entries.append(("baseline", "Baseline", None))
+        entries.append(("baseline", words.pgettext("chart legend", "Baseline"), None))
     if has_sessions:
-        entries.append(("session", "Session", None))
+        entries.append(("session", words.pgettext("chart legend", "Session"), None))
     if has_clinic:
-        entries.append(("clinic", CLINIC_LABEL, None))
-    entries += [("event", lane.label, lane) for lane in lanes]
+        entries.append(("clinic", gettext(CLINIC_LABEL), None))
+    entries += [("event", gettext(lane.label), lane) for lane in lanes]
 
     items = []
     sample = 22  # length of the sample line
     row_height = font_size + 8
     x, y = left, top + font_size
     for kind, label, symptom in entries:
-        item_width = sample + 6 + len(label) * char_width + 16
+        item_width = sample + 6 + text_width(label, char_width) + 16
         if x > left and x + item_width > width - 4:
             x, y = left, y + row_height
         line_y = y - font_size / 3
@@ -398,14 +457,23 @@ def _legend(
 
 
 def _series(
-    symptom, pairs, rolling, baseline, scale, max_markers, in_clinic=frozenset(), size=MARKER_SIZE
+    symptom,
+    pairs,
+    rolling,
+    baseline,
+    scale,
+    max_markers,
+    in_clinic=frozenset(),
+    size=MARKER_SIZE,
+    words: Words = ENGLISH,
 ) -> Series:
     """One symptom's entries, thinned markers, 7-day average line and baseline.
 
     in_clinic: the moments of readings taken in clinic; their markers are hollow
     squares and are never thinned out.
     """
-    item = Series(symptom.name, symptom.label, symptom.colour, symptom.dash, symptom.marker)
+    label = words.gettext(symptom.label)
+    item = Series(symptom.name, label, symptom.colour, symptom.dash, symptom.marker)
     item.count = len(pairs)
     coords = [(scale.x(at), scale.y(v)) for at, v in pairs]
     item.points = " ".join(f"{num(x)},{num(y)}" for x, y in coords)
@@ -413,42 +481,51 @@ def _series(
     step = max(1, math.ceil(len(pairs) / max_markers))
     keep = set(range(len(pairs) - 1, -1, -step))
     item.markers = [
-        _marker(symptom, x, y, at, v, at in in_clinic, size)
+        _marker(symptom, x, y, at, v, at in in_clinic, size, words)
         for i, ((x, y), (at, v)) in enumerate(zip(coords, pairs, strict=True))
         if i in keep or at in in_clinic
     ]
     item.rolling_points = " ".join(f"{num(scale.x(at))},{num(scale.y(v))}" for at, v in rolling)
     if baseline is not None:
         item.baseline_y = scale.y(baseline)
-        item.baseline_title = f"{symptom.label} baseline {baseline:.1f}"
+        item.baseline_title = words.gettext("%(symptom)s baseline %(score)s") % {
+            "symptom": label,
+            "score": f"{baseline:.1f}",
+        }
     return item
 
 
-def _marker(symptom, x, y, at, value, in_clinic, size=MARKER_SIZE) -> Marker:
-    title = _marker_title(symptom.label, value, at)
+def _marker(symptom, x, y, at, value, in_clinic, size=MARKER_SIZE, words=ENGLISH) -> Marker:
+    title = _marker_title(words.gettext(symptom.label), value, at, words)
     if in_clinic:
         d = marker_path(CLINIC_SHAPE, x, y, CLINIC_MARKER_SIZE)
-        return Marker(x, y, d, f"{title}, {CLINIC_LABEL.lower()}", in_clinic=True)
+        title = words.gettext("%(title)s, in clinic") % {"title": title}
+        return Marker(x, y, d, title, in_clinic=True)
     return Marker(x, y, marker_path(symptom.marker, x, y, size), title)
 
 
-def _session_marks(sessions, scale, char_width=CHAR_WIDTH) -> list[SessionMark]:
+def _session_marks(sessions, scale, char_width=CHAR_WIDTH, words=ENGLISH) -> list[SessionMark]:
     """A mark per session; a label that would overlap the one before it is hidden."""
     marks = []
     last_x, last_label = None, ""
     for at, number in sessions:
-        x, label = scale.x(at), f"S{number}"
+        x = scale.x(at)
+        label = words.pgettext("session label on a chart", "S%(number)s") % {"number": number}
         # Centred labels need half of each label's width between them.
-        room = (len(last_label) + len(label)) / 2 * char_width + LABEL_GAP
+        room = (text_width(last_label, char_width) + text_width(label, char_width)) / 2
+        room += LABEL_GAP
         show = last_x is None or x - last_x >= room
         if show:
             last_x, last_label = x, label
-        title = f"Session {number} — {day_label(at)}"
+        title = words.gettext("Session %(number)s — %(day)s") % {
+            "number": number,
+            "day": day_label(at, words),
+        }
         marks.append(SessionMark(x, number, label, title, show))
     return marks
 
 
-def _place_labels(chart: Chart, tz_label, below=0) -> None:
+def _place_labels(chart: Chart, tz_label, below=0, words: Words = ENGLISH) -> None:
     """Where the axis labels, tick labels and session labels go, around the plot.
 
     below: the height of the event rows between the plot and the date labels.
@@ -458,25 +535,45 @@ def _place_labels(chart: Chart, tz_label, below=0) -> None:
     chart.y_tick_text_x = round(plot.left - 6, 1)
     chart.x_tick_text_y = round(plot.bottom + below + FONT_SIZE + 6, 1)
     chart.x_tick_mark_y = round(plot.bottom + below + 4, 1)
-    chart.x_label = f"Date (times in {tz_label})" if tz_label else "Date"
+    if tz_label:
+        chart.x_label = words.gettext("Date (times in %(zone)s)") % {"zone": tz_label}
+    else:
+        chart.x_label = words.pgettext("chart axis", "Date")
+    chart.y_label = words.gettext("Score (0–10)")
     chart.x_label_x = round((plot.left + plot.right) / 2, 1)
     chart.x_label_y = round(chart.height - 6, 1)
     chart.y_label_x = 14
     chart.y_label_y = round((plot.top + plot.bottom) / 2, 1)
 
 
-def _describe(chart: Chart, start, end, session_count, clinic_count=0) -> None:
+def _describe(chart: Chart, start, end, session_count, clinic_count=0, words=ENGLISH) -> None:
     """The chart's title and text alternative: what a screen reader says instead."""
-    counts = ", ".join(f"{s.count} {s.label.lower()}" for s in chart.series)
-    span = f"{day_label(start)} {start.year} to {day_label(end)} {end.year}"
-    chart.title = f"Symptom scores, {span}"
-    chart.desc = (
-        f"Line chart of {in_words()} scores from 0 (none) to 10 (worst), "
-        f"{span}. Entries shown: {counts}. "
-        f"Treatment sessions marked: {session_count}."
+    gettext = words.gettext
+    counts = gettext(", ").join(
+        gettext("%(count)s %(symptom)s") % {"count": s.count, "symptom": s.label.lower()}
+        for s in chart.series
     )
+    span = gettext("%(start)s %(start_year)s to %(end)s %(end_year)s") % {
+        "start": day_label(start, words),
+        "start_year": start.year,
+        "end": day_label(end, words),
+        "end_year": end.year,
+    }
+    chart.title = gettext("Symptom scores, %(span)s") % {"span": span}
+    chart.desc = gettext(
+        "Line chart of %(symptoms)s scores from 0 (none) to 10 (worst), "
+        "%(span)s. Entries shown: %(counts)s. "
+        "Treatment sessions marked: %(sessions)s."
+    ) % {
+        "symptoms": in_words(gettext=gettext),
+        "span": span,
+        "counts": counts,
+        "sessions": session_count,
+    }
     if clinic_count:
-        chart.desc += f" Scores taken in clinic (hollow squares): {clinic_count}."
+        chart.desc += gettext(" Scores taken in clinic (hollow squares): %(count)s.") % {
+            "count": clinic_count
+        }
 
 
 def trend_chart(
@@ -491,6 +588,7 @@ def trend_chart(
     tz_label=None,
     in_clinic=(),
     lanes=(),
+    words: Words = ENGLISH,
 ) -> Chart:
     """Geometry of the symptom line chart.
 
@@ -503,6 +601,7 @@ def trend_chart(
     in_clinic: the moments of the readings taken in clinic (drawn as hollow squares).
     lanes:     a Lane per kind of reported event, each given a row under the plot and
                an item in the legend; chart_events.trend_chart places their markers.
+    words:     how its words are said (Words: the Django layer's gettext); English without.
     Returns Chart(empty=True) when no entry falls inside the range.
     """
     baselines = baselines or {}
@@ -521,7 +620,13 @@ def trend_chart(
     in_clinic = frozenset(at for at in in_clinic if start <= at <= end)
     has_baselines = any(baselines.get(s.name) is not None for s in SYMPTOMS)
     legend, legend_bottom = _legend(
-        width, LEFT_MARGIN, has_baselines, bool(visible_sessions), bool(in_clinic), lanes=lanes
+        width,
+        LEFT_MARGIN,
+        has_baselines,
+        bool(visible_sessions),
+        bool(in_clinic),
+        lanes=lanes,
+        words=words,
     )
     # Room under the legend for the session labels ("S3") above the plot.
     top = legend_bottom + 10 + (FONT_SIZE + 4 if visible_sessions else 0)
@@ -536,7 +641,7 @@ def trend_chart(
     chart.end = end
     chart.y_ticks = [Tick(scale.y(v), str(v)) for v in Y_TICKS]
     max_ticks = int((plot.right - plot.left) // MIN_TICK_SPACING)
-    chart.x_ticks = [Tick(scale.x(m), text) for m, text in time_ticks(start, end, max_ticks)]
+    chart.x_ticks = [Tick(scale.x(m), text) for m, text in time_ticks(start, end, max_ticks, words)]
 
     busiest = max(len(pairs) for pairs in visible.values())
     has_rolling = any(rolling.get(s.name) for s in SYMPTOMS)
@@ -551,16 +656,26 @@ def trend_chart(
             scale,
             max_markers,
             in_clinic,
+            words=words,
         )
         for s in SYMPTOMS
     ]
-    chart.sessions = _session_marks(visible_sessions, scale)
+    chart.sessions = _session_marks(visible_sessions, scale, words=words)
     chart.lanes = lanes
-    _place_labels(chart, tz_label, below)
+    _place_labels(chart, tz_label, below, words)
     chart.clinic_count = len(in_clinic)
-    _describe(chart, start, end, len(visible_sessions), chart.clinic_count)
+    _describe(chart, start, end, len(visible_sessions), chart.clinic_count, words)
     chart.phone = phone_chart(
-        visible, rolling, baselines, visible_sessions, in_clinic, start, end, chart.x_label, lanes
+        visible,
+        rolling,
+        baselines,
+        visible_sessions,
+        in_clinic,
+        start,
+        end,
+        chart.x_label,
+        lanes,
+        words,
     )
     return chart
 
@@ -642,20 +757,36 @@ class PhoneChart:
     baseline_dash = BASELINE_DASH
     session_dash = SESSION_DASH
     font_size = PHONE_FONT_SIZE
-    no_entries = "No entries"
+    no_entries = gettext_noop("No entries")  # the template translates it
+
+
+def char_columns(char: str) -> int:
+    """How many Latin-glyph widths a character takes: 2 for wide (East Asian) ones,
+    such as Chinese characters and full-width punctuation; 0 for combining marks."""
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def text_width(text: str, char_width: float) -> float:
+    """Estimated width of a label whose Latin glyphs are char_width wide: a Chinese
+    character is about twice as wide as a Latin one."""
+    return sum(char_columns(char) for char in text) * char_width
 
 
 def label_width(text: str) -> float:
-    """Estimated width of a phone chart label (generous, see PHONE_CHAR_WIDTH)."""
-    return len(text) * PHONE_CHAR_WIDTH
+    """Estimated width of a phone chart label (generous, see PHONE_CHAR_WIDTH); wide
+    characters count twice."""
+    return text_width(text, PHONE_CHAR_WIDTH)
 
 
-def _phone_x_ticks(start, end, left, right, width) -> list[Tick]:
+def _phone_x_ticks(start, end, left, right, width, words: Words = ENGLISH) -> list[Tick]:
     """Few date ticks: each label inside the picture and clear of the one before it."""
     scale = _Scale(Rect(left, 0, right, 1), start, end)
-    max_ticks = int((right - left) // (label_width("30 Nov") + PHONE_TICK_GAP))
+    widest = label_width(day_label(datetime(2000, 11, 30), words))  # "30 Nov"
+    max_ticks = int((right - left) // (widest + PHONE_TICK_GAP))
     ticks, last_right = [], -PHONE_TICK_GAP
-    for moment, text in time_ticks(start, end, max_ticks):
+    for moment, text in time_ticks(start, end, max_ticks, words):
         x, half = scale.x(moment), label_width(text) / 2
         if x - half >= max(0, last_right + PHONE_TICK_GAP) and x + half <= width:
             ticks.append(Tick(x, text))
@@ -664,7 +795,16 @@ def _phone_x_ticks(start, end, left, right, width) -> list[Tick]:
 
 
 def phone_chart(
-    visible, rolling, baselines, sessions, in_clinic, start, end, x_label="Date", lanes=()
+    visible,
+    rolling,
+    baselines,
+    sessions,
+    in_clinic,
+    start,
+    end,
+    x_label="Date",
+    lanes=(),
+    words: Words = ENGLISH,
 ) -> PhoneChart:
     """Geometry of the stacked phone chart, from the data trend_chart() has cut to range.
 
@@ -677,7 +817,8 @@ def phone_chart(
     width = PHONE_WIDTH
     right = width - PHONE_RIGHT
     # A long time zone name would run out of the picture: then just "Date".
-    x_label = x_label if label_width(x_label) <= width - 8 else "Date"
+    if label_width(x_label) > width - 8:
+        x_label = words.pgettext("chart axis", "Date")
     chart = PhoneChart(width=width, height=0, x_label=x_label)
     has_baselines = any(baselines.get(s.name) is not None for s in SYMPTOMS)
     y = 0.0
@@ -694,6 +835,7 @@ def phone_chart(
             char_width=PHONE_CHAR_WIDTH,
             top=2,  # room for the tallest glyphs above the first row
             lanes=lanes,
+            words=words,
         )
         y = legend_y + 8
     if sessions:
@@ -716,8 +858,9 @@ def phone_chart(
             max_markers,
             in_clinic,
             PHONE_MARKER_SIZE,
+            words,
         )
-        sample_x1 = PHONE_LEFT + label_width(symptom.label) + 8
+        sample_x1 = PHONE_LEFT + label_width(item.label) + 8
         sample_y = round(title_y - PHONE_FONT_SIZE / 3, 1)
         chart.panels.append(
             Panel(
@@ -732,12 +875,12 @@ def phone_chart(
             )
         )
         if not chart.sessions and sessions:
-            chart.sessions = _session_marks(sessions, scale, PHONE_CHAR_WIDTH)
+            chart.sessions = _session_marks(sessions, scale, PHONE_CHAR_WIDTH, words)
         y = plot.bottom + 14  # the "0" beside the axis reaches 7 px below the plot
     bottom = chart.panels[-1].plot.bottom
     chart.lanes = lanes
     bottom += _lane_rows(lanes, bottom + 6, PHONE_EVENT_ROW)
-    chart.x_ticks = _phone_x_ticks(start, end, PHONE_LEFT, right, width)
+    chart.x_ticks = _phone_x_ticks(start, end, PHONE_LEFT, right, width, words)
     chart.x_tick_text_y = round(bottom + PHONE_FONT_SIZE + 10, 1)
     chart.x_label_y = round(chart.x_tick_text_y + PHONE_ROW, 1)
     chart.height = math.ceil(chart.x_label_y + 6)

@@ -14,16 +14,17 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 REASON_MAX_LENGTH = 1000
 
 
 class DeletionStatus(models.TextChoices):
-    OPEN = "open", "Waiting for the clinic"
-    DONE = "done", "Carried out"
-    DECLINED = "declined", "Declined"
+    OPEN = "open", gettext_lazy("Waiting for the clinic")
+    DONE = "done", gettext_lazy("Carried out")
+    DECLINED = "declined", gettext_lazy("Declined")
     # The patient changed their mind before the clinic answered.
-    WITHDRAWN = "withdrawn", "Withdrawn by the patient"
+    WITHDRAWN = "withdrawn", gettext_lazy("Withdrawn by the patient")
 
 
 class DeletionRequest(models.Model):

@@ -37,11 +37,12 @@ from django.db.models import CharField, Max, Q
 from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tracker import audit, security
+from tracker import audit, languages, security
 from tracker.models import (
     CareTeamMember,
     DeletionRequest,
@@ -247,7 +248,9 @@ def carry_out(deletion_request, request):
             return None
         # Told by e-mail, once it is done: they cannot sign in to see it any more. The
         # address is read now and kept only in the message.
-        message = outcome_message(still_open, "erasure_done", "Your account was erased")
+        message = outcome_message(
+            still_open, "erasure_done", gettext_lazy("Your account was erased")
+        )
         counts = erase(
             still_open.patient,
             by_request=still_open,
@@ -279,7 +282,7 @@ def decline(deletion_request, reason, request):
                 deletion_request.pk,
                 detail="declined",
             )
-            subject = "Your request to erase your account"
+            subject = gettext_lazy("Your request to erase your account")
             message = outcome_message(deletion_request, "erasure_declined", subject)
             if message is not None:
                 transaction.on_commit(lambda: send_quietly(message))
@@ -299,13 +302,13 @@ def outcome_message(deletion_request, template, subject):
         "requested_at": deletion_request.requested_at,
         "account_link": settings.SITE_URL + reverse("account"),
     }
-    message = EmailMultiAlternatives(
-        subject,
-        render_to_string(f"tracker/email/{template}.txt", ctx),
-        settings.DEFAULT_FROM_EMAIL,
-        [address],
-    )
-    message.attach_alternative(render_to_string(f"tracker/email/{template}.html", ctx), "text/html")
+    # In the patient's language, not the staff member's who decided.
+    with translation.override(languages.language_for(patient)):
+        text = render_to_string(f"tracker/email/{template}.txt", ctx)
+        html = render_to_string(f"tracker/email/{template}.html", ctx)
+        subject = str(subject)
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [address])
+    message.attach_alternative(html, "text/html")
     return message
 
 

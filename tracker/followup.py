@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from tracker import mnsi
 from tracker.models import (
@@ -178,9 +179,9 @@ def save_answers(patient, due, answers, now):
 
 
 # After a fall, bleeding or feeling faint: the app does not alert anyone at once.
-CARE_MESSAGE = (
+CARE_MESSAGE = gettext_lazy(
     "Your practitioner will see this when they next look at your record, not straight away. "
-    "If you are worried, call the clinic. The page \u2018Safety and when to get help\u2019, "
+    "If you are worried, call the clinic. The page ‘Safety and when to get help’, "
     "under Learn, says when to get help at once."
 )
 

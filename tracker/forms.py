@@ -9,6 +9,9 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import SetPasswordForm
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from tracker import languages, reminders, webapp
 from tracker.models import (
@@ -35,13 +38,29 @@ SCORE_CHOICES = [(n, str(n)) for n in range(11)]
 # The check-in's medicine tiles, in the patient's words (MedicineEventKind has the
 # practitioner's).
 MEDICINE_EVENT_CHOICES = [
-    (MedicineEventKind.EXTRA_DOSE, "I took an extra dose"),
-    (MedicineEventKind.CHANGED, "My medicine changed"),
+    (MedicineEventKind.EXTRA_DOSE, gettext_lazy("I took an extra dose")),
+    (MedicineEventKind.CHANGED, gettext_lazy("My medicine changed")),
 ]
 
 
+def _score_required(label):
+    return _("Please choose a number for %(symptom)s. Choose 0 if you have none.") % {
+        "symptom": _(label).lower()
+    }
+
+
+def _score_invalid(label):
+    return _("%(symptom)s must be a whole number from 0 to 10.") % {"symptom": _(label)}
+
+
+score_required = lazy(_score_required, str)
+score_invalid = lazy(_score_invalid, str)
+
+
 class ScoreField(forms.TypedChoiceField):
-    """A symptom's 0-10 rating drawn as eleven big radio buttons."""
+    """A symptom's 0-10 rating drawn as eleven big radio buttons.
+
+    The symptom's words are message ids (tracker/symptoms.py), translated when shown."""
 
     def __init__(self, symptom, **kwargs):
         label, hint = symptom.label, symptom.description
@@ -49,12 +68,11 @@ class ScoreField(forms.TypedChoiceField):
             choices=SCORE_CHOICES,
             coerce=int,
             widget=forms.RadioSelect,
-            label=label,
-            help_text=hint,
+            label=gettext_lazy(label),
+            help_text=gettext_lazy(hint),
             error_messages={
-                "required": f"Please choose a number for {label.lower()}. "
-                "Choose 0 if you have none.",
-                "invalid_choice": f"{label} must be a whole number from 0 to 10.",
+                "required": score_required(label),
+                "invalid_choice": score_invalid(label),
             },
             **kwargs,
         )
@@ -107,33 +125,39 @@ class SymptomEntryForm(forms.ModelForm):
     errors_shown_above = True
 
     when = forms.ChoiceField(
-        choices=[("now", "Now"), ("earlier", "Earlier")],
+        choices=[("now", gettext_lazy("Now")), ("earlier", gettext_lazy("Earlier"))],
         widget=forms.RadioSelect,
         initial="now",
-        label="When did you feel this?",
+        label=gettext_lazy("When did you feel this?"),
     )
     recorded_at = forms.DateTimeField(
         required=False,
-        label="Date and time",
+        label=gettext_lazy("Date and time"),
         widget=webapp.DateTimeInput(),
-        error_messages={"invalid": "That is not a real date and time. Please check it."},
+        error_messages={
+            "invalid": gettext_lazy("That is not a real date and time. Please check it.")
+        },
     )
     locations = forms.MultipleChoiceField(
         choices=BodyLocation.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        label="Where do you feel it? (optional)",
-        error_messages={"invalid_choice": "Please choose places from the list."},
+        label=gettext_lazy("Where do you feel it? (optional)"),
+        error_messages={"invalid_choice": gettext_lazy("Please choose places from the list.")},
     )
     note = NoteField(
         required=False,
         max_length=NOTE_MAX_LENGTH,
-        label="Anything else? (optional)",
-        help_text="For example: burning at night, cramps, a fall, a change in medicine.",
+        label=gettext_lazy("Anything else? (optional)"),
+        help_text=gettext_lazy(
+            "For example: burning at night, cramps, a fall, a change in medicine."
+        ),
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": NOTE_MAX_LENGTH}),
         error_messages={
-            "max_length": "Your note is %(show_value)d characters long. "
-            "Please keep it to %(limit_value)d or fewer."
+            "max_length": gettext_lazy(
+                "Your note is %(show_value)d characters long. "
+                "Please keep it to %(limit_value)d or fewer."
+            )
         },
     )
     # One tap each; the follow-up page asks which medicine when the list has several.
@@ -141,8 +165,8 @@ class SymptomEntryForm(forms.ModelForm):
         choices=MEDICINE_EVENT_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        label="Since your last check-in:",
-        error_messages={"invalid_choice": "Please choose from the list."},
+        label=gettext_lazy("Since your last check-in:"),
+        error_messages={"invalid_choice": gettext_lazy("Please choose from the list.")},
     )
     # The one-time token: the same value in a resent form finds the entry it made.
     token = forms.UUIDField(required=False, widget=forms.HiddenInput)
@@ -168,7 +192,9 @@ class SymptomEntryForm(forms.ModelForm):
             # Ticked at the check-in they happened with; not changed afterwards.
             del self.fields["medicine_events"]
             self.fields["recorded_at"].required = True
-            self.fields["recorded_at"].error_messages["required"] = "Please give the date and time."
+            self.fields["recorded_at"].error_messages["required"] = _(
+                "Please give the date and time."
+            )
             self.earliest = self.instance.created_at - BACKDATE_LIMIT
             self.initial.setdefault("recorded_at", timezone.localtime(self.instance.recorded_at))
         else:
@@ -182,9 +208,11 @@ class SymptomEntryForm(forms.ModelForm):
         limits["min"] = timezone.localtime(first_minute).strftime("%Y-%m-%dT%H:%M")
         limits["max"] = timezone.localtime(self.now).strftime("%Y-%m-%dT%H:%M")
         zone = timezone.get_current_timezone_name()
-        self.fields[
-            "recorded_at"
-        ].help_text = f"Up to {BACKDATE_DAYS} days back. Clinic time ({zone})."
+        self.fields["recorded_at"].help_text = ngettext(
+            "Up to %(days)s day back. Clinic time (%(zone)s).",
+            "Up to %(days)s days back. Clinic time (%(zone)s).",
+            BACKDATE_DAYS,
+        ) % {"days": BACKDATE_DAYS, "zone": zone}
 
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -210,7 +238,7 @@ class SymptomEntryForm(forms.ModelForm):
             *(
                 [
                     Disclosure(
-                        "Your medicines (optional)",
+                        gettext_lazy("Your medicines (optional)"),
                         Field("medicine_events", template="tracker/fields/choice_tiles.html"),
                     )
                 ]
@@ -219,7 +247,7 @@ class SymptomEntryForm(forms.ModelForm):
             ),
             # Optional answers, folded away so that Save is within reach on a phone.
             Disclosure(
-                "Where you feel it, and a note (optional)",
+                gettext_lazy("Where you feel it, and a note (optional)"),
                 Field("locations", template="tracker/fields/choice_tiles.html"),
                 Field("note", template="tracker/fields/note.html"),
             ),
@@ -253,7 +281,9 @@ class SymptomEntryForm(forms.ModelForm):
         self.repeat_of = entry.same_answers_saved_before(self.now)
         if self.repeat_of:
             saved = timezone.localtime(self.repeat_of.created_at)
-            message = f"You saved these same answers at {saved:%H:%M}. Save them again?"
+            message = _("You saved these same answers at %(time)s. Save them again?") % {
+                "time": f"{saved:%H:%M}"
+            }
             # On the confirm field, which the question's button answers; the page shows
             # it as a question, not as an error under an answer.
             self.add_error("confirm", forms.ValidationError(message, code="repeat"))
@@ -263,16 +293,18 @@ class SymptomEntryForm(forms.ModelForm):
         at = cleaned.get("recorded_at")
         if at is None:
             if "recorded_at" not in self.errors and "when" in cleaned:
-                self.add_error(
-                    "recorded_at", "Please give the date and time, or choose \u2018Now\u2019."
-                )
+                self.add_error("recorded_at", _("Please give the date and time, or choose ‘Now’."))
         elif at > self.now:
-            self.add_error("recorded_at", "That time is in the future. Please check it.")
+            self.add_error("recorded_at", _("That time is in the future. Please check it."))
         elif at < self.earliest:
             self.add_error(
                 "recorded_at",
-                f"That is more than {BACKDATE_DAYS} days ago. "
-                f"You can log up to {BACKDATE_DAYS} days back.",
+                ngettext(
+                    "That is more than %(days)s day ago. You can log up to %(days)s day back.",
+                    "That is more than %(days)s days ago. You can log up to %(days)s days back.",
+                    BACKDATE_DAYS,
+                )
+                % {"days": BACKDATE_DAYS},
             )
 
     def save(self, commit=True):
@@ -471,15 +503,17 @@ class ForgotPasswordForm(forms.Form):
     """The first step of a password reset: who is asking. Nothing here says who exists."""
 
     identifier = forms.CharField(
-        label="Your email address or username",
+        label=gettext_lazy("Your email address or username"),
         max_length=150,
         widget=forms.TextInput(
             attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
         ),
         error_messages={
-            "required": "Please type your email address or username.",
-            "max_length": "That is longer than any email address or username here "
-            "(more than 150 characters). Please check what you typed.",
+            "required": gettext_lazy("Please type your email address or username."),
+            "max_length": gettext_lazy(
+                "That is longer than any email address or username here "
+                "(more than 150 characters). Please check what you typed."
+            ),
         },
     )
 
@@ -498,18 +532,20 @@ class ChoosePasswordForm(SetPasswordForm):
     errors_shown_above = True  # in the page's alert (templates/bootstrap5/errors.html)
 
     error_messages = {
-        "password_mismatch": "The two passwords are not the same. Please type them again.",
+        "password_mismatch": gettext_lazy(
+            "The two passwords are not the same. Please type them again."
+        ),
     }
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(user, *args, **kwargs)
         first, second = self.fields["new_password1"], self.fields["new_password2"]
-        first.label = "Choose a password"
+        first.label = _("Choose a password")
         first.help_text = password_rules()
-        first.error_messages["required"] = "Please choose a password."
-        second.label = "Type the same password again"
-        second.help_text = "This checks for typing mistakes."
-        second.error_messages["required"] = "Please type your password a second time."
+        first.error_messages["required"] = _("Please choose a password.")
+        second.label = _("Type the same password again")
+        second.help_text = _("This checks for typing mistakes.")
+        second.error_messages["required"] = _("Please type your password a second time.")
 
     def clean(self):
         # As SetPasswordForm, but a broken rule is shown under the first field, next to the rules.
@@ -523,8 +559,8 @@ class ChooseNewPasswordForm(ChoosePasswordForm):
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(user, *args, **kwargs)
-        self.fields["new_password1"].label = "Choose a new password"
-        self.fields["new_password1"].error_messages["required"] = "Please choose a new password."
+        self.fields["new_password1"].label = _("Choose a new password")
+        self.fields["new_password1"].error_messages["required"] = _("Please choose a new password.")
 
 
 CLINIC_SCORES_LEGEND = "Scores at this session (as the patient states them)"
@@ -764,25 +800,25 @@ class ReminderForm(forms.Form):
     """How often and when: frequency tiles, weekday tiles, a time select. No sliders."""
 
     frequency = forms.ChoiceField(
-        label="How often?",
-        choices=reminders.FREQUENCIES,
+        label=gettext_lazy("How often?"),
+        choices=[(code, gettext_lazy(words)) for code, words in reminders.FREQUENCIES],
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Please choose how often, or \u2018No reminders\u2019.",
-            "invalid_choice": "Please choose how often from the list.",
+            "required": gettext_lazy("Please choose how often, or ‘No reminders’."),
+            "invalid_choice": gettext_lazy("Please choose how often from the list."),
         },
     )
     weekdays = forms.TypedMultipleChoiceField(
-        label="Which days?",
-        choices=list(enumerate(reminders.WEEKDAY_NAMES)),
+        label=gettext_lazy("Which days?"),
+        choices=[(n, gettext_lazy(name)) for n, name in enumerate(reminders.WEEKDAY_NAMES)],
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="Only for \u2018On the days I choose\u2019.",
-        error_messages={"invalid_choice": "Please choose days from the list."},
+        help_text=gettext_lazy("Only for ‘On the days I choose’."),
+        error_messages={"invalid_choice": gettext_lazy("Please choose days from the list.")},
     )
     at = forms.TypedChoiceField(
-        label="At what time?",
+        label=gettext_lazy("At what time?"),
         choices=[(f"{t:%H:%M}", f"{t:%H:%M}") for t in REMINDER_TIMES],
         coerce=parse_reminder_time,
         # Needed unless "No reminders": clean() says so.
@@ -791,7 +827,7 @@ class ReminderForm(forms.Form):
         initial=f"{DEFAULT_REMINDER_TIME:%H:%M}",
         widget=forms.Select(attrs={"class": "form-select form-select-lg"}),
         error_messages={
-            "invalid_choice": "Please choose a time from the list.",
+            "invalid_choice": gettext_lazy("Please choose a time from the list."),
         },
     )
 
@@ -799,7 +835,7 @@ class ReminderForm(forms.Form):
         """narrow: for a side column, where wide tiles would not fit."""
         super().__init__(*args, **kwargs)
         zone = timezone.get_current_timezone_name()
-        self.fields["at"].help_text = f"Clinic time ({zone})."
+        self.fields["at"].help_text = _("Clinic time (%(zone)s).") % {"zone": zone}
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -832,10 +868,10 @@ class ReminderForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("frequency") == reminders.WEEKDAYS and not cleaned.get("weekdays"):
-            self.add_error("weekdays", "Please choose at least one day.")
+            self.add_error("weekdays", _("Please choose at least one day."))
         off = cleaned.get("frequency") == reminders.OFF
         if not off and "at" not in self.errors and cleaned.get("at") is None:
-            self.add_error("at", "Please choose a time.")
+            self.add_error("at", _("Please choose a time."))
         return cleaned
 
     def chosen(self):
@@ -872,9 +908,9 @@ class LanguageForm(forms.Form):
     """The user's language among those the clinic offers (tracker/languages.py)."""
 
     language = forms.ChoiceField(
-        label="Which language?",
+        label=gettext_lazy("Which language?"),
         widget=forms.RadioSelect,
-        error_messages={"invalid_choice": "Please choose a language from the list."},
+        error_messages={"invalid_choice": gettext_lazy("Please choose a language from the list.")},
     )
 
     def __init__(self, *args, **kwargs):

@@ -18,6 +18,7 @@ import re
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 
 DIGITS = re.compile(r"[0-9]+")
 
@@ -41,19 +42,22 @@ def body_refusal(meta):
         # gunicorn decodes a chunked body itself and passes no CONTENT_LENGTH, so the
         # size is unknown until it has all been read. Browsers always send a length.
         if length:
-            return refusal(400, "This request gives both a length and a transfer encoding.")
-        return refusal(411, "Please send the request with its length (Content-Length).")
+            return refusal(400, _("This request gives both a length and a transfer encoding."))
+        return refusal(411, _("Please send the request with its length (Content-Length)."))
     if not length:
         return None  # no body
     if not DIGITS.fullmatch(length):
         # Django would take this as 0, or fail with a 500 where it parses the number.
-        return refusal(400, "This request's Content-Length is not a number.")
+        return refusal(400, _("This request's Content-Length is not a number."))
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     if limit is not None and int(length) > limit:
         return refusal(
             413,
-            f"This request is too large (over {limit // 1024} KiB), so nothing was saved. "
-            "If a note was very long, please shorten it and try again.",
+            _(
+                "This request is too large (over %(size)s KiB), so nothing was saved. "
+                "If a note was very long, please shorten it and try again."
+            )
+            % {"size": limit // 1024},
         )
     return None
 
@@ -85,10 +89,13 @@ def admin_query_refusal(query):
     """
     values = [(key, value) for key, items in query.lists() for value in items]
     if len(values) > ADMIN_QUERY_VALUES:
-        return refusal(400, f"This address has more than {ADMIN_QUERY_VALUES} parameters.")
+        return refusal(
+            400,
+            _("This address has more than %(count)s parameters.") % {"count": ADMIN_QUERY_VALUES},
+        )
     for key, value in values:
         if "\x00" in key or "\x00" in value:
-            return refusal(400, "This address contains a character that is not allowed (NUL).")
+            return refusal(400, _("This address contains a character that is not allowed (NUL)."))
         if key.endswith(DATE_PARTS) and not re.fullmatch(r"[0-9]{1,4}", value):
             return refusal(400, f"{key} must be a year, month or day.")
     return None

@@ -74,3 +74,19 @@ class UserLanguageMiddleware:
             translation.activate(code)
             request.LANGUAGE_CODE = code
         return self.get_response(request)
+
+
+def language_for(user_or_profile):
+    """The language to write to this person in (an e-mail, say): their own choice among
+    the languages offered, else the clinic's (settings.LANGUAGE_CODE).
+
+    Takes a user, or their Patient or Practitioner row; None or staff: the clinic's.
+    """
+    if user_or_profile is None:
+        return settings.LANGUAGE_CODE
+    if hasattr(user_or_profile, "language"):
+        profile = user_or_profile
+    else:
+        profile = profile_of(user_or_profile)
+    code = getattr(profile, "language", "") if profile is not None else ""
+    return code if code and code in offered() else settings.LANGUAGE_CODE

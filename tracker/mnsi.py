@@ -19,37 +19,51 @@ The items below are in our own plain words, each with the meaning and the direct
 A clinic that needs the validated wording (for research) should use Michigan's.
 """
 
+
+def gettext_noop(message):
+    """Marks a message for translation (makemessages); the Django layer translates it."""
+    return message
+
+
 # It is asked again after this many days.
 INTERVAL_DAYS = 28
 INTERVAL_WEEKS = INTERVAL_DAYS // 7
 
+
 # For the admin page and the README: why it is off unless the clinic turns it on.
-LICENCE_NOTE = (
-    "The MNSI questionnaire (Feldman et al., Diabetes Care 1994;17:1281-1289) is listed "
-    "by PhenX (protocol 140401) as free to use, \u201cpermission not required\u201d; the "
-    "University of Michigan may require a licence for commercial use, granted case by "
-    f"case. Patients are asked it every {INTERVAL_WEEKS} weeks only where CLINIC_MNSI=1 is "
-    "set, after the "
-    "clinic has checked its own position with Michigan. The app words the 15 items in "
-    "plain language with the published meaning, and scores them as published (0 to 13)."
-)
+def licence_note(gettext=gettext_noop):
+    """LICENCE_NOTE in the reader's language (the Django layer passes its gettext)."""
+    return gettext(
+        "The MNSI questionnaire (Feldman et al., Diabetes Care 1994;17:1281-1289) is listed "
+        "by PhenX (protocol 140401) as free to use, “permission not required”; the "
+        "University of Michigan may require a licence for commercial use, granted case by "
+        "case. Patients are asked it every %(weeks)s weeks only where CLINIC_MNSI=1 is "
+        "set, after the "
+        "clinic has checked its own position with Michigan. The app words the 15 items in "
+        "plain language with the published meaning, and scores them as published (0 to 13)."
+    ) % {"weeks": INTERVAL_WEEKS}
+
+
+LICENCE_NOTE = licence_note()
 
 ITEMS = (
-    "Do your legs or feet feel numb?",
-    "Do you ever get a burning pain in your legs or feet?",
-    "Do your feet feel too sensitive when something touches them?",
-    "Do you get cramps in the muscles of your legs or feet?",
-    "Do you ever feel prickling in your legs or feet?",
-    "Does it hurt when the bedclothes touch your skin?",
-    "In the bath or shower, can you tell hot water from cold water?",
-    "Have you ever had an open wound or sore on a foot?",
-    "Has a doctor ever told you that you have nerve damage from diabetes (diabetic neuropathy)?",
-    "Do you feel weak all over, most of the time?",
-    "Do your symptoms get worse at night?",
-    "Do your legs hurt as you walk?",
-    "When you walk, can you feel your feet?",
-    "Is the skin of your feet so dry that it cracks open?",
-    "Have you ever had a limb, or part of one, amputated?",
+    gettext_noop("Do your legs or feet feel numb?"),
+    gettext_noop("Do you ever get a burning pain in your legs or feet?"),
+    gettext_noop("Do your feet feel too sensitive when something touches them?"),
+    gettext_noop("Do you get cramps in the muscles of your legs or feet?"),
+    gettext_noop("Do you ever feel prickling in your legs or feet?"),
+    gettext_noop("Does it hurt when the bedclothes touch your skin?"),
+    gettext_noop("In the bath or shower, can you tell hot water from cold water?"),
+    gettext_noop("Have you ever had an open wound or sore on a foot?"),
+    gettext_noop(
+        "Has a doctor ever told you that you have nerve damage from diabetes (diabetic neuropathy)?"
+    ),
+    gettext_noop("Do you feel weak all over, most of the time?"),
+    gettext_noop("Do your symptoms get worse at night?"),
+    gettext_noop("Do your legs hurt as you walk?"),
+    gettext_noop("When you walk, can you feel your feet?"),
+    gettext_noop("Is the skin of your feet so dry that it cracks open?"),
+    gettext_noop("Have you ever had a limb, or part of one, amputated?"),
 )
 
 # Item numbers as published (1-based).

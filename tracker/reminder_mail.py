@@ -33,9 +33,10 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
-from tracker import reminders
+from tracker import languages, reminders
 from tracker.models import Patient, Reminder
 
 logger = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ GRACE = timedelta(hours=2)
 STALE_CLAIM = timedelta(minutes=5)
 BATCH_SIZE = 100
 
-SUBJECT = "Time for your Relief Tracker check-in"
+SUBJECT = gettext_lazy("Time for your Relief Tracker check-in")
 UNSUBSCRIBE_SALT = "tracker.reminders.unsubscribe"
 
 
@@ -81,9 +82,14 @@ def reminder_message(patient, connection=None):
         "account_link": settings.SITE_URL + reverse("account"),
         "unsubscribe_link": unsubscribe,
     }
+    # In the patient's language, not the cron job's.
+    with translation.override(languages.language_for(patient)):
+        subject = str(SUBJECT)
+        text = render_to_string("tracker/email/reminder.txt", ctx)
+        html = render_to_string("tracker/email/reminder.html", ctx)
     message = EmailMultiAlternatives(
-        SUBJECT,
-        render_to_string("tracker/email/reminder.txt", ctx),
+        subject,
+        text,
         settings.DEFAULT_FROM_EMAIL,
         [patient.user.email],
         connection=connection,
@@ -93,7 +99,7 @@ def reminder_message(patient, connection=None):
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
-    message.attach_alternative(render_to_string("tracker/email/reminder.html", ctx), "text/html")
+    message.attach_alternative(html, "text/html")
     return message
 
 

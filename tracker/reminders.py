@@ -18,6 +18,14 @@ Wall times and summer time: a due moment is the chosen time on a local date.
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from tracker.symptoms import listed
+
+
+def gettext_noop(message):
+    """Marks a message for translation (makemessages); the Django layer translates it."""
+    return message
+
+
 OFF = "off"
 DAILY = "daily"
 EVERY_2_DAYS = "every_2_days"
@@ -25,12 +33,20 @@ WEEKDAYS = "weekdays"
 
 # (value, words) in the order the patient sees them.
 FREQUENCIES = (
-    (OFF, "No reminders"),
-    (DAILY, "Every day"),
-    (EVERY_2_DAYS, "Every 2 days"),
-    (WEEKDAYS, "On the days I choose"),
+    (OFF, gettext_noop("No reminders")),
+    (DAILY, gettext_noop("Every day")),
+    (EVERY_2_DAYS, gettext_noop("Every 2 days")),
+    (WEEKDAYS, gettext_noop("On the days I choose")),
 )
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAY_NAMES = (
+    gettext_noop("Monday"),
+    gettext_noop("Tuesday"),
+    gettext_noop("Wednesday"),
+    gettext_noop("Thursday"),
+    gettext_noop("Friday"),
+    gettext_noop("Saturday"),
+    gettext_noop("Sunday"),
+)
 
 # How far back due_times() looks for the two latest due moments: two weeks
 # holds two of any weekday, and a day more covers a due time later today.
@@ -67,18 +83,19 @@ class Schedule:
             return (day - self.anchor).days % 2 == 0
         return day.weekday() in self.weekdays
 
-    def in_words(self):
-        """ "Every day at 18:00", "Off", ... for pages and the practitioner's box."""
+    def in_words(self, gettext=gettext_noop):
+        """ "Every day at 18:00", "Off", ... for pages and the practitioner's box.
+
+        English as it stands; the Django layer passes its gettext for the user's language."""
         if not self.is_on:
-            return "Off"
+            return gettext("Off")
         at = f"{self.at:%H:%M}"
         if self.frequency == DAILY:
-            return f"Every day at {at}"
+            return gettext("Every day at %(time)s") % {"time": at}
         if self.frequency == EVERY_2_DAYS:
-            return f"Every 2 days at {at}"
-        days = [WEEKDAY_NAMES[d] for d in sorted(self.weekdays)]
-        listed = days[0] if len(days) == 1 else ", ".join(days[:-1]) + " and " + days[-1]
-        return f"{listed} at {at}"
+            return gettext("Every 2 days at %(time)s") % {"time": at}
+        days = [gettext(WEEKDAY_NAMES[d]) for d in sorted(self.weekdays)]
+        return gettext("%(days)s at %(time)s") % {"days": listed(days, gettext), "time": at}
 
 
 def wall_moment(day, at, tz):

@@ -18,6 +18,8 @@ from django.core.validators import MaxLengthValidator, MaxValueValidator, MinVal
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from tracker import chart_events as ce
 from tracker import mnsi
@@ -75,9 +77,11 @@ class Medicine(models.Model):
         return self.stopped is None or self.stopped >= day
 
 
+# The choices' words are message ids (gettext_noop), not lazy: the FHIR and CSV exports
+# write them in English; forms and pages translate them when shown.
 class MedicineEventKind(models.TextChoices):
-    EXTRA_DOSE = "extra_dose", "Extra dose"
-    CHANGED = "changed", "Medicine changed"
+    EXTRA_DOSE = "extra_dose", gettext_noop("Extra dose")
+    CHANGED = "changed", gettext_noop("Medicine changed")
 
 
 class MedicineEvent(models.Model):
@@ -213,13 +217,13 @@ class ImpressionOfChange(models.IntegerChoices):
     Clinical Global Impression (ECDEU Assessment Manual, 1976, a US government
     publication in the public domain). The words are ours."""
 
-    VERY_MUCH_BETTER = 1, "Very much better"
-    MUCH_BETTER = 2, "Much better"
-    A_LITTLE_BETTER = 3, "A little better"
-    NO_CHANGE = 4, "No change"
-    A_LITTLE_WORSE = 5, "A little worse"
-    MUCH_WORSE = 6, "Much worse"
-    VERY_MUCH_WORSE = 7, "Very much worse"
+    VERY_MUCH_BETTER = 1, gettext_noop("Very much better")
+    MUCH_BETTER = 2, gettext_noop("Much better")
+    A_LITTLE_BETTER = 3, gettext_noop("A little better")
+    NO_CHANGE = 4, gettext_noop("No change")
+    A_LITTLE_WORSE = 5, gettext_noop("A little worse")
+    MUCH_WORSE = 6, gettext_noop("Much worse")
+    VERY_MUCH_WORSE = 7, gettext_noop("Very much worse")
 
 
 class GlobalImpression(models.Model):
@@ -253,12 +257,12 @@ class GlobalImpression(models.Model):
 
 
 class SideEffect(models.TextChoices):
-    NONE = "none", "None"
-    BRUISE = "bruise", "A bruise"
-    BLEEDING = "bleeding", "Bleeding"
-    SORENESS = "soreness", "Soreness"
-    FAINT = "faint", "Feeling faint"
-    OTHER = "other", "Something else"
+    NONE = "none", gettext_noop("None")
+    BRUISE = "bruise", gettext_noop("A bruise")
+    BLEEDING = "bleeding", gettext_noop("Bleeding")
+    SORENESS = "soreness", gettext_noop("Soreness")
+    FAINT = "faint", gettext_noop("Feeling faint")
+    OTHER = "other", gettext_noop("Something else")
 
 
 class SideEffectReport(models.Model):
@@ -295,7 +299,8 @@ class SideEffectReport(models.Model):
 
     def labels(self):
         names = dict(SideEffect.choices)
-        return [names.get(effect, effect) for effect in self.effects]
+        # The choices' words are message ids (gettext_noop): said in the reader's language.
+        return [_(names.get(effect, effect)) for effect in self.effects]
 
 
 # --- Read for the practitioner's pages and the exports ------------------------------
@@ -378,9 +383,9 @@ def fell_words(fell):
 
 def impression_words(answer):
     """ "Much better" for 2; "Skipped" for a question skipped (None)."""
-    return ImpressionOfChange(answer).label if answer is not None else "Skipped"
+    return _(ImpressionOfChange(answer).label) if answer is not None else _("Skipped")
 
 
 def side_effect_words(report):
     """ "A bruise, Soreness", "None", or "Skipped" for a question skipped."""
-    return ", ".join(report.labels()) or "Skipped"
+    return _(", ").join(report.labels()) or _("Skipped")

@@ -5,6 +5,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from tracker import mnsi, webapp
 from tracker.forms import Disclosure, NoteField, long_date
@@ -16,8 +18,8 @@ from tracker.reported import (
 )
 
 TILES = "tracker/fields/choice_tiles.html"
-YES_NO = [(True, "Yes"), (False, "No")]
-YES_OR_NO = "Please choose Yes or No."
+YES_NO = [(True, gettext_lazy("Yes")), (False, gettext_lazy("No"))]
+YES_OR_NO = gettext_lazy("Please choose Yes or No.")
 
 
 def yes_no(value):
@@ -47,18 +49,18 @@ class FollowUpForm(forms.Form):
         layout = []
         if due.week:
             self.fields["sleep_interference"] = optional_choice(
-                "Last night, how much did your symptoms disturb your sleep?",
+                _("Last night, how much did your symptoms disturb your sleep?"),
                 [(n, str(n)) for n in range(11)],
                 int,
-                "Please choose a number from 0 to 10.",
-                help_text="0 means not at all, 10 that you could not sleep at all.",
+                _("Please choose a number from 0 to 10."),
+                help_text=_("0 means not at all, 10 that you could not sleep at all."),
             )
             self.fields["fell"] = optional_choice(
-                "Have you had a fall since last week?",
+                _("Have you had a fall since last week?"),
                 YES_NO,
                 yes_no,
                 YES_OR_NO,
-                help_text="Any fall, even if you were not hurt.",
+                help_text=_("Any fall, even if you were not hurt."),
             )
             layout += [
                 Field("sleep_interference", template="tracker/fields/sleep_scale.html"),
@@ -66,61 +68,69 @@ class FollowUpForm(forms.Form):
             ]
         if due.impression_session:
             self.fields["impression"] = optional_choice(
-                "Since your acupuncture began, how has your neuropathy changed overall?",
-                ImpressionOfChange.choices,
+                _("Since your acupuncture began, how has your neuropathy changed overall?"),
+                [(value, gettext_lazy(words)) for value, words in ImpressionOfChange.choices],
                 int,
-                "Please choose one of the answers.",
-                help_text="Think of your symptoms, what you can do, and how you feel.",
+                _("Please choose one of the answers."),
+                help_text=_("Think of your symptoms, what you can do, and how you feel."),
             )
             layout.append(Field("impression", template=TILES, wrapper_class="choice-tiles-wide"))
         if due.side_effect_session:
             when = timezone.localtime(due.side_effect_session.when)
             self.fields["side_effects"] = forms.MultipleChoiceField(
-                label=f"Any side effects since your session on {long_date(when.date())}?",
-                help_text="Choose all that apply.",
-                choices=SideEffect.choices,
+                label=_("Any side effects since your session on %(day)s?")
+                % {"day": long_date(when.date())},
+                help_text=_("Choose all that apply."),
+                choices=[(value, gettext_lazy(words)) for value, words in SideEffect.choices],
                 required=False,
                 widget=forms.CheckboxSelectMultiple,
-                error_messages={"invalid_choice": "Please choose from the list."},
+                error_messages={"invalid_choice": _("Please choose from the list.")},
             )
             layout.append(Field("side_effects", template=TILES))
         for event in due.medicine_events:
-            kind = "extra dose" if event.kind == MedicineEventKind.EXTRA_DOSE else "change"
+            if event.kind == MedicineEventKind.EXTRA_DOSE:
+                which = _("Which medicine was the extra dose?")
+            else:
+                which = _("Which medicine was the change?")
             if due.medicines:
                 name = f"medicine_{event.pk}"
                 self.fields[name] = forms.ModelChoiceField(
-                    label=f"Which medicine was the {kind}?",
+                    label=which,
                     queryset=Medicine.objects.filter(pk__in=[m.pk for m in due.medicines]),
                     required=False,
                     widget=forms.RadioSelect,
                     empty_label=None,
-                    error_messages={"invalid_choice": "Please choose from your list."},
+                    error_messages={"invalid_choice": _("Please choose from your list.")},
                 )
                 self.fields[name].choices = [(m.pk, str(m)) for m in due.medicines]
                 layout.append(Field(name, template=TILES, wrapper_class="choice-tiles-wide"))
             if event.kind == MedicineEventKind.CHANGED:
                 name = f"change_{event.pk}"
                 self.fields[name] = NoteField(
-                    label="What changed? (optional)",
-                    help_text="For example: new medicine, higher dose, stopped one.",
+                    label=_("What changed? (optional)"),
+                    help_text=_("For example: new medicine, higher dose, stopped one."),
                     required=False,
                     max_length=CHANGE_NOTE_MAX_LENGTH,
                     widget=forms.TextInput(attrs={"maxlength": CHANGE_NOTE_MAX_LENGTH}),
                     error_messages={
-                        "max_length": "Please keep it to %(limit_value)d characters or fewer."
+                        "max_length": _("Please keep it to %(limit_value)d characters or fewer.")
                     },
                 )
                 layout.append(name)
         if due.mnsi:
             names = [f"mnsi_{number}" for number in range(1, len(mnsi.ITEMS) + 1)]
             for name, item in zip(names, mnsi.ITEMS, strict=True):
-                self.fields[name] = optional_choice(
-                    item, YES_NO, yes_no, "Please choose Yes or No."
-                )
+                self.fields[name] = optional_choice(_(item), YES_NO, yes_no, YES_OR_NO)
             layout.append(
                 Disclosure(
-                    f"Every {mnsi.INTERVAL_WEEKS} weeks: {len(names)} yes-or-no questions "
-                    "about your legs and feet",
+                    ngettext(
+                        "Every %(weeks)s week: %(count)s yes-or-no questions about your legs "
+                        "and feet",
+                        "Every %(weeks)s weeks: %(count)s yes-or-no questions about your legs "
+                        "and feet",
+                        mnsi.INTERVAL_WEEKS,
+                    )
+                    % {"weeks": mnsi.INTERVAL_WEEKS, "count": len(names)},
                     *(Field(name, template=TILES) for name in names),
                 )
             )
@@ -139,8 +149,11 @@ class FollowUpForm(forms.Form):
                 missing = next(n for n, answer in enumerate(given, start=1) if answer is None)
                 self.add_error(
                     f"mnsi_{missing}",
-                    f"Please answer all {len(given)} questions about your legs and feet, "
-                    "or none of them.",
+                    _(
+                        "Please answer all %(count)s questions about your legs and feet, "
+                        "or none of them."
+                    )
+                    % {"count": len(given)},
                 )
             else:
                 cleaned["mnsi"] = given
@@ -150,7 +163,7 @@ class FollowUpForm(forms.Form):
         effects = self.cleaned_data["side_effects"]
         if SideEffect.NONE in effects and len(effects) > 1:
             raise forms.ValidationError(
-                "You chose \u2018None\u2019 and a side effect. Please choose one or the other."
+                _("You chose ‘None’ and a side effect. Please choose one or the other.")
             )
         return effects
 
@@ -162,15 +175,15 @@ class MedicineForm(forms.ModelForm):
         model = Medicine
         fields = ["name", "dose", "started", "stopped"]
         labels = {
-            "name": "Medicine",
-            "dose": "How much and how often (optional)",
-            "started": "Started on (optional)",
-            "stopped": "Stopped on (optional)",
+            "name": gettext_lazy("Medicine"),
+            "dose": gettext_lazy("How much and how often (optional)"),
+            "started": gettext_lazy("Started on (optional)"),
+            "stopped": gettext_lazy("Stopped on (optional)"),
         }
         help_texts = {
-            "name": "As on the box, for example: Pregabalin.",
-            "dose": "For example: 75 mg twice a day.",
-            "stopped": "Leave empty while you still take it.",
+            "name": gettext_lazy("As on the box, for example: Pregabalin."),
+            "dose": gettext_lazy("For example: 75 mg twice a day."),
+            "stopped": gettext_lazy("Leave empty while you still take it."),
         }
         widgets = {
             "name": forms.TextInput(attrs={"maxlength": MEDICINE_NAME_MAX_LENGTH}),
@@ -180,14 +193,14 @@ class MedicineForm(forms.ModelForm):
         }
         error_messages = {
             "name": {
-                "required": "Please give the medicine's name.",
-                "max_length": f"Please keep the name to {MEDICINE_NAME_MAX_LENGTH} characters.",
+                "required": gettext_lazy("Please give the medicine's name."),
+                "max_length": gettext_lazy("Please keep the name to %(limit_value)d characters."),
             },
             "dose": {
-                "max_length": f"Please keep this to {MEDICINE_DOSE_MAX_LENGTH} characters.",
+                "max_length": gettext_lazy("Please keep this to %(limit_value)d characters."),
             },
-            "started": {"invalid": "That is not a real date. Please check it."},
-            "stopped": {"invalid": "That is not a real date. Please check it."},
+            "started": {"invalid": gettext_lazy("That is not a real date. Please check it.")},
+            "stopped": {"invalid": gettext_lazy("That is not a real date. Please check it.")},
         }
 
     def __init__(self, *args, **kwargs):
@@ -199,7 +212,7 @@ class MedicineForm(forms.ModelForm):
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
         if not name:
-            raise forms.ValidationError("Please give the medicine's name.")
+            raise forms.ValidationError(_("Please give the medicine's name."))
         return name
 
     def clean_dose(self):
@@ -212,7 +225,7 @@ class MedicineForm(forms.ModelForm):
         for name in ("started", "stopped"):
             day = cleaned.get(name)
             if day is not None and day > today:
-                self.add_error(name, "That date is in the future. Please check it.")
+                self.add_error(name, _("That date is in the future. Please check it."))
         if started and stopped and stopped < started:
-            self.add_error("stopped", "The stop date is before the start date. Please check it.")
+            self.add_error("stopped", _("The stop date is before the start date. Please check it."))
         return cleaned

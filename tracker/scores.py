@@ -20,6 +20,23 @@ from typing import NamedTuple
 
 from tracker.symptoms import BY_NAME, NAMES, Symptom
 
+
+# Words for people are message ids in English, marked for makemessages. This module stays
+# free of Django: a function that words a sentence takes the Django layer's gettext and
+# ngettext (tracker/templatetags/score_words.py), and says it in English without them.
+def gettext_noop(message):
+    return message
+
+
+def ngettext_en(singular, plural, number):
+    return singular if number == 1 else plural
+
+
+def _count(value):
+    """A number for ngettext, which takes whole numbers: 1 for exactly one, else 2."""
+    return 1 if value == 1 else 2
+
+
 _INDEX = {name: i for i, name in enumerate(NAMES)}
 
 # Improvement bands, in percent of the baseline mean (IMMPACT, from group data in
@@ -175,8 +192,8 @@ def format_score(value) -> str:
     return str(int(value)) if value == int(value) else f"{value:.1f}"
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+def _one_decimal(value) -> str:
+    return f"{value:.1f}"
 
 
 # --- Baseline ---------------------------------------------------------------
@@ -209,32 +226,82 @@ class Baseline:
     def describe_for_patient(self) -> str:
         return self.describe("your")
 
-    def describe(self, whose: str = "the") -> str:
+    def describe(self, whose: str = "the", gettext=gettext_noop, ngettext=ngettext_en) -> str:
         """Which rule gave the baseline and how many days it covers, for a caption.
 
         "the mean of 6 days in the 14 days before the first session"; whose="your"
         speaks to the patient.
         """
-        days = _plural(self.day_count, "day")
+        text = self.describe_rule(whose, gettext, ngettext)
+        if self.provisional:
+            return gettext("provisional: %(baseline)s") % {"baseline": text}
+        return text
+
+    def describe_rule(self, whose: str = "the", gettext=gettext_noop, ngettext=ngettext_en):
+        """describe() without its "provisional: " (pages that say it in their own way)."""
+        n = self.day_count
+        values = {
+            "count": n,
+            "window": BEFORE_SESSION_DAYS
+            if self.method == BEFORE_FIRST_SESSION
+            else FIRST_WEEK_DAYS,
+            "needed": BASELINE_MIN_DAYS,
+        }
+        yours = whose == "your"
         if self.method == BEFORE_FIRST_SESSION:
-            text = (
-                f"the mean of {days} in the {BEFORE_SESSION_DAYS} days before {whose} first session"
-            )
+            if yours:
+                text = ngettext(
+                    "the mean of %(count)s day in the %(window)s days before your first session",
+                    "the mean of %(count)s days in the %(window)s days before your first session",
+                    n,
+                )
+            else:
+                text = ngettext(
+                    "the mean of %(count)s day in the %(window)s days before the first session",
+                    "the mean of %(count)s days in the %(window)s days before the first session",
+                    n,
+                )
+            text = text % values
             if self.provisional:
-                text = f"provisional: {text} ({BASELINE_MIN_DAYS} are needed)"
+                text = gettext("%(baseline)s (%(needed)s are needed)") % {
+                    "baseline": text,
+                    "needed": BASELINE_MIN_DAYS,
+                }
             return text
-        return (
-            f"provisional: the mean of {days} in {whose} first {FIRST_WEEK_DAYS} days of "
-            f"logging, until {whose} first session"
-        )
+        if yours:
+            text = ngettext(
+                "the mean of %(count)s day in your first %(window)s days of logging, "
+                "until your first session",
+                "the mean of %(count)s days in your first %(window)s days of logging, "
+                "until your first session",
+                n,
+            )
+        else:
+            text = ngettext(
+                "the mean of %(count)s day in the first %(window)s days of logging, "
+                "until the first session",
+                "the mean of %(count)s days in the first %(window)s days of logging, "
+                "until the first session",
+                n,
+            )
+        return text % values
 
 
-BASELINE_RULE = (
-    f"once a session is held, the mean of the daily means of the {BEFORE_SESSION_DAYS} "
-    f"days before the first one, which needs {BASELINE_MIN_DAYS} days or more (with fewer "
-    f"it is provisional); before any session, a provisional baseline from the first "
-    f"{FIRST_WEEK_DAYS} days of logging"
-)
+def baseline_rule(gettext=gettext_noop) -> str:
+    """The baseline's rule in one phrase, for the practitioner's pages."""
+    return gettext(
+        "once a session is held, the mean of the daily means of the %(window)s "
+        "days before the first one, which needs %(needed)s days or more (with fewer "
+        "it is provisional); before any session, a provisional baseline from the first "
+        "%(first_week)s days of logging"
+    ) % {
+        "window": BEFORE_SESSION_DAYS,
+        "needed": BASELINE_MIN_DAYS,
+        "first_week": FIRST_WEEK_DAYS,
+    }
+
+
+BASELINE_RULE = baseline_rule()
 
 
 def choose_baseline(days, session_held=True) -> Baseline | None:
@@ -303,6 +370,19 @@ class Band(StrEnum):
     def label(self) -> str:
         return "".join(words for words, _ in _BAND_LABELS[self])
 
+    def label_in(self, gettext=gettext_noop) -> str:
+        """The whole label in the reader's language (its message id is `label`)."""
+        return gettext(self.label)
+
+    def label_parts_in(self, gettext=gettext_noop) -> tuple[tuple[str, bool], ...]:
+        """label_parts in the reader's language. A translation is one piece, never cut:
+        only English knows which of its words may go."""
+        whole = gettext(self.label)
+        return self.label_parts if whole == self.label else ((whole, False),)
+
+    def phrase_in(self, gettext=gettext_noop) -> str:
+        return gettext(_BAND_PHRASES[self])
+
     @property
     def label_parts(self) -> tuple[tuple[str, bool], ...]:
         """The label as (words, optional) pairs: optional words go where space is short."""
@@ -314,6 +394,14 @@ class Band(StrEnum):
         return _BAND_PHRASES[self]
 
 
+# The whole labels, as message ids (label joins the parts below).
+_BAND_LABEL_IDS = (
+    gettext_noop("Worse"),
+    gettext_noop("No important change"),
+    gettext_noop("Minimal improvement"),
+    gettext_noop("Moderate improvement"),
+    gettext_noop("Substantial improvement"),
+)
 _BAND_LABELS = {
     Band.WORSE: (("Worse", False),),
     Band.NO_CHANGE: (("No", False), (" important", True), (" change", False)),
@@ -323,23 +411,49 @@ _BAND_LABELS = {
 }
 # The bands in one sentence, for pages that print them beside the figures.
 _MIN_POINTS = format_score(BAND_MIN_POINTS)
-_WORSE_RULE = (
-    f"{format_score(WORSE_POINTS)} points or more, or {WORSE_RATIO}% or more "
-    f"and at least {_MIN_POINTS} point{'' if BAND_MIN_POINTS == 1 else 's'}"
-)
-BANDS_EXPLAINED = (
-    f"Improvement bands follow IMMPACT, and come from group data in drug trials: "
-    f"a fall of {MINIMAL_RATIO}\u2013{MODERATE_RATIO - 1}% is minimal, {MODERATE_RATIO}% or "
-    f"more moderate, {SUBSTANTIAL_RATIO}% or more substantial. IMMPACT defines no "
-    f"worsening; ours is a rise of {_WORSE_RULE}. A change of less than {_MIN_POINTS} "
-    f"point is no important change, whatever its percentage."
-)
+
+
+def worse_rule(gettext=gettext_noop) -> str:
+    """ "2 points or more, or 30% or more and at least 1 point"."""
+    if BAND_MIN_POINTS == 1:
+        rule = gettext(
+            "%(points)s points or more, or %(ratio)s%% or more and at least %(min)s point"
+        )
+    else:
+        rule = gettext(
+            "%(points)s points or more, or %(ratio)s%% or more and at least %(min)s points"
+        )
+    return rule % {"points": format_score(WORSE_POINTS), "ratio": WORSE_RATIO, "min": _MIN_POINTS}
+
+
+_WORSE_RULE = worse_rule()
+
+
+def bands_explained(gettext=gettext_noop) -> str:
+    """The bands in one paragraph, for pages that print them beside the figures."""
+    return gettext(
+        "Improvement bands follow IMMPACT, and come from group data in drug trials: "
+        "a fall of %(minimal)s–%(below_moderate)s%% is minimal, %(moderate)s%% or "
+        "more moderate, %(substantial)s%% or more substantial. IMMPACT defines no "
+        "worsening; ours is a rise of %(worse_rule)s. A change of less than %(min)s "
+        "point is no important change, whatever its percentage."
+    ) % {
+        "minimal": MINIMAL_RATIO,
+        "below_moderate": MODERATE_RATIO - 1,
+        "moderate": MODERATE_RATIO,
+        "substantial": SUBSTANTIAL_RATIO,
+        "worse_rule": worse_rule(gettext),
+        "min": _MIN_POINTS,
+    }
+
+
+BANDS_EXPLAINED = bands_explained()
 _BAND_PHRASES = {
-    Band.WORSE: "a clear worsening",
-    Band.NO_CHANGE: "no important change",
-    Band.MINIMAL: "a minimal improvement",
-    Band.MODERATE: "a moderate improvement",
-    Band.SUBSTANTIAL: "a substantial improvement",
+    Band.WORSE: gettext_noop("a clear worsening"),
+    Band.NO_CHANGE: gettext_noop("no important change"),
+    Band.MINIMAL: gettext_noop("a minimal improvement"),
+    Band.MODERATE: gettext_noop("a moderate improvement"),
+    Band.SUBSTANTIAL: gettext_noop("a substantial improvement"),
 }
 
 
@@ -420,9 +534,18 @@ class ReliableChange:
 
     @property
     def label(self) -> str:
-        return "Beyond usual ups and downs" if self.reliable else "Within usual ups and downs"
+        if self.reliable:
+            return gettext_noop("Beyond usual ups and downs")
+        return gettext_noop("Within usual ups and downs")
 
-    def phrase(self, whose: str = "your") -> str:
+    def label_in(self, gettext=gettext_noop) -> str:
+        return gettext(self.label)
+
+    def phrase(self, whose: str = "your", gettext=gettext_noop) -> str:
+        if whose == "your":
+            if self.reliable:
+                return gettext("larger than your usual ups and downs")
+            return gettext("within your usual ups and downs")
         if self.reliable:
             return f"larger than {whose} usual ups and downs"
         return f"within {whose} usual ups and downs"
@@ -467,12 +590,17 @@ def reliable_change(baseline_days, recent_days) -> ReliableChange | None:
     return ReliableChange(points, spread, rho, se, points / se)
 
 
-RELIABLE_EXPLAINED = (
-    f"A change is beyond usual ups and downs when it is at least {FIGURES['RELIABLE_Z']} "
-    f"times its standard error, worked out from the patient's own day-to-day spread "
-    f"(Jacobson & Truax 1991, adapted to diaries). Whether a change is important (the "
-    f"band) and whether it is reliable are two questions: both are shown."
-)
+def reliable_explained(gettext=gettext_noop) -> str:
+    """Reliable change in one paragraph, for the practitioner's pages."""
+    return gettext(
+        "A change is beyond usual ups and downs when it is at least %(z)s "
+        "times its standard error, worked out from the patient's own day-to-day spread "
+        "(Jacobson & Truax 1991, adapted to diaries). Whether a change is important (the "
+        "band) and whether it is reliable are two questions: both are shown."
+    ) % {"z": FIGURES["RELIABLE_Z"]}
+
+
+RELIABLE_EXPLAINED = reliable_explained()
 
 
 # --- Flags ------------------------------------------------------------------
@@ -483,41 +611,58 @@ class Flag:
     """A reason to look at a patient now. Its help states the rule with the rule's numbers."""
 
     name: str  # a field of Flags, and the worklist's ?flag= value
-    label: str  # the badge on a worklist row: "Review missed"
+    label: str  # the badge on a worklist row: "Review missed" (a message id, as are the others)
     counted: str  # after a count at the top of the worklist: "2 review missed"
-    help: str  # may hold {missed_days}, which is the clinic's setting
+    help: str  # may hold %(missed_days)s, which is the clinic's setting, and the rule's numbers
 
-    def help_text(self, missed_days=MISSED_AFTER_DAYS) -> str:
-        return self.help.format(missed_days=missed_days)
+    def label_in(self, gettext=gettext_noop) -> str:
+        return gettext(self.label)
+
+    def counted_in(self, gettext=gettext_noop) -> str:
+        return gettext(self.counted)
+
+    def help_text(self, missed_days=MISSED_AFTER_DAYS, gettext=gettext_noop) -> str:
+        return gettext(self.help) % {
+            "missed_days": missed_days,
+            "recent_days": RECENT_DAYS,
+            "severe": SEVERE_SCORE,
+            "worse_rule": worse_rule(gettext),
+        }
 
 
 FLAGS = (
     Flag(
         "worse",
-        "Worse",
-        "worse",
-        f"Worse: the last {RECENT_DAYS} days' average of a symptom has risen above the "
-        f"baseline by {_WORSE_RULE}.",
+        gettext_noop("Worse"),
+        gettext_noop("worse"),
+        gettext_noop(
+            "Worse: the last %(recent_days)s days' average of a symptom has risen above the "
+            "baseline by %(worse_rule)s."
+        ),
     ),
     Flag(
         "severe",
-        "Severe",
-        "severe",
-        f"Severe: a score of {SEVERE_SCORE} or more in the last {RECENT_DAYS} days, for a "
-        f"symptom whose baseline is under {SEVERE_SCORE}, provisional or not known yet.",
+        gettext_noop("Severe"),
+        gettext_noop("severe"),
+        gettext_noop(
+            "Severe: a score of %(severe)s or more in the last %(recent_days)s days, for a "
+            "symptom whose baseline is under %(severe)s, provisional or not known yet."
+        ),
     ),
     Flag(
         "missed",
-        "Review missed",
-        "review missed",
-        "Review missed: no entry for {missed_days} days or more.",
+        gettext_noop("Review missed"),
+        gettext_noop("review missed"),
+        gettext_noop("Review missed: no entry for %(missed_days)s days or more."),
     ),
     Flag(
         "fall",
-        "Fall since last review",
-        "fall since last review",
-        "Fall since last review: the patient said in the weekly questions that they fell, "
-        "after the last review (or at any time, if never reviewed).",
+        gettext_noop("Fall since last review"),
+        gettext_noop("fall since last review"),
+        gettext_noop(
+            "Fall since last review: the patient said in the weekly questions that they fell, "
+            "after the last review (or at any time, if never reviewed)."
+        ),
     ),
 )
 FLAG_NAMES = tuple(flag.name for flag in FLAGS)
@@ -688,6 +833,19 @@ class SessionInterval:
         ]
 
 
+# Interval labels, as message ids: interval_label() says one in the reader's language.
+ALL_ENTRIES = gettext_noop("All entries")
+BEFORE_SESSION_1 = gettext_noop("Before session 1")
+AFTER_SESSION = gettext_noop("After session %(number)s")
+
+
+def interval_label(interval, gettext=gettext_noop) -> str:
+    """An interval's label ("After session 3") in the reader's language."""
+    if interval.number:
+        return gettext(AFTER_SESSION) % {"number": interval.number}
+    return gettext(interval.label)
+
+
 def intervals(readings, session_times, tz: tzinfo) -> list[SessionInterval]:
     """Readings grouped by treatment session, to answer "did it help after session 3?".
 
@@ -702,13 +860,13 @@ def intervals(readings, session_times, tz: tzinfo) -> list[SessionInterval]:
     times = [r.at for r in ordered]
     sessions = sorted(session_times)
     if not sessions:
-        return [_interval("All entries", 0, None, None, ordered, None, tz)]
+        return [_interval(ALL_ENTRIES, 0, None, None, ordered, None, tz)]
 
     # Boundaries: (label, number, start, end); bisect keeps this O(n log n).
-    bounds = [("Before session 1", 0, None, sessions[0])]
+    bounds = [(BEFORE_SESSION_1, 0, None, sessions[0])]
     for k, start in enumerate(sessions, start=1):
         end = sessions[k] if k < len(sessions) else None
-        bounds.append((f"After session {k}", k, start, end))
+        bounds.append((AFTER_SESSION % {"number": k}, k, start, end))
 
     result = []
     previous = None
@@ -806,66 +964,140 @@ def _interval(label, number, start, end, readings, previous, tz) -> SessionInter
 # --- Words for patients -----------------------------------------------------
 
 
-def summary_sentence(p: SymptomProgress, days=RECENT_DAYS) -> str:
-    """One plain sentence comparing the recent mean with the baseline, for the patient."""
-    name = p.label
+def summary_sentence(
+    p: SymptomProgress,
+    days=RECENT_DAYS,
+    gettext=gettext_noop,
+    ngettext=ngettext_en,
+    number=_one_decimal,
+) -> str:
+    """One plain sentence comparing the recent mean with the baseline, for the patient.
+
+    gettext, ngettext and number (a score with one decimal) come from the Django layer;
+    without them it is English."""
+    name = gettext(p.label)
     if p.recent_day_count == 0:
-        return f"{name}: no entries in the last {days} days."
+        return ngettext(
+            "%(symptom)s: no entries in the last %(days)s day.",
+            "%(symptom)s: no entries in the last %(days)s days.",
+            days,
+        ) % {"symptom": name, "days": days}
     if p.recent is None:
-        return (
-            f"{name}: not enough recent entries to compare "
-            f"({_plural(p.recent_day_count, 'day')} in the last {days}; "
-            f"{RECENT_MIN_DAYS} are needed)."
-        )
-    recent = f"{name}: {p.recent:.1f} on average over the last {days} days"
+        return ngettext(
+            "%(symptom)s: not enough recent entries to compare "
+            "(%(count)s day in the last %(days)s; %(needed)s are needed).",
+            "%(symptom)s: not enough recent entries to compare "
+            "(%(count)s days in the last %(days)s; %(needed)s are needed).",
+            p.recent_day_count,
+        ) % {
+            "symptom": name,
+            "count": p.recent_day_count,
+            "days": days,
+            "needed": RECENT_MIN_DAYS,
+        }
+    recent = ngettext(
+        "%(symptom)s: %(mean)s on average over the last %(days)s day",
+        "%(symptom)s: %(mean)s on average over the last %(days)s days",
+        days,
+    ) % {"symptom": name, "mean": number(p.recent), "days": days}
     if p.baseline is None:
-        return f"{recent}. Not enough entries yet to set a baseline."
+        return gettext("%(recent)s. Not enough entries yet to set a baseline.") % {"recent": recent}
 
-    base = f"your {'provisional ' if p.provisional else ''}baseline of {p.baseline:.1f}"
-    verdict = p.band.phrase
+    if p.provisional:
+        base = gettext("your provisional baseline of %(baseline)s")
+    else:
+        base = gettext("your baseline of %(baseline)s")
+    base = base % {"baseline": number(p.baseline)}
+    verdict = p.band.phrase_in(gettext)
     if p.reliable is not None:
-        verdict += f", {p.reliable.phrase('your')}"
+        verdict = gettext("%(band)s, %(reliable)s") % {
+            "band": verdict,
+            "reliable": p.reliable.phrase("your", gettext),
+        }
+    values = {"recent": recent, "base": base, "verdict": verdict}
     if p.points == 0:
-        return f"{recent}, the same as {base} — {verdict}."
-    direction = "lower" if p.points < 0 else "higher"
-    unit = "point" if abs(p.points) == 1 else "points"
-    percent = ""
-    if p.percent is not None:
-        # Whole percent, cut towards zero: "30%" is then shown only when the
-        # change really reached 30.0%, so the words never contradict the band.
-        percent = f" ({math.floor(abs(p.percent))}% {'less' if p.percent < 0 else 'more'})"
-    return f"{recent}, {abs(p.points):.1f} {unit} {direction}{percent} than {base} — {verdict}."
+        return gettext("%(recent)s, the same as %(base)s — %(verdict)s.") % values
+    values["points"] = number(abs(p.points))
+    n = _count(abs(p.points))
+    if p.percent is None:
+        if p.points < 0:
+            text = ngettext(
+                "%(recent)s, %(points)s point lower than %(base)s — %(verdict)s.",
+                "%(recent)s, %(points)s points lower than %(base)s — %(verdict)s.",
+                n,
+            )
+        else:
+            text = ngettext(
+                "%(recent)s, %(points)s point higher than %(base)s — %(verdict)s.",
+                "%(recent)s, %(points)s points higher than %(base)s — %(verdict)s.",
+                n,
+            )
+        return text % values
+    # Whole percent, cut towards zero: "30%" is then shown only when the
+    # change really reached 30.0%, so the words never contradict the band.
+    values["percent"] = math.floor(abs(p.percent))
+    if p.points < 0:
+        text = ngettext(
+            "%(recent)s, %(points)s point lower (%(percent)s%% less) than %(base)s — %(verdict)s.",
+            "%(recent)s, %(points)s points lower (%(percent)s%% less) than %(base)s — %(verdict)s.",
+            n,
+        )
+    else:
+        text = ngettext(
+            "%(recent)s, %(points)s point higher (%(percent)s%% more) than %(base)s — %(verdict)s.",
+            "%(recent)s, %(points)s points higher (%(percent)s%% more) than %(base)s "
+            "— %(verdict)s.",
+            n,
+        )
+    return text % values
 
 
-def difference_phrase(value, other, other_label) -> str:
+def difference_phrase(value, other, other_label, gettext=gettext_noop, number=format_score):
     """ "2 lower than your first week", "same as your last entry"."""
     diff = round(value - other, 1)
+    values = {"other": other_label, "difference": number(abs(diff))}
     if diff == 0:
-        return f"same as {other_label}"
-    direction = "lower" if diff < 0 else "higher"
-    return f"{format_score(abs(diff))} {direction} than {other_label}"
+        return gettext("same as %(other)s") % values
+    if diff < 0:
+        return gettext("%(difference)s lower than %(other)s") % values
+    return gettext("%(difference)s higher than %(other)s") % values
 
 
-def compare_phrase(symptom, value, other, other_label) -> str:
+def compare_phrase(
+    symptom, value, other, other_label, gettext=gettext_noop, number=format_score
+) -> str:
     """Short comparison for the message after a check-in.
 
     compare_phrase("pain", 4, 6, "your first week")
     -> "Pain 4 — 2 lower than your first week"
     """
-    head = f"{BY_NAME[symptom].label} {format_score(value)}"
+    head = gettext("%(symptom)s %(score)s") % {
+        "symptom": gettext(BY_NAME[symptom].label),
+        "score": number(value),
+    }
     if other is None:
         return head
-    return f"{head} — {difference_phrase(value, other, other_label)}"
+    difference = difference_phrase(value, other, other_label, gettext, number)
+    return gettext("%(symptom)s — %(difference)s") % {
+        "symptom": head,
+        "difference": difference,
+    }
 
 
-def baseline_label(baseline: Baseline) -> str:
+def baseline_label(baseline: Baseline, gettext=gettext_noop) -> str:
     """How a patient would name the baseline period."""
     if baseline.method == BEFORE_FIRST_SESSION:
-        return "before your first session"
-    return "your first week"
+        return gettext("before your first session")
+    return gettext("your first week")
 
 
-def checkin_phrases(reading: Reading, previous: Reading | None, baseline: Baseline | None):
+def checkin_phrases(
+    reading: Reading,
+    previous: Reading | None,
+    baseline: Baseline | None,
+    gettext=gettext_noop,
+    number=format_score,
+):
     """One phrase per symptom comparing a new check-in with the last one and the baseline.
 
     "Pain 4 — 1 lower than your last entry; 2 lower than your first week"
@@ -874,13 +1106,24 @@ def checkin_phrases(reading: Reading, previous: Reading | None, baseline: Baseli
     for symptom in NAMES:
         value = reading.value(symptom)
         last = previous.value(symptom) if previous else None
-        phrase = compare_phrase(symptom, value, last, "your last entry")
+        phrase = compare_phrase(symptom, value, last, gettext("your last entry"), gettext, number)
         # A baseline of a day or two says little, and the first check-in is its own.
         if baseline is not None and baseline.day_count >= BASELINE_MIN_DAYS:
-            vs_base = compare_phrase(
-                symptom, value, baseline.values[symptom], baseline_label(baseline)
+            vs_base = difference_phrase(
+                value,
+                baseline.values[symptom],
+                baseline_label(baseline, gettext),
+                gettext,
+                number,
             )
-            phrase += ("; " if last is not None else " — ") + vs_base.split(" — ", 1)[1]
+            if last is not None:
+                phrase = gettext("%(last)s; %(baseline)s") % {"last": phrase, "baseline": vs_base}
+            else:
+                phrase = compare_phrase(symptom, value, None, "", gettext, number)
+                phrase = gettext("%(symptom)s — %(difference)s") % {
+                    "symptom": phrase,
+                    "difference": vs_base,
+                }
         phrases.append(phrase)
     return phrases
 

@@ -42,6 +42,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp import user_has_device
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -353,7 +354,7 @@ class SessionLimitsMiddleware:
         # This session only: the user's other devices keep their own 12 hours.
         request.end_this_session_only = True
         logout(request)
-        messages.info(request, "You were signed out after 12 hours. Please sign in again.")
+        messages.info(request, _("You were signed out after 12 hours. Please sign in again."))
         return redirect_to_login(request.get_full_path())
 
 

@@ -11,6 +11,7 @@ from django import template
 from django.utils import dateformat, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from tracker.worklist import path_for
 
@@ -29,14 +30,15 @@ def patient_cell(context, row, now, next_url):
         format_html(
             '<div class="small fw-normal text-body-secondary">{}{}</div>',
             patient.get_neuropathy_kind_display(),
-            "" if patient.practitioner_id == context.get("my_id") else " · care team",
+            "" if patient.practitioner_id == context.get("my_id") else _(" · care team"),
         )
     )
     if patient.is_discharged:
         parts.append(
             format_html(
-                '<div class="small fw-normal course-finished">Course finished on {}</div>',
-                dateformat.format(patient.discharged_on, "j M Y"),
+                '<div class="small fw-normal course-finished">{}</div>',
+                _("Course finished on %(day)s")
+                % {"day": dateformat.format(patient.discharged_on, _("j M Y"))},
             )
         )
         return mark_safe("\n".join(parts))
@@ -44,7 +46,7 @@ def patient_cell(context, row, now, next_url):
         "",
         '<span class="flag flag-{}" tabindex="0" data-help="{}"'
         ' aria-describedby="flag-help-{}">{}</span> ',
-        ((f["name"], f["help"], f["name"], f["label"]) for f in row.flag_list),
+        ((f["name"], f["help"], f["name"], _(f["label"])) for f in row.flag_list),
     )
     parts.append(format_html('<div class="flags fw-normal">{}</div>', flags))
     parts.append(review_status(context, row, now, next_url))
@@ -66,12 +68,15 @@ def review_status(context, row, now, next_url):
         same_day = at.date() == timezone.localtime(now).date()
         parts.append(
             format_html(
-                '<p class="review-status small fw-normal mb-1{}">Reviewed by {}, {}{}{}</p>',
+                '<p class="review-status small fw-normal mb-1{}">{}{}{}</p>',
                 "" if row.reviewed else " review-reopened",
-                row.reviewer_name,
-                dateformat.format(at, "H:i" if same_day else "j M, H:i"),
+                _("Reviewed by %(name)s, %(when)s")
+                % {
+                    "name": row.reviewer_name,
+                    "when": dateformat.format(at, "H:i" if same_day else _("j M, H:i")),
+                },
                 format_html(" &mdash; {}", row.review_note) if row.review_note else "",
-                mark_safe(". <strong>New since then.</strong>")
+                format_html(". <strong>{}</strong>", _("New since then."))
                 if not row.reviewed and row.flags.any
                 else "",
             )
@@ -81,25 +86,29 @@ def review_status(context, row, now, next_url):
                 format_html(
                     '<form method="post" action="{}" class="no-print mb-1">{}'
                     '<button type="submit" class="btn btn-sm btn-outline-secondary btn-tap">'
-                    'Undo review<span class="visually-hidden"> of {}</span></button></form>',
+                    '{}<span class="visually-hidden"> {}</span></button></form>',
                     path_for("tracker:undo_review", patient.public_id),
                     csrf,
-                    patient.display_name,
+                    _("Undo review"),
+                    _("of %(name)s") % {"name": patient.display_name},
                 )
             )
     if row.needs_attention:
         parts.append(
             format_html(
                 '<details class="review-form no-print fw-normal">'
-                '<summary class="btn btn-sm btn-outline-primary btn-tap">Mark reviewed'
+                '<summary class="btn btn-sm btn-outline-primary btn-tap">{mark}'
                 '<span class="visually-hidden">: {name}</span></summary>'
                 '<form method="post" action="{action}" class="mt-2" novalidate>{csrf}'
-                '<label class="form-label small" for="review-note-{id}">Note (optional)</label>'
+                '<label class="form-label small" for="review-note-{id}">{note}</label>'
                 '<input class="form-control form-control-sm mb-2" type="text" name="note"'
                 ' id="review-note-{id}" maxlength="{max}"'
-                ' placeholder="e.g. called, booked an earlier session">'
-                '<button type="submit" class="btn btn-primary btn-tap">Mark reviewed'
+                ' placeholder="{placeholder}">'
+                '<button type="submit" class="btn btn-primary btn-tap">{mark}'
                 '<span class="visually-hidden">: {name}</span></button></form></details>',
+                mark=_("Mark reviewed"),
+                note=_("Note (optional)"),
+                placeholder=_("e.g. called, booked an earlier session"),
                 name=patient.display_name,
                 action=path_for("tracker:review", patient.public_id),
                 csrf=csrf,

@@ -14,6 +14,7 @@ from django import template
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext
 
 from tracker import charts
 from tracker.symptoms import BY_NAME, SYMPTOMS
@@ -44,23 +45,45 @@ def kept(function=None, *, maxsize=2048):
 @register.simple_tag
 def symptom_initials():
     """ "P / N / T": the symptoms' initials, for narrow column headings."""
-    return " / ".join(symptom.initial for symptom in SYMPTOMS)
+    return " / ".join(initials())
+
+
+def initials():
+    """Each symptom's shortest start that no other symptom's shares, in the reader's
+    language: "P", "N", "T" in English; in Chinese two of the three names begin with
+    the same character (麻), and those two get two characters."""
+    labels = [gettext(symptom.label) for symptom in SYMPTOMS]
+
+    def shortest(i, label):
+        others = [other for j, other in enumerate(labels) if j != i]
+        for length in range(1, len(label) + 1):
+            if all(other[:length] != label[:length] for other in others):
+                return label[:length]
+        return label
+
+    return [shortest(i, label) for i, label in enumerate(labels)]
+
+
+@register.filter
+def symptom_initial(symptom):
+    """A symptom's initial for narrow columns, as symptom_initials() gives it."""
+    return initials()[SYMPTOMS.index(symptom)]
 
 
 @register.filter
 def symptom_label(name):
     """ "pain" -> "Pain": a cell's column label where the row holds only symptom names."""
-    return BY_NAME[name].label
+    return gettext(BY_NAME[name].label)
 
 
 @register.simple_tag
 def sparks_cell(daily_means):
     """The "Last 4 weeks" cell: a sparkline per symptom from its daily means."""
-    return _sparks_cell(daily_means)
+    return _sparks_cell(daily_means, translation.get_language())
 
 
 @kept
-def _sparks_cell(daily_means):
+def _sparks_cell(daily_means, language):
     sparks = [
         {"symptom": symptom, "spark": charts.sparkline(means)}
         for symptom, means in zip(SYMPTOMS, daily_means, strict=True)
@@ -83,23 +106,28 @@ def _changes_cell(progress, language):
 @register.simple_tag
 def latest_scores_cell(scores):
     """The last entry's scores on a worklist row, "5 / 4 / 3", each named for screen readers."""
-    return _scores_cell("tracker/worklist_latest.html", scores)
+    return _scores_cell("tracker/worklist_latest.html", scores, translation.get_language())
 
 
 @register.simple_tag
 def entry_scores(entry):
     """An entry's scores in words, "Pain 5 · ..." (the history page)."""
-    return _scores_cell("tracker/entry_scores.html", entry.score_values())
+    return _scores_cell(
+        "tracker/entry_scores.html", entry.score_values(), translation.get_language()
+    )
 
 
 @register.simple_tag
 def entry_score_cells(entry):
     """An entry's scores as table cells, one per symptom (the detail page)."""
-    return _scores_cell("tracker/entry_score_cells.html", entry.score_values())
+    return _scores_cell(
+        "tracker/entry_score_cells.html", entry.score_values(), translation.get_language()
+    )
 
 
 # Three partials, one cell per distinct set of scores seen, a few hundred bytes each.
+# The language is in the key: the partials' words are translated.
 @kept(maxsize=4096)
-def _scores_cell(template_name, scores):
+def _scores_cell(template_name, scores, language):
     pairs = list(zip(SYMPTOMS, scores, strict=True))
     return render_to_string(template_name, {"scores": pairs})

@@ -1,8 +1,9 @@
 from django import template
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.timesince import timesince
 
 from tracker import charts
+from tracker.templatetags.score_words import chart_words
 
 register = template.Library()
 
@@ -20,14 +21,18 @@ def day_month(value):
     For the worklist's many rows: |date looks up formats and translations on
     every call and costs it about a millisecond a page.
     """
-    return charts.day_label(timezone.localtime(value))
+    return charts.day_label(timezone.localtime(value), chart_words())
 
 
 @register.filter
 def weekday_day_month(value):
-    """ "Thu 3 Dec" in clinic time (see day_month)."""
+    """ "Thu 3 Dec" in clinic time (see day_month); the weekday in Django's words."""
     local = timezone.localtime(value)
-    return f"{local:%a} {charts.day_label(local)}"
+    words = chart_words()
+    return words.gettext("%(weekday)s %(day)s") % {
+        "weekday": dateformat.format(local, "D"),
+        "day": charts.day_label(local, words),
+    }
 
 
 @register.filter

@@ -15,6 +15,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -43,8 +45,9 @@ class SignInForm(AuthenticationForm):
         max_length=USERNAME_MAX_LENGTH,
         widget=forms.TextInput(attrs={"autofocus": True}),
         error_messages={
-            "max_length": "A username has at most %(limit_value)d characters. "
-            "Please check what you typed.",
+            "max_length": gettext_lazy(
+                "A username has at most %(limit_value)d characters. Please check what you typed."
+            ),
         },
     )
 
@@ -63,7 +66,7 @@ class SignIn(auth_views.LoginView):
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label="Code",
+        label=gettext_lazy("Code"),
         max_length=32,
         widget=forms.TextInput(
             attrs={
@@ -74,7 +77,7 @@ class CodeForm(forms.Form):
                 "class": "form-control form-control-lg otp-input",
             }
         ),
-        error_messages={"required": "Please type the code."},
+        error_messages={"required": gettext_lazy("Please type the code.")},
     )
 
 
@@ -116,8 +119,14 @@ def two_factor_verify(request):
                 left = security.backup_codes_left(user)
                 messages.warning(
                     request,
-                    f"You used a backup code; {left} left. Each works once. "
-                    "You can make new ones on your account page.",
+                    ngettext(
+                        "You used a backup code; %(left)s left. Each works once. "
+                        "You can make new ones on your account page.",
+                        "You used a backup code; %(left)s left. Each works once. "
+                        "You can make new ones on your account page.",
+                        left,
+                    )
+                    % {"left": left},
                 )
             return redirect(next_url(request))
         elif not check.checked:
@@ -126,15 +135,18 @@ def two_factor_verify(request):
             )
             form.add_error(
                 "code",
-                f"Too many wrong codes in a row. Please wait {wait_words(check.wait)}, "
-                "then type the newest code.",
+                _("Too many wrong codes in a row. Please wait %(wait)s, then type the newest code.")
+                % {"wait": wait_words(check.wait)},
             )
         else:
             audit.second_factor_failed(request, "wrong second-factor code")
             form.add_error(
                 "code",
-                "That code did not work. Use the newest code from your app, "
-                f"or one of your backup codes. You can try again in {wait_words(check.wait)}.",
+                _(
+                    "That code did not work. Use the newest code from your app, "
+                    "or one of your backup codes. You can try again in %(wait)s."
+                )
+                % {"wait": wait_words(check.wait)},
             )
     ctx = {"form": form, "next": next_url(request)}
     return render(request, "tracker/two_factor_verify.html", ctx)
@@ -143,10 +155,12 @@ def two_factor_verify(request):
 def wait_words(seconds):
     """A wait in plain words: "1 second", "32 seconds", "1 minute"."""
     if seconds >= 60 and seconds % 60 == 0:
-        count, unit = seconds // 60, "minute"
+        count = seconds // 60
+        words = ngettext("%(count)s minute", "%(count)s minutes", count)
     else:
-        count, unit = seconds, "second"
-    return f"{count} {unit}" + ("" if count == 1 else "s")
+        count = seconds
+        words = ngettext("%(count)s second", "%(count)s seconds", count)
+    return words % {"count": count}
 
 
 def qr_svg(url, label):
@@ -189,7 +203,8 @@ def two_factor_setup(request):
         if signing_in:
             audit.second_factor_failed(request, "wrong code from a new authenticator app")
         form.add_error(
-            "code", "That code did not work. Check the time on your phone and use the newest code."
+            "code",
+            _("That code did not work. Check the time on your phone and use the newest code."),
         )
     secret = b32encode(device.bin_key).decode()
     ctx = {
@@ -258,13 +273,13 @@ def choose_language(request):
     form = LanguageForm(request.POST)
     profile = languages.profile_of(request.user)
     if profile is None or not form.is_valid():
-        messages.error(request, "That language cannot be chosen here.")
+        messages.error(request, _("That language cannot be chosen here."))
         return redirect("account")
     code = form.cleaned_data["language"]
     profile.language = code
     profile.save(update_fields=["language"])
     languages.remember(request, code)
-    messages.success(request, translation.gettext("The app now speaks your language."))
+    messages.success(request, _("The app now speaks your language."))
     response = redirect("account")
     languages.set_cookie(response, request, code)
     return response
@@ -281,7 +296,7 @@ class PasswordChange(auth_views.PasswordChangeView):
         # Django gave this session a new key; the old ones are gone.
         security.track_session(self.request, self.request.user)
         messages.success(
-            self.request, "Your password is changed. You were signed out everywhere else."
+            self.request, _("Your password is changed. You were signed out everywhere else.")
         )
         return response
 

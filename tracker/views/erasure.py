@@ -10,6 +10,8 @@ from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,28 +20,36 @@ from tracker import audit
 from tracker.access import patient_required
 from tracker.deletion import REASON_MAX_LENGTH, DeletionRequest, DeletionStatus
 
-ALREADY_ASKED = "You have already asked for your account to be erased. The clinic will answer here."
+ALREADY_ASKED = gettext_lazy(
+    "You have already asked for your account to be erased. The clinic will answer here."
+)
 
 
 class DeletionRequestForm(forms.Form):
     """The confirm step: the patient's password again, and an optional reason."""
 
     reason = forms.CharField(
-        label="Why? (optional)",
+        label=gettext_lazy("Why? (optional)"),
         required=False,
         max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": REASON_MAX_LENGTH}),
-        help_text="You do not have to say. Only the clinic staff who handle requests read it.",
+        help_text=gettext_lazy(
+            "You do not have to say. Only the clinic staff who handle requests read it."
+        ),
         error_messages={
-            "max_length": "Please keep it to %(limit_value)d characters (this has %(show_value)d)."
+            "max_length": gettext_lazy(
+                "Please keep it to %(limit_value)d characters (this has %(show_value)d)."
+            )
         },
     )
     password = forms.CharField(
-        label="Your password",
+        label=gettext_lazy("Your password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text="The one you sign in with: so that nobody else can ask in your name.",
-        error_messages={"required": "Please type your password."},
+        help_text=gettext_lazy(
+            "The one you sign in with: so that nobody else can ask in your name."
+        ),
+        error_messages={"required": gettext_lazy("Please type your password.")},
     )
 
     def __init__(self, user, *args, **kwargs):
@@ -50,7 +60,7 @@ class DeletionRequestForm(forms.Form):
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
             raise forms.ValidationError(
-                "That is not your password. Please type the password you sign in with."
+                _("That is not your password. Please type the password you sign in with.")
             )
         return password
 
@@ -87,7 +97,7 @@ def erase_account(request):
                 return redirect("account")
             messages.success(
                 request,
-                "Thank you. The clinic has your request and will answer on this page.",
+                _("Thank you. The clinic has your request and will answer on this page."),
             )
             return redirect("account")
         if form.has_error("password"):
@@ -118,7 +128,7 @@ def withdraw_request(request):
                 request, audit.UPDATE, patient, "deletion request", found.pk, detail="withdrawn"
             )
     if found is None:
-        messages.info(request, "You have no request waiting: there was nothing to withdraw.")
+        messages.info(request, _("You have no request waiting: there was nothing to withdraw."))
     else:
-        messages.success(request, "Your request is withdrawn. Nothing was erased.")
+        messages.success(request, _("Your request is withdrawn. Nothing was erased."))
     return redirect("account")

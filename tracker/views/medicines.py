@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tracker import access, audit
@@ -38,7 +39,7 @@ def medicines(request):
         with transaction.atomic():
             medicine = form.save()
             audit.record(request, audit.CREATE, patient, "medicine", medicine.public_id)
-        messages.success(request, f"{medicine.name} is on your list.")
+        messages.success(request, _("%(medicine)s is on your list.") % {"medicine": medicine.name})
         return redirect("tracker:medicines")
     audit.record(request, audit.VIEW, patient, "medicines")
     return render(request, "tracker/medicines.html", medicine_list_context(patient, form))
@@ -53,7 +54,7 @@ def edit_medicine(request, public_id):
         with transaction.atomic():
             form.save()
             audit.record(request, audit.UPDATE, medicine.patient, "medicine", medicine.public_id)
-        messages.success(request, f"{medicine.name} is updated.")
+        messages.success(request, _("%(medicine)s is updated.") % {"medicine": medicine.name})
         return redirect("tracker:medicines")
     audit.record(request, audit.VIEW, medicine.patient, "medicine", medicine.public_id)
     ctx = {"form": form, "medicine": medicine, "removable": not medicine.events.exists()}
@@ -69,11 +70,16 @@ def remove_medicine(request, public_id):
         if medicine.events.exists():
             messages.error(
                 request,
-                f"{medicine.name} was part of a check-in, so it stays on your list. "
-                "To show that you no longer take it, give the date you stopped.",
+                _(
+                    "%(medicine)s was part of a check-in, so it stays on your list. "
+                    "To show that you no longer take it, give the date you stopped."
+                )
+                % {"medicine": medicine.name},
             )
             return redirect("tracker:edit_medicine", medicine.public_id)
         audit.record(request, audit.DELETE, medicine.patient, "medicine", medicine.public_id)
         medicine.delete()
-    messages.success(request, f"{medicine.name} is removed from your list.")
+    messages.success(
+        request, _("%(medicine)s is removed from your list.") % {"medicine": medicine.name}
+    )
     return redirect("tracker:medicines")

@@ -8,6 +8,8 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from tracker import access, audit, followup, learn
@@ -63,7 +65,7 @@ def log_entry(request):
             # A resent form or a double tap: the first one won.
             if patient.entries.filter(public_id=token).exists():
                 return already_saved(request)
-            form.add_error(None, "This form was already used. Please check it and save again.")
+            form.add_error(None, _("This form was already used. Please check it and save again."))
             # A fresh token, so that saving the re-shown form works.
             form.data = form.data.copy()
             form.data["token"] = str(uuid.uuid4())
@@ -76,7 +78,7 @@ def log_entry(request):
 
 
 def already_saved(request):
-    messages.info(request, "That check-in was already saved, so it was not added twice.")
+    messages.info(request, _("That check-in was already saved, so it was not added twice."))
     return redirect("tracker:history")
 
 
@@ -115,7 +117,13 @@ def editable_entry(request, public_id):
     entry = access.get_entry_or_404(request, public_id)
     if not entry.is_editable(timezone.now()):
         messages.info(
-            request, f"Entries can be changed for {EDIT_WINDOW_HOURS} hours after saving."
+            request,
+            ngettext(
+                "Entries can be changed for %(hours)s hour after saving.",
+                "Entries can be changed for %(hours)s hours after saving.",
+                EDIT_WINDOW_HOURS,
+            )
+            % {"hours": EDIT_WINDOW_HOURS},
         )
         return None
     return entry
@@ -132,7 +140,7 @@ def edit_entry(request, public_id):
         with transaction.atomic():
             form.save()
             audit.record(request, audit.UPDATE, entry.patient, "entry", entry.public_id)
-        messages.success(request, "Your entry was updated.")
+        messages.success(request, _("Your entry was updated."))
         return redirect("tracker:history")
     audit.record(request, audit.VIEW, entry.patient, "entry", entry.public_id)
     ctx = {"form": form, "entry": entry, "edit_window_hours": EDIT_WINDOW_HOURS}
@@ -149,7 +157,7 @@ def delete_entry(request, public_id):
         with transaction.atomic():
             audit.record(request, audit.DELETE, entry.patient, "entry", entry.public_id)
             entry.delete()
-        messages.success(request, "Your entry was deleted.")
+        messages.success(request, _("Your entry was deleted."))
         return redirect("tracker:history")
     audit.record(request, audit.VIEW, entry.patient, "entry", entry.public_id)
     return render(request, "tracker/entry_delete.html", {"entry": entry})
@@ -176,12 +184,12 @@ def follow_up(request, public_id):
                 followup.save_answers(entry.patient, due, answers, now)
                 audit.record(request, audit.CREATE, entry.patient, "answers", entry.public_id)
         except followup.AlreadyAnswered:
-            messages.info(request, "Those questions were already answered, so nothing changed.")
+            messages.info(request, _("Those questions were already answered, so nothing changed."))
             return redirect("tracker:history")
         if skip:
-            messages.info(request, "Questions skipped.")
+            messages.info(request, _("Questions skipped."))
         else:
-            messages.success(request, "Thank you. Your answers are saved.")
+            messages.success(request, _("Thank you. Your answers are saved."))
             if answers.get("fell") or followup.needs_care_now(answers.get("side_effects") or []):
                 messages.warning(request, followup.CARE_MESSAGE)
         return redirect("tracker:history")

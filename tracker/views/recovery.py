@@ -22,13 +22,14 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from tracker import audit
+from tracker import audit, languages
 from tracker.backends import find_user
 from tracker.forms import ChooseNewPasswordForm, ForgotPasswordForm
 from tracker.models import AuditEvent
@@ -78,13 +79,15 @@ def send_reset_email(user):
         "hours": LINK_HOURS,
         "sign_in": settings.SITE_URL + reverse("login"),
     }
-    send_mail(
-        "Choose a new Relief Tracker password",
-        render_to_string("tracker/email/password_reset.txt", ctx),
-        settings.DEFAULT_FROM_EMAIL,
-        [user.email],
-        html_message=render_to_string("tracker/email/password_reset.html", ctx),
-    )
+    # In the recipient's language, whoever asked for it (a practitioner, say).
+    with translation.override(languages.language_for(user)):
+        send_mail(
+            _("Choose a new Relief Tracker password"),
+            render_to_string("tracker/email/password_reset.txt", ctx),
+            settings.DEFAULT_FROM_EMAIL,
+            [user.email],
+            html_message=render_to_string("tracker/email/password_reset.html", ctx),
+        )
 
 
 def reset_by_email(request, user, now):
@@ -193,8 +196,11 @@ class ResetPassword(auth_views.PasswordResetConfirmView):
         )
         messages.success(
             self.request,
-            "Your new password is set. If you were signed in on another device, you were "
-            f"signed out there. Next time, sign in with {self.user.get_username()}.",
+            _(
+                "Your new password is set. If you were signed in on another device, you were "
+                "signed out there. Next time, sign in with %(username)s."
+            )
+            % {"username": self.user.get_username()},
         )
         return response
 

@@ -8,6 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,7 +18,9 @@ from tracker.access import patient_required, practitioner_required
 from tracker.forms import ReminderForm
 from tracker.reminder_mail import patient_for_token
 
-SAVED = "Your reminders are saved: {}."
+
+def saved_message(words):
+    return _("Your reminders are saved: %(schedule)s.") % {"schedule": words}
 
 
 def account_context(patient):
@@ -26,11 +29,12 @@ def account_context(patient):
     suggestion = patient.suggested_schedule()
     return {
         "reminder_form": ReminderForm(initial=ReminderForm.initial_for(schedule)),
-        "reminder_words": schedule.in_words(),
+        "reminder_words": schedule.in_words(_),
         # Offered only while it differs from what the patient has.
         "suggestion": suggestion
         if suggestion and suggestion.in_words() != schedule.in_words()
         else None,
+        "suggestion_words": suggestion.in_words(_) if suggestion else "",
         "suggested_by": patient.suggested_by,
     }
 
@@ -39,7 +43,8 @@ def save_choice(request, patient, frequency, at, weekdays, detail):
     with transaction.atomic():
         patient.choose_reminders(frequency, at, weekdays, timezone.now())
         audit.record(request, audit.UPDATE, patient, "reminders", detail=detail)
-    messages.success(request, SAVED.format(patient.reminder_schedule().in_words().lower()))
+    words = patient.reminder_schedule().in_words(_).lower()
+    messages.success(request, saved_message(words))
 
 
 @patient_required
@@ -69,7 +74,7 @@ def use_suggestion(request):
     patient = request.user.patient
     suggestion = patient.suggested_schedule()
     if suggestion is None:
-        messages.info(request, "There is no suggestion to use.")
+        messages.info(request, _("There is no suggestion to use."))
         return redirect("account")
     save_choice(
         request,
@@ -95,11 +100,14 @@ def suggest_reminders(request, public_id):
                 frequency, at, weekdays, request.user.practitioner, timezone.now()
             )
             audit.record(request, audit.UPDATE, patient, "reminders", detail="reminders suggested")
-        words = patient.suggested_schedule().in_words().lower()
+        words = patient.suggested_schedule().in_words(_).lower()
         messages.success(
             request,
-            f"Suggestion saved: {words}. {patient.display_name} sees it in My account "
-            "and can use it; their own choice stays until they do.",
+            _(
+                "Suggestion saved: %(schedule)s. %(name)s sees it in My account "
+                "and can use it; their own choice stays until they do."
+            )
+            % {"schedule": words, "name": patient.display_name},
         )
         return redirect(patient)
     ctx = {"form": form, "patient": patient}
