@@ -601,7 +601,7 @@ class SymptomEntry(models.Model):
 
     def location_labels(self):
         labels = dict(BodyLocation.choices)
-        return [labels.get(value, value) for value in self.locations]
+        return [str(labels.get(value, value)) for value in self.locations]
 
     def answers(self):
         """What the patient answered: the scores, the places (in any order) and the note."""
