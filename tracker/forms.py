@@ -308,6 +308,12 @@ EMAIL_ERRORS = {
 }
 
 
+LANGUAGE_ERRORS = {
+    "required": gettext_lazy("Please choose a language from the list."),
+    "invalid_choice": gettext_lazy("Please choose a language from the list."),
+}
+
+
 # --- Identity: date of birth and the clinic's record number -------------------
 
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
@@ -408,7 +414,7 @@ class AddPatientForm(IdentityFields):
         help_text=gettext_lazy(
             "The language of their invitation, sign-in sheet and pages. They can change it."
         ),
-        error_messages={"invalid_choice": gettext_lazy("Please choose a language from the list.")},
+        error_messages=LANGUAGE_ERRORS,
     )
 
     def __init__(self, *args, **kwargs):
@@ -437,10 +443,7 @@ def offer_language_choice(form, initial):
     field = form.fields.get("language")
     if field is None:
         field = form.fields["language"] = forms.ChoiceField(
-            label=gettext_lazy("Language"),
-            error_messages={
-                "invalid_choice": gettext_lazy("Please choose a language from the list.")
-            },
+            label=gettext_lazy("Language"), error_messages=LANGUAGE_ERRORS
         )
     field.choices = offered
     field.widget = forms.RadioSelect(choices=offered)
