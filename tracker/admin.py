@@ -10,7 +10,10 @@ from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from tracker import audit, erasure, mnsi, symptoms
 from tracker.deletion import REASON_MAX_LENGTH
@@ -124,14 +127,14 @@ class UserChangeIgnoringCaseForm(UserChangeForm):
         username = self.cleaned_data["username"]
         others = User.objects.exclude(pk=self.instance.pk)
         if others.filter(username__iexact=username).exists():
-            raise forms.ValidationError("Another user has this username (capitals aside).")
+            raise forms.ValidationError(_("Another user has this username (capitals aside)."))
         return username
 
     def clean_email(self):
         email = self.cleaned_data["email"]
         others = User.objects.exclude(pk=self.instance.pk)
         if email and others.filter(email__iexact=email).exists():
-            raise forms.ValidationError("Another user has this e-mail address (capitals aside).")
+            raise forms.ValidationError(_("Another user has this e-mail address (capitals aside)."))
         return email
 
 
@@ -168,7 +171,7 @@ class CareTeamInline(admin.TabularInline):
     fields = ["practitioner", "added_by", "added_at"]
     readonly_fields = ["added_by", "added_at"]
     extra = 0
-    verbose_name = "care-team member"
+    verbose_name = gettext_lazy("care-team member")
 
 
 @admin.register(Patient)
@@ -350,10 +353,10 @@ class MnsiAnswerAdmin(ReportedAdmin):
 
 class DeclineForm(forms.Form):
     reason = forms.CharField(
-        label="Reason the patient will see",
+        label=gettext_lazy("Reason the patient will see"),
         max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5, "cols": 70, "maxlength": REASON_MAX_LENGTH}),
-        error_messages={"required": "Please give the patient a reason."},
+        error_messages={"required": gettext_lazy("Please give the patient a reason.")},
     )
 
 
@@ -419,7 +422,7 @@ class DeletionRequestAdmin(AuditedAdmin):
         found = DeletionRequest.objects.filter(pk=pk).select_related("patient__user").first()
         if found is None or not found.is_open or found.patient is None:
             self.message_user(
-                request, "That request is no longer open: nothing was changed.", messages.WARNING
+                request, _("That request is no longer open: nothing was changed."), messages.WARNING
             )
             return None, redirect("admin:tracker_deletionrequest_changelist")
         return found, None
@@ -446,14 +449,17 @@ class DeletionRequestAdmin(AuditedAdmin):
             if erased is None:
                 self.message_user(
                     request,
-                    "That request is no longer open: nothing was changed.",
+                    _("That request is no longer open: nothing was changed."),
                     messages.WARNING,
                 )
             else:
                 self.message_user(
                     request,
-                    f"Deletion request {found.pk} carried out: the account and its data are "
-                    "erased. The audit trail records it.",
+                    _(
+                        "Deletion request %(number)s carried out: the account and its data are "
+                        "erased. The audit trail records it."
+                    )
+                    % {"number": found.pk},
                     messages.SUCCESS,
                 )
             return redirect("admin:tracker_deletionrequest_changelist")
@@ -462,7 +468,7 @@ class DeletionRequestAdmin(AuditedAdmin):
             request,
             found,
             "admin/tracker/deletionrequest/carry_out.html",
-            title=f"Carry out deletion request {found.pk}?",
+            title=_("Carry out deletion request %(number)s?") % {"number": found.pk},
             counts=counts,
         )
 
@@ -477,14 +483,17 @@ class DeletionRequestAdmin(AuditedAdmin):
                 if erasure.decline(found, form.cleaned_data["reason"], request):
                     self.message_user(
                         request,
-                        f"Deletion request {found.pk} declined. The patient sees the reason on "
-                        "their account page.",
+                        _(
+                            "Deletion request %(number)s declined. The patient sees the reason "
+                            "on their account page."
+                        )
+                        % {"number": found.pk},
                         messages.SUCCESS,
                     )
                 else:
                     self.message_user(
                         request,
-                        "That request is no longer open: nothing was changed.",
+                        _("That request is no longer open: nothing was changed."),
                         messages.WARNING,
                     )
                 return redirect("admin:tracker_deletionrequest_changelist")
@@ -492,16 +501,18 @@ class DeletionRequestAdmin(AuditedAdmin):
             suggested = ""
             if erasure.within_retention(found.patient, today):
                 until = erasure.kept_until(found.patient)
-                suggested = (
-                    f"The clinic must keep your health records for "
-                    f"{settings.CLINIC_RETENTION_YEARS} years after your care ends, so until "
-                    f"{until:%d %B %Y}. We will erase them after that date."
-                )
+                # The patient reads it: in their language, not the staff member's.
+                with translation.override(found.patient.language or settings.LANGUAGE_CODE):
+                    day = date_format(until, pgettext("a long date, day in 2 digits", "d F Y"))
+                    suggested = _(
+                        "The clinic must keep your health records for %(years)s years after "
+                        "your care ends, so until %(day)s. We will erase them after that date."
+                    ) % {"years": settings.CLINIC_RETENTION_YEARS, "day": day}
             form = DeclineForm(initial={"reason": suggested})
         return self._page(
             request,
             found,
             "admin/tracker/deletionrequest/decline.html",
-            title=f"Decline deletion request {found.pk}",
+            title=_("Decline deletion request %(number)s") % {"number": found.pk},
             form=form,
         )

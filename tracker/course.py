@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from tracker import chart_events, mnsi, scores
 from tracker.models import readings_of
@@ -19,7 +20,11 @@ from tracker.reported import Reported
 from tracker.symptoms import NAMES
 
 # Chart ranges offered above every trend chart: key -> (label, days or None for all).
-CHART_RANGES = {"4w": ("4 weeks", 28), "12w": ("12 weeks", 84), "all": ("All", None)}
+CHART_RANGES = {
+    "4w": (gettext_lazy("4 weeks"), 28),
+    "12w": (gettext_lazy("12 weeks"), 84),
+    "all": (pgettext_lazy("a chart's period", "All"), None),
+}
 
 
 def range_start(first_at, range_key, now):
@@ -258,4 +263,4 @@ def checkin_message(patient, entry):
     baseline, _ = patient.baseline(patient.first_session_held(saved), saved)
     previous = scores.Reading(before[0], before[1:]) if before else None
     phrases = scores.checkin_phrases(scores.Reading.from_entry(entry), previous, baseline)
-    return "Saved. " + ". ".join(phrases) + "."
+    return pgettext("a check-in", "Saved.") + " " + ". ".join(phrases) + "."

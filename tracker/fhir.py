@@ -28,7 +28,7 @@ import json
 import uuid
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tracker import mnsi, symptoms
 from tracker.models import (
@@ -90,11 +90,18 @@ OTHER_CODES = {
     "mnsi": ("mnsi-questionnaire-score", f"MNSI questionnaire score, 0 to {mnsi.MAX_SCORE}"),
     "acupuncture": ("acupuncture-session", "Acupuncture treatment session"),
 }
-LOCATION_CODES = {value: (f"location-{value}", label) for value, label in BodyLocation.choices}
-SIDE_EFFECT_CODES = {value: (f"side-effect-{value}", label) for value, label in SideEffect.choices}
-IMPRESSION_CODES = {
-    value: (f"impression-{value}", label) for value, label in ImpressionOfChange.choices
-}
+# Our code system's displays are English whatever language a page speaks: the choices'
+# labels are translated for people (issue 20), and read here untranslated, as plain text.
+with translation.override(None):
+    LOCATION_CODES = {
+        value: (f"location-{value}", str(label)) for value, label in BodyLocation.choices
+    }
+    SIDE_EFFECT_CODES = {
+        value: (f"side-effect-{value}", str(label)) for value, label in SideEffect.choices
+    }
+    IMPRESSION_CODES = {
+        value: (f"impression-{value}", str(label)) for value, label in ImpressionOfChange.choices
+    }
 
 
 def all_codes():

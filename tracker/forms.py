@@ -5,13 +5,16 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
 from crispy_forms.utils import TEMPLATE_PACK
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import SetPasswordForm
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
 
 from tracker import languages, reminders, webapp
 from tracker.models import (
@@ -330,8 +333,14 @@ def unused_email(email, taken_message):
 
 
 EMAIL_ERRORS = {
-    "invalid": "That does not look like an email address. Please check it.",
-    "max_length": "That email address is too long (more than 150 characters).",
+    "invalid": gettext_lazy("That does not look like an email address. Please check it."),
+    "max_length": gettext_lazy("That email address is too long (more than 150 characters)."),
+}
+
+
+LANGUAGE_ERRORS = {
+    "required": gettext_lazy("Please choose a language from the list."),
+    "invalid_choice": gettext_lazy("Please choose a language from the list."),
 }
 
 
@@ -344,19 +353,26 @@ class IdentityFields(forms.Form):
     """Date of birth and record number, both optional; on "Add a patient" and "Details"."""
 
     date_of_birth = forms.DateField(
-        label="Date of birth (optional)",
+        label=gettext_lazy("Date of birth (optional)"),
         required=False,
         widget=webapp.DateInput(),
-        error_messages={"invalid": "That is not a real date. Please check the date of birth."},
+        error_messages={
+            "invalid": gettext_lazy("That is not a real date. Please check the date of birth.")
+        },
     )
     record_number = forms.CharField(
-        label="Clinic record number (optional)",
+        label=gettext_lazy("Clinic record number (optional)"),
         required=False,
         max_length=RECORD_NUMBER_MAX_LENGTH,
-        help_text="Shown to practitioners beside the name, to tell patients apart. "
-        "Never shown to the patient’s pages or in emails.",
+        help_text=gettext_lazy(
+            "Shown to practitioners beside the name, to tell patients apart. "
+            "Never shown to the patient’s pages or in emails."
+        ),
         error_messages={
-            "max_length": f"A record number has at most {RECORD_NUMBER_MAX_LENGTH} characters."
+            "max_length": format_lazy(
+                gettext_lazy("A record number has at most {count} characters."),
+                count=RECORD_NUMBER_MAX_LENGTH,
+            )
         },
     )
 
@@ -368,10 +384,11 @@ class IdentityFields(forms.Form):
     def clean_date_of_birth(self):
         born = self.cleaned_data["date_of_birth"]
         if born is not None and born > timezone.localdate():
-            raise forms.ValidationError("The date of birth is in the future. Please check it.")
+            raise forms.ValidationError(_("The date of birth is in the future. Please check it."))
         if born is not None and born < EARLIEST_BIRTH_DATE:
             raise forms.ValidationError(
-                f"Please give a date of birth from {long_date(EARLIEST_BIRTH_DATE)}."
+                _("Please give a date of birth from %(day)s.")
+                % {"day": long_date(EARLIEST_BIRTH_DATE)}
             )
         return born
 
@@ -382,7 +399,7 @@ class IdentityFields(forms.Form):
             taken = taken.exclude(pk=self.patient.pk)
         if number and taken.exists():
             raise forms.ValidationError(
-                "Another patient already has this record number. Please check it.",
+                _("Another patient already has this record number. Please check it."),
                 code="taken",
             )
         return number
@@ -394,37 +411,73 @@ class AddPatientForm(IdentityFields):
     """
 
     display_name = forms.CharField(
-        label="Name",
+        label=pgettext_lazy("a patient's", "Name"),
         max_length=100,
-        help_text="The name the patient goes by. They will see it on their pages.",
-        error_messages={"required": "Please give the patient\u2019s name."},
+        help_text=gettext_lazy("The name the patient goes by. They will see it on their pages."),
+        error_messages={"required": gettext_lazy("Please give the patient’s name.")},
     )
     email = forms.EmailField(
-        label="Email address (if they have one)",
+        label=gettext_lazy("Email address (if they have one)"),
         required=False,
         # It is also the username, which holds at most 150 characters.
         max_length=150,
-        help_text="The invitation is sent here, and it becomes the patient\u2019s username. "
-        "No email? Leave it empty: you will print a sign-in sheet for them instead.",
+        help_text=gettext_lazy(
+            "The invitation is sent here, and it becomes the patient’s username. "
+            "No email? Leave it empty: you will print a sign-in sheet for them instead."
+        ),
         error_messages=EMAIL_ERRORS,
     )
     neuropathy_kind = forms.ChoiceField(
-        label="Kind of neuropathy",
+        label=gettext_lazy("Kind of neuropathy"),
         choices=NeuropathyKind.choices,
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Please choose the kind of neuropathy. Choose \u2018Other\u2019 if unsure.",
-            "invalid_choice": "Please choose a kind of neuropathy from the list.",
+            "required": gettext_lazy(
+                "Please choose the kind of neuropathy. Choose ‘Other’ if unsure."
+            ),
+            "invalid_choice": gettext_lazy("Please choose a kind of neuropathy from the list."),
         },
     )
+    # Only when the clinic offers more than one (the field leaves the form otherwise).
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language"),
+        help_text=gettext_lazy(
+            "The language of their invitation, sign-in sheet and pages. They can change it."
+        ),
+        error_messages=LANGUAGE_ERRORS,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        offer_language_choice(self, settings.LANGUAGE_CODE)
 
     def clean_email(self):
         return unused_email(
             self.cleaned_data["email"],
-            "Someone already has an account with this email address, so no patient was "
-            "added. If this is one of your patients, find them on your list. Otherwise "
-            "ask clinic staff.",
+            _(
+                "Someone already has an account with this email address, so no patient was "
+                "added. If this is one of your patients, find them on your list. Otherwise "
+                "ask clinic staff."
+            ),
         )
+
+
+def offer_language_choice(form, initial):
+    """A "language" field among the languages the clinic offers (each in its own words),
+    with `initial` chosen; none at all when the clinic offers only one. The form's
+    cleaned_data then holds the code, or nothing."""
+    offered = list(languages.offered().items())
+    if len(offered) < 2:
+        form.fields.pop("language", None)
+        return
+    field = form.fields.get("language")
+    if field is None:
+        field = form.fields["language"] = forms.ChoiceField(
+            label=gettext_lazy("Language"), error_messages=LANGUAGE_ERRORS
+        )
+    field.choices = offered
+    field.widget = forms.RadioSelect(choices=offered)
+    form.initial.setdefault("language", initial)
 
 
 class PatientDetailsForm(IdentityFields):
@@ -438,7 +491,10 @@ class FlagReviewForm(forms.Form):
         required=False,
         max_length=NOTE_SHORT_MAX_LENGTH,
         error_messages={
-            "max_length": f"The note is too long: at most {NOTE_SHORT_MAX_LENGTH} characters."
+            "max_length": format_lazy(
+                gettext_lazy("The note is too long: at most {count} characters."),
+                count=NOTE_SHORT_MAX_LENGTH,
+            )
         },
     )
 
@@ -450,19 +506,22 @@ class DischargeForm(forms.Form):
     """Finish a course: the date (today by default, never in the future) and a note."""
 
     discharged_on = forms.DateField(
-        label="Course finished on",
+        label=gettext_lazy("Course finished on"),
         widget=webapp.DateInput(),
         error_messages={
-            "required": "Please give the date the course finished.",
-            "invalid": "That is not a real date. Please check it.",
+            "required": gettext_lazy("Please give the date the course finished."),
+            "invalid": gettext_lazy("That is not a real date. Please check it."),
         },
     )
     note = forms.CharField(
-        label="Note (optional)",
+        label=gettext_lazy("Note (optional)"),
         required=False,
         max_length=NOTE_SHORT_MAX_LENGTH,
         error_messages={
-            "max_length": f"The note is too long: at most {NOTE_SHORT_MAX_LENGTH} characters."
+            "max_length": format_lazy(
+                gettext_lazy("The note is too long: at most {count} characters."),
+                count=NOTE_SHORT_MAX_LENGTH,
+            )
         },
     )
 
@@ -470,11 +529,11 @@ class DischargeForm(forms.Form):
         day = self.cleaned_data["discharged_on"]
         if day > timezone.localdate():
             raise forms.ValidationError(
-                "The date is in the future. A course ends today at the latest."
+                _("The date is in the future. A course ends today at the latest.")
             )
         if day < EARLIEST_PERIOD_DATE:
             raise forms.ValidationError(
-                f"Please give a date from {long_date(EARLIEST_PERIOD_DATE)}."
+                _("Please give a date from %(day)s.") % {"day": long_date(EARLIEST_PERIOD_DATE)}
             )
         return day
 
@@ -486,16 +545,21 @@ class PatientEmailForm(forms.Form):
     """An email address for a patient who was added without one."""
 
     email = forms.EmailField(
-        label="Email address",
+        label=gettext_lazy("Email address"),
         max_length=150,
-        error_messages={"required": "Please type the email address.", **EMAIL_ERRORS},
+        error_messages={
+            "required": gettext_lazy("Please type the email address."),
+            **EMAIL_ERRORS,
+        },
     )
 
     def clean_email(self):
         return unused_email(
             self.cleaned_data["email"],
-            "Someone already has an account with this email address, so it was not "
-            "added. Please check it, or ask clinic staff.",
+            _(
+                "Someone already has an account with this email address, so it was not "
+                "added. Please check it, or ask clinic staff."
+            ),
         )
 
 
@@ -563,7 +627,7 @@ class ChooseNewPasswordForm(ChoosePasswordForm):
         self.fields["new_password1"].error_messages["required"] = _("Please choose a new password.")
 
 
-CLINIC_SCORES_LEGEND = "Scores at this session (as the patient states them)"
+CLINIC_SCORES_LEGEND = gettext_lazy("Scores at this session (as the patient states them)")
 
 
 def session_time_text(moment):
@@ -580,36 +644,40 @@ class TreatmentSessionForm(forms.ModelForm):
     """
 
     when = forms.DateTimeField(
-        label="Date and time",
+        label=gettext_lazy("Date and time"),
         widget=webapp.DateTimeInput(),
         error_messages={
-            "required": "Please give the date and time of the session.",
-            "invalid": "That is not a real date and time.",
+            "required": gettext_lazy("Please give the date and time of the session."),
+            "invalid": gettext_lazy("That is not a real date and time."),
         },
     )
     status = forms.ChoiceField(
-        label="What happened?",
+        label=gettext_lazy("What happened?"),
         choices=SessionStatus.choices,
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Please choose what happened: booked, attended, cancelled "
-            "or did not attend.",
-            "invalid_choice": "Please choose what happened from the list.",
+            "required": gettext_lazy(
+                "Please choose what happened: booked, attended, cancelled or did not attend."
+            ),
+            "invalid_choice": gettext_lazy("Please choose what happened from the list."),
         },
     )
     remove_scores = forms.BooleanField(
         required=False,
-        label="Remove the scores taken at this session",
-        help_text="The entry leaves the patient's chart and figures.",
+        label=gettext_lazy("Remove the scores taken at this session"),
+        help_text=gettext_lazy("The entry leaves the patient's chart and figures."),
     )
 
     class Meta:
         model = TreatmentSession
         fields = ["when", "status", "points_used", "notes"]
-        labels = {"points_used": "Points used", "notes": "Notes (practitioners only)"}
+        labels = {
+            "points_used": gettext_lazy("Points used"),
+            "notes": gettext_lazy("Notes (practitioners only)"),
+        }
         help_texts = {
-            "points_used": "For example: ST36, SP6, LR3, Bafeng.",
-            "notes": "Never shown to the patient.",
+            "points_used": gettext_lazy("For example: ST36, SP6, LR3, Bafeng."),
+            "notes": gettext_lazy("Never shown to the patient."),
         }
         widgets = {
             "points_used": forms.Textarea(attrs={"rows": 2}),
@@ -633,7 +701,11 @@ class TreatmentSessionForm(forms.ModelForm):
             self.initial.setdefault("when", session_time_text(self.now))
             self.initial.setdefault("status", SessionStatus.ATTENDED)
         zone = timezone.get_current_timezone_name()
-        self.fields["when"].help_text = f"Clinic time ({zone})."
+        self.fields["when"].help_text = _("Clinic time (%(zone)s).") % {"zone": zone}
+        scores_hint = _(
+            "Only for an attended session. Choose all three, or none. They count in the "
+            "patient's figures like their own check-ins, marked “in clinic”."
+        )
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -644,11 +716,7 @@ class TreatmentSessionForm(forms.ModelForm):
             "notes",
             Fieldset(
                 CLINIC_SCORES_LEGEND,
-                HTML(
-                    '<p class="field-hint">Only for an attended session. Choose all three, '
-                    "or none. They count in the patient's figures like their own "
-                    "check-ins, marked \u201cin clinic\u201d.</p>"
-                ),
+                HTML(f'<p class="field-hint">{scores_hint}</p>'),
                 *(Field(name, template="tracker/fields/score_scale.html") for name in NAMES),
                 *(["remove_scores"] if "remove_scores" in self.fields else []),
                 css_class="clinic-scores",
@@ -658,7 +726,9 @@ class TreatmentSessionForm(forms.ModelForm):
     def clean_when(self):
         when = self.cleaned_data["when"]
         if not self.now - timedelta(days=365 * 5) <= when <= self.now + timedelta(days=365):
-            raise forms.ValidationError("Please give a date within the last 5 years or next year.")
+            raise forms.ValidationError(
+                _("Please give a date within the last 5 years or next year.")
+            )
         return when
 
     def clean(self):
@@ -667,29 +737,37 @@ class TreatmentSessionForm(forms.ModelForm):
         if status == SessionStatus.ATTENDED and when and when > self.now:
             self.add_error(
                 "status",
-                "This session is still to come, so it cannot be attended yet. "
-                "Choose \u2018Booked\u2019, or check the date and time.",
+                _(
+                    "This session is still to come, so it cannot be attended yet. "
+                    "Choose ‘Booked’, or check the date and time."
+                ),
             )
         if cleaned.get("remove_scores"):
             return cleaned
         given = [name for name in NAMES if cleaned.get(name) is not None]
         if given and len(given) < len(NAMES):
-            missing = [BY_NAME[n].label.lower() for n in NAMES if n not in given]
+            missing = [_(BY_NAME[n].label).lower() for n in NAMES if n not in given]
             self.add_error(
                 None,
-                "Please choose a score for all three symptoms, or for none. "
-                f"Missing: {', '.join(missing)}.",
+                _(
+                    "Please choose a score for all three symptoms, or for none. "
+                    "Missing: %(missing)s."
+                )
+                % {"missing": ", ".join(missing)},
             )
         elif given and status and status != SessionStatus.ATTENDED:
-            leave_out = (
-                "tick \u2018Remove the scores taken at this session\u2019"
-                if self.clinic_entry
-                else "leave the scores out"
-            )
             self.add_error(
                 None,
-                "Scores can only be recorded for an attended session. "
-                f"Choose \u2018Attended\u2019, or {leave_out}.",
+                _(
+                    "Scores can only be recorded for an attended session. Choose "
+                    "‘Attended’, or tick ‘Remove the scores taken at this "
+                    "session’."
+                )
+                if self.clinic_entry
+                else _(
+                    "Scores can only be recorded for an attended session. Choose "
+                    "‘Attended’, or leave the scores out."
+                ),
             )
         return cleaned
 
@@ -714,7 +792,8 @@ def latest_period_date(today):
 
 
 def long_date(day):
-    return f"{day.day} {day:%B %Y}"
+    """1 January 2000, in the words and order of the language in use."""
+    return date_format(day, pgettext("a long date", "j F Y"))
 
 
 class DateRangeForm(forms.Form):
@@ -726,23 +805,23 @@ class DateRangeForm(forms.Form):
 
     start = forms.DateField(
         required=False,
-        label="From",
+        label=pgettext_lazy("a period's start", "From"),
         widget=webapp.DateInput(),
-        error_messages={"invalid": "The start is not a real date. Please check it."},
+        error_messages={"invalid": gettext_lazy("The start is not a real date. Please check it.")},
     )
     end = forms.DateField(
         required=False,
-        label="To",
+        label=pgettext_lazy("a period's end", "To"),
         widget=webapp.DateInput(),
-        error_messages={"invalid": "The end is not a real date. Please check it."},
+        error_messages={"invalid": gettext_lazy("The end is not a real date. Please check it.")},
     )
 
     def within_bounds(self, day):
         latest = latest_period_date(timezone.localdate())
         if day is not None and not EARLIEST_PERIOD_DATE <= day <= latest:
             raise forms.ValidationError(
-                f"Please choose a date from {long_date(EARLIEST_PERIOD_DATE)} "
-                f"to {long_date(latest)}.",
+                _("Please choose a date from %(start)s to %(end)s.")
+                % {"start": long_date(EARLIEST_PERIOD_DATE), "end": long_date(latest)},
                 code="out_of_range",
             )
         return day
@@ -757,7 +836,7 @@ class DateRangeForm(forms.Form):
         cleaned = super().clean()
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end and start > end:
-            self.add_error("end", "The end date is before the start date.")
+            self.add_error("end", _("The end date is before the start date."))
         return cleaned
 
     def bounds(self):
@@ -789,10 +868,12 @@ class CsvExportForm(DateRangeForm):
 
     bom = forms.TypedChoiceField(
         required=False,
-        choices=[("1", "For Excel"), ("0", "Plain UTF-8")],
+        choices=[("1", gettext_lazy("For Excel")), ("0", gettext_lazy("Plain UTF-8"))],
         coerce=lambda value: value == "1",
         empty_value=True,
-        error_messages={"invalid_choice": "bom must be 1 (for Excel) or 0 (plain UTF-8)."},
+        error_messages={
+            "invalid_choice": gettext_lazy("bom must be 1 (for Excel) or 0 (plain UTF-8).")
+        },
     )
 
 
@@ -884,14 +965,16 @@ class CareTeamForm(forms.Form):
     """Add a practitioner to a patient's care team: any active one not already caring for them."""
 
     practitioner = forms.ModelChoiceField(
-        label="Add a practitioner",
+        label=gettext_lazy("Add a practitioner"),
         queryset=Practitioner.objects.none(),
-        empty_label="Choose a practitioner",
+        empty_label=gettext_lazy("Choose a practitioner"),
         widget=forms.Select(attrs={"class": "form-select"}),
         error_messages={
-            "required": "Please choose a practitioner.",
-            "invalid_choice": "That practitioner cannot be added: they may be in the team "
-            "already, or no longer work here.",
+            "required": gettext_lazy("Please choose a practitioner."),
+            "invalid_choice": gettext_lazy(
+                "That practitioner cannot be added: they may be in the team "
+                "already, or no longer work here."
+            ),
         },
     )
 

@@ -13,6 +13,9 @@ from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from tracker import reminders, symptoms
 from tracker.scores import (
@@ -27,22 +30,22 @@ from tracker.scores import (
 
 
 class NeuropathyKind(models.TextChoices):
-    DIABETIC = "diabetic", "Diabetic"
-    CHEMOTHERAPY = "chemotherapy", "Chemotherapy-induced"
-    IDIOPATHIC = "idiopathic", "Idiopathic (cause unknown)"
-    OTHER = "other", "Other"
+    DIABETIC = "diabetic", gettext_lazy("Diabetic")
+    CHEMOTHERAPY = "chemotherapy", gettext_lazy("Chemotherapy-induced")
+    IDIOPATHIC = "idiopathic", gettext_lazy("Idiopathic (cause unknown)")
+    OTHER = "other", pgettext_lazy("a kind of neuropathy", "Other")
 
 
 class BodyLocation(models.TextChoices):
-    FEET_LEFT = "feet_left", "Left foot"
-    FEET_RIGHT = "feet_right", "Right foot"
-    LOWER_LEGS_LEFT = "lower_legs_left", "Left lower leg"
-    LOWER_LEGS_RIGHT = "lower_legs_right", "Right lower leg"
-    HANDS_LEFT = "hands_left", "Left hand"
-    HANDS_RIGHT = "hands_right", "Right hand"
-    ARMS_LEFT = "arms_left", "Left arm"
-    ARMS_RIGHT = "arms_right", "Right arm"
-    OTHER = "other", "Somewhere else"
+    FEET_LEFT = "feet_left", gettext_lazy("Left foot")
+    FEET_RIGHT = "feet_right", gettext_lazy("Right foot")
+    LOWER_LEGS_LEFT = "lower_legs_left", gettext_lazy("Left lower leg")
+    LOWER_LEGS_RIGHT = "lower_legs_right", gettext_lazy("Right lower leg")
+    HANDS_LEFT = "hands_left", gettext_lazy("Left hand")
+    HANDS_RIGHT = "hands_right", gettext_lazy("Right hand")
+    ARMS_LEFT = "arms_left", gettext_lazy("Left arm")
+    ARMS_RIGHT = "arms_right", gettext_lazy("Right arm")
+    OTHER = "other", gettext_lazy("Somewhere else")
 
 
 NOTE_MAX_LENGTH = 1000
@@ -188,7 +191,7 @@ class Patient(models.Model):
     # their own data download).
     date_of_birth = models.DateField(null=True, blank=True)
     record_number = models.CharField(
-        "clinic record number", max_length=RECORD_NUMBER_MAX_LENGTH, blank=True
+        gettext_lazy("clinic record number"), max_length=RECORD_NUMBER_MAX_LENGTH, blank=True
     )
 
     # A finished course (discharge): no flags, no reminders, off the default
@@ -228,7 +231,8 @@ class Patient(models.Model):
         """ "b. 3 Mar 1948 · #A1234", or "" when neither is known. For practitioners only."""
         parts = []
         if self.date_of_birth:
-            parts.append(f"b. {self.date_of_birth.day} {self.date_of_birth:%b %Y}")
+            born = date_format(self.date_of_birth, pgettext("a short date", "j M Y"))
+            parts.append(_("b. %(day)s") % {"day": born})
         if self.record_number:
             parts.append(f"#{self.record_number}")
         return " \u00b7 ".join(parts)
@@ -336,10 +340,10 @@ SUGGESTION_FIELDS = [
 
 
 class SessionStatus(models.TextChoices):
-    BOOKED = "booked", "Booked"
-    ATTENDED = "attended", "Attended"
-    CANCELLED = "cancelled", "Cancelled"
-    DID_NOT_ATTEND = "did_not_attend", "Did not attend"
+    BOOKED = "booked", gettext_lazy("Booked")
+    ATTENDED = "attended", gettext_lazy("Attended")
+    CANCELLED = "cancelled", gettext_lazy("Cancelled")
+    DID_NOT_ATTEND = "did_not_attend", gettext_lazy("Did not attend")
 
 
 # What a practitioner may record for a booked session whose time has passed.
@@ -517,7 +521,7 @@ class SymptomEntry(models.Model):
     # patient, and a second, smaller one tempts PostgreSQL to scan a patient's whole
     # history instead of the time range the worklist asks for.
     patient = models.ForeignKey(Patient, models.CASCADE, related_name="entries", db_index=False)
-    recorded_at = models.DateTimeField(help_text="When the patient felt it.")
+    recorded_at = models.DateTimeField(help_text=gettext_lazy("When the patient felt it."))
     # The validators check in Python what the check constraints below check in the
     # database; see validate_constraints().
     pain = models.PositiveSmallIntegerField(validators=SCORE_VALIDATORS)
@@ -549,7 +553,7 @@ class SymptomEntry(models.Model):
 
     class Meta:
         ordering = ["-recorded_at"]
-        verbose_name_plural = "symptom entries"
+        verbose_name_plural = gettext_lazy("symptom entries")
         indexes = [models.Index(fields=["patient", "recorded_at"])]
         constraints = [
             *(
@@ -597,7 +601,7 @@ class SymptomEntry(models.Model):
 
     def location_labels(self):
         labels = dict(BodyLocation.choices)
-        return [labels.get(value, value) for value in self.locations]
+        return [str(labels.get(value, value)) for value in self.locations]
 
     def answers(self):
         """What the patient answered: the scores, the places (in any order) and the note."""
@@ -688,14 +692,14 @@ def readings_of(entries):
 
 class InvitationPurpose(models.TextChoices):
     # A new patient chooses a first password (refused once the account has one).
-    JOIN = "join", "Join"
+    JOIN = "join", pgettext_lazy("an invitation's purpose", "Join")
     # A patient at the desk who forgot the password chooses a new one.
-    RESET = "reset", "New password"
+    RESET = "reset", gettext_lazy("New password")
 
 
 class InvitationChannel(models.TextChoices):
-    EMAIL = "email", "E-mail"
-    SHEET = "sheet", "Printed sheet"
+    EMAIL = "email", gettext_lazy("E-mail")
+    SHEET = "sheet", gettext_lazy("Printed sheet")
 
 
 # Sheet codes are typed from paper: no 0/O, 1/I/L or U/V to mix up. Twelve of these
@@ -886,15 +890,15 @@ class Reminder(models.Model):
 
 
 class AuditAction(models.TextChoices):
-    VIEW = "view", "Viewed"
-    CREATE = "create", "Created"
-    UPDATE = "update", "Updated"
-    DELETE = "delete", "Deleted"
-    EXPORT = "export", "Exported"
-    LOGIN = "login", "Signed in"
-    LOGIN_FAILED = "login_failed", "Failed sign-in"
-    LOGOUT = "logout", "Signed out"
-    DENIED = "denied", "Denied"
+    VIEW = "view", gettext_lazy("Viewed")
+    CREATE = "create", gettext_lazy("Created")
+    UPDATE = "update", gettext_lazy("Updated")
+    DELETE = "delete", gettext_lazy("Deleted")
+    EXPORT = "export", gettext_lazy("Exported")
+    LOGIN = "login", gettext_lazy("Signed in")
+    LOGIN_FAILED = "login_failed", gettext_lazy("Failed sign-in")
+    LOGOUT = "logout", gettext_lazy("Signed out")
+    DENIED = "denied", gettext_lazy("Denied")
 
 
 class AppendOnlyError(Exception):
@@ -924,7 +928,7 @@ class AuditEvent(models.Model):
     """
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.CharField(max_length=150, help_text='Username, or "anonymous".')
+    actor = models.CharField(max_length=150, help_text=gettext_lazy('Username, or "anonymous".'))
     actor_role = models.CharField(max_length=20, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     action = models.CharField(max_length=20, choices=AuditAction.choices)

@@ -18,20 +18,25 @@ from functools import cached_property, lru_cache
 
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from tracker import scores
 from tracker.models import FlagReview, days_in_windows, undo_allowed
 from tracker.symptoms import NAMES
 
 SPARKLINE_DAYS = 28
-SORTS = {"name": "Name", "last": "Last entry", "change": "Change"}
+SORTS = {
+    "name": pgettext_lazy("sort by", "Name"),
+    "last": gettext_lazy("Last entry"),
+    "change": gettext_lazy("Change"),
+}
 # What the worklist shows (?show=): the first is the default.
 ATTENTION, REVIEWED, ALL, FINISHED = "attention", "reviewed", "all", "finished"
 SHOWS = {
-    ATTENTION: "Needs attention",
-    REVIEWED: "Reviewed",
-    ALL: "All current",
-    FINISHED: "Finished",
+    ATTENTION: gettext_lazy("Needs attention"),
+    REVIEWED: pgettext_lazy("patients", "Reviewed"),
+    ALL: gettext_lazy("All current"),
+    FINISHED: pgettext_lazy("patients", "Finished"),
 }
 
 

@@ -9,6 +9,8 @@ identity details (date of birth, record number), edited in the same side box.
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tracker import access, audit
@@ -25,11 +27,15 @@ def form_errors(form):
 def finish_course(request, public_id):
     patient = access.get_patient_or_404(request, public_id)
     if patient.is_discharged:
-        messages.info(request, f"{patient.display_name}\u2019s course is already finished.")
+        messages.info(
+            request, _("%(name)s’s course is already finished.") % {"name": patient.display_name}
+        )
         return redirect(patient)
     form = DischargeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"The course was not finished. {form_errors(form)}")
+        messages.error(
+            request, _("The course was not finished. %(errors)s") % {"errors": form_errors(form)}
+        )
         return redirect(patient)
     on = form.cleaned_data["discharged_on"]
     with transaction.atomic():
@@ -37,8 +43,11 @@ def finish_course(request, public_id):
         audit.record(request, audit.UPDATE, patient, "course", detail="course finished")
     messages.success(
         request,
-        f"{patient.display_name}\u2019s course finished on {on.day} {on:%b %Y}. "
-        "No flags or reminders now; they can still sign in and see their record.",
+        _(
+            "%(name)s’s course finished on %(day)s. No flags or reminders now; they can "
+            "still sign in and see their record."
+        )
+        % {"name": patient.display_name, "day": date_format(on, _("j M Y"))},
     )
     return redirect(patient)
 
@@ -48,12 +57,16 @@ def finish_course(request, public_id):
 def reopen_course(request, public_id):
     patient = access.get_patient_or_404(request, public_id)
     if not patient.is_discharged:
-        messages.info(request, f"{patient.display_name}\u2019s course is not finished.")
+        messages.info(
+            request, _("%(name)s’s course is not finished.") % {"name": patient.display_name}
+        )
         return redirect(patient)
     with transaction.atomic():
         patient.reopen_course()
         audit.record(request, audit.UPDATE, patient, "course", detail="re-opened")
-    messages.success(request, f"{patient.display_name}\u2019s course is open again.")
+    messages.success(
+        request, _("%(name)s’s course is open again.") % {"name": patient.display_name}
+    )
     return redirect(patient)
 
 
@@ -63,7 +76,9 @@ def edit_details(request, public_id):
     patient = access.get_patient_or_404(request, public_id)
     form = PatientDetailsForm(request.POST, patient=patient)
     if not form.is_valid():
-        messages.error(request, f"The details were not saved. {form_errors(form)}")
+        messages.error(
+            request, _("The details were not saved. %(errors)s") % {"errors": form_errors(form)}
+        )
         return redirect(patient)
     patient.date_of_birth = form.cleaned_data["date_of_birth"]
     patient.record_number = form.cleaned_data["record_number"]
@@ -75,8 +90,9 @@ def edit_details(request, public_id):
     except IntegrityError:
         # The same number given to another patient a moment ago.
         messages.error(
-            request, "The details were not saved. Another patient already has this record number."
+            request,
+            _("The details were not saved. Another patient already has this record number."),
         )
         return redirect(patient)
-    messages.success(request, "Details saved.")
+    messages.success(request, _("Details saved."))
     return redirect(patient)

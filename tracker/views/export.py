@@ -7,7 +7,8 @@ import re
 from datetime import datetime, time, timedelta
 
 from django.http import HttpResponse, HttpResponseBadRequest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from tracker import access, audit, mnsi, scores
@@ -42,8 +43,17 @@ def export_csv(request, public_id):
     if not form.is_valid():
         errors = " ".join(e for errs in form.errors.values() for e in errs)
         return HttpResponseBadRequest(
-            f"Please check the dates: {errors}", content_type="text/plain"
+            _("Please check the dates: %(errors)s") % {"errors": errors},
+            content_type="text/plain",
         )
+    # The CSV is a data format, read by programs as much as by people: its headers, words
+    # (places, statuses, answers, figures) and dates stay English whatever the page speaks.
+    with translation.override(None):
+        return csv_response(request, patient, form)
+
+
+def csv_response(request, patient, form):
+    """The CSV of a valid CsvExportForm's period (in English: see export_csv)."""
     start, end = form.bounds()
     period = " to ".join(str(form.cleaned_data.get(k) or "any") for k in ("start", "end"))
     audit.record(request, audit.EXPORT, patient, "csv", detail=f"period: {period}")
@@ -104,6 +114,7 @@ def export_csv(request, public_id):
         # UTF-8 byte-order mark: accents and emoji would come out garbled.
         response.write("\ufeff")
     writer = csv.writer(response)
+    # Column names are a data format (programs read them): English, never translated.
     header = [
         "patient",
         "when",

@@ -18,17 +18,21 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tracker import access, audit, usernames
+from tracker import access, audit, languages, usernames
 from tracker.access import practitioner_required
 from tracker.forms import (
     AddPatientForm,
     ChooseNewPasswordForm,
     ChoosePasswordForm,
     PatientEmailForm,
+    offer_language_choice,
 )
 from tracker.models import (
     Invitation,
@@ -47,16 +51,31 @@ SESSION_KEY = "invitation_link"
 
 # What the invalid-link page says for each state of an invitation.
 INVALID_REASONS = {
-    "used": "This link has already been used. If you set your password, sign in. "
-    "If not, ask the clinic for a new link.",
-    "expired": f"This link has expired. Links work for {Invitation.VALID_FOR.days} days. "
-    "Ask the clinic for a new one.",
-    "revoked": "A newer link was sent; use the newest one, or ask the clinic.",
-    "has_password": "This account already has a password, so this link no longer works. "
-    "Sign in with your password. If you forgot it, choose \u201cForgot your password?\u201d "
-    "on the sign-in page, or ask the clinic for a sign-in sheet.",
-    "unknown": "This link is not valid.",
+    "used": gettext_lazy(
+        "This link has already been used. If you set your password, sign in. "
+        "If not, ask the clinic for a new link."
+    ),
+    "expired": format_lazy(
+        gettext_lazy(
+            "This link has expired. Links work for {days} days. Ask the clinic for a new one."
+        ),
+        days=Invitation.VALID_FOR.days,
+    ),
+    "revoked": gettext_lazy("A newer link was sent; use the newest one, or ask the clinic."),
+    "has_password": gettext_lazy(
+        "This account already has a password, so this link no longer works. "
+        "Sign in with your password. If you forgot it, choose “Forgot your password?” "
+        "on the sign-in page, or ask the clinic for a sign-in sheet."
+    ),
+    "unknown": gettext_lazy("This link is not valid."),
 }
+
+
+def language_of(patient):
+    """The language the patient's invitation, sheet and acceptance page speak: the one
+    chosen for them (by the practitioner, or by themselves), else the clinic's."""
+    code = patient.language
+    return code if code in languages.offered() else settings.LANGUAGE_CODE
 
 
 @practitioner_required
@@ -83,6 +102,8 @@ def add_patient(request):
                     practitioner=practitioner,
                     date_of_birth=form.cleaned_data["date_of_birth"],
                     record_number=form.cleaned_data["record_number"],
+                    # Only when the clinic offers a choice; "" is the clinic's language.
+                    language=form.cleaned_data.get("language", ""),
                 )
                 if email:
                     invitation, token = Invitation.issue(patient, practitioner, timezone.now())
@@ -92,18 +113,25 @@ def add_patient(request):
             # submit or a colleague).
             number = form.cleaned_data["record_number"]
             if number and Patient.objects.filter(record_number__iexact=number).exists():
-                form.add_error("record_number", "Another patient already has this record number.")
+                form.add_error(
+                    "record_number", _("Another patient already has this record number.")
+                )
             else:
-                form.add_error("email", "Someone already has an account with this email address.")
+                form.add_error(
+                    "email", _("Someone already has an account with this email address.")
+                )
         else:
             if email:
                 send_invitation(request, invitation, token)
-                messages.success(request, f"{patient.display_name} was added.")
+                messages.success(request, _("%(name)s was added.") % {"name": patient.display_name})
             else:
                 messages.success(
                     request,
-                    f"{patient.display_name} was added, with the username {username}. "
-                    "They have no email address: print a sign-in sheet for them to join.",
+                    _(
+                        "%(name)s was added, with the username %(username)s. They have no "
+                        "email address: print a sign-in sheet for them to join."
+                    )
+                    % {"name": patient.display_name, "username": username},
                 )
             return redirect(patient)
     ctx = {"form": form, "valid_days": Invitation.VALID_FOR.days}
@@ -117,23 +145,28 @@ def resend_invitation(request, public_id):
     if patient.user.has_usable_password():
         messages.info(
             request,
-            f"{patient.display_name} already has an account, so no new link was sent. "
-            "If they forgot their password, send them a password reset email or print a "
-            "sign-in sheet.",
+            _(
+                "%(name)s already has an account, so no new link was sent. If they forgot "
+                "their password, send them a password reset email or print a sign-in sheet."
+            )
+            % {"name": patient.display_name},
         )
         return redirect(patient)
     if not patient.user.email:
         messages.warning(
             request,
-            f"Nothing was sent: {patient.display_name} has no email address. "
-            "Print a sign-in sheet for them instead, or add their email address.",
+            _(
+                "Nothing was sent: %(name)s has no email address. Print a sign-in sheet for "
+                "them instead, or add their email address."
+            )
+            % {"name": patient.display_name},
         )
         return redirect(patient)
     with transaction.atomic():
         invitation, token = Invitation.issue(patient, request.user.practitioner, timezone.now())
         audit.record(request, audit.CREATE, patient, "invitation", detail="earlier links revoked")
     send_invitation(request, invitation, token)
-    messages.success(request, "A new link was sent. Earlier links no longer work.")
+    messages.success(request, _("A new link was sent. Earlier links no longer work."))
     return redirect(patient)
 
 
@@ -154,20 +187,25 @@ def send_invitation(request, invitation, token):
         "username": patient.user.get_username(),
         "email": patient.user.email,
     }
+    # In the patient's language, not the practitioner's who sends it.
+    with translation.override(patient.language or settings.LANGUAGE_CODE):
+        subject = _("Your Relief Tracker invitation")
+        text = render_to_string("tracker/email/invitation.txt", ctx)
+        html = render_to_string("tracker/email/invitation.html", ctx)
     try:
         # A plain-text part and an HTML alternative (send_mail builds EmailMultiAlternatives).
         send_mail(
-            "Your Relief Tracker invitation",
-            render_to_string("tracker/email/invitation.txt", ctx),
+            subject,
+            text,
             settings.DEFAULT_FROM_EMAIL,
             [patient.user.email],
-            html_message=render_to_string("tracker/email/invitation.html", ctx),
+            html_message=html,
         )
     except OSError:  # smtplib.SMTPException is an OSError too
         logger.exception("Could not send the invitation email for patient %s", patient.public_id)
         messages.warning(
             request,
-            "The email could not be sent. Copy the link below and give it to the patient.",
+            _("The email could not be sent. Copy the link below and give it to the patient."),
         )
     request.session[SESSION_KEY] = {
         "patient": str(patient.public_id),
@@ -199,10 +237,28 @@ def pop_invitation_link(request, patient):
 @require_http_methods(["GET", "POST"])
 def accept_invitation(request, token):
     """Open to anyone with the link, or the code from a sheet. Every invalid one gets the
-    same plain page."""
+    same plain page.
+
+    The page speaks the patient's language when one was chosen for them (at "Add a
+    patient", or by themselves), and, when the clinic offers more than one, lets them
+    choose it with their password: the one they send is used for the page it comes back
+    to, and once the password is set it is theirs (Patient.language) from then on."""
     invitation = Invitation.find(token)
     if invitation is None:
         return invalid(request, "unknown")
+    offered = languages.offered()
+    code = invitation.patient.language if invitation.patient.language in offered else ""
+    if request.method == "POST" and len(offered) > 1 and request.POST.get("language") in offered:
+        code = request.POST["language"]
+    if not code:
+        return accept_in_language(request, invitation, code)
+    with translation.override(code):
+        response = accept_in_language(request, invitation, code)
+    return response
+
+
+def accept_in_language(request, invitation, code):
+    """accept_invitation, in the language `code` ("" for the browser's)."""
     user = invitation.patient.user
     reason = refusal(invitation, user, timezone.now())
     if reason:
@@ -216,7 +272,9 @@ def accept_invitation(request, token):
 
     form_class = ChooseNewPasswordForm if new_password else ChoosePasswordForm
     form = form_class(user, request.POST if request.method == "POST" else None)
+    offer_language_choice(form, code or translation.get_language())
     if request.method == "POST" and form.is_valid():
+        chosen = form.cleaned_data.get("language")
         with transaction.atomic():
             # Lock the account, then the link, and look again: of two submits only the
             # first sets a password, and a password that staff set meanwhile wins. (A
@@ -233,6 +291,10 @@ def accept_invitation(request, token):
                 form.save(commit=False)
                 # Only the password: the rest of the row may have changed since it was read.
                 user.save(update_fields=["password"])
+                if chosen:
+                    patient = invitation.patient
+                    patient.language = chosen
+                    patient.save(update_fields=["language"])
                 way = (
                     "a sign-in sheet"
                     if locked.channel == InvitationChannel.SHEET
@@ -251,21 +313,29 @@ def accept_invitation(request, token):
             return invalid(request, reason, invitation.patient)
         # A second factor, for those who have one, is asked next (SecondFactorMiddleware).
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        if chosen:
+            languages.remember(request, chosen)
         if new_password:
             messages.success(
                 request,
-                "Your new password is set. If you were signed in on another device, you were "
-                f"signed out there. Next time, sign in with {user.get_username()}.",
+                _(
+                    "Your new password is set. If you were signed in on another device, you "
+                    "were signed out there. Next time, sign in with %(username)s."
+                )
+                % {"username": user.get_username()},
             )
         else:
             messages.success(
                 request,
-                f"Welcome, {invitation.patient.display_name}. Your password is set. "
-                f"Next time, sign in with {user.get_username()}.",
+                _("Welcome, %(name)s. Your password is set. Next time, sign in with %(username)s.")
+                % {"name": invitation.patient.display_name, "username": user.get_username()},
             )
         # A new patient with an address to send to is asked once about reminders.
         asked = not new_password and user.email
-        return redirect(reverse("tracker:reminders") + "?welcome=1" if asked else "tracker:log")
+        response = redirect(reverse("tracker:reminders") + "?welcome=1" if asked else "tracker:log")
+        if chosen:
+            languages.set_cookie(response, request, chosen)
+        return response
     ctx["form"] = form
     return render(request, "tracker/invitation_accept.html", ctx)
 
@@ -294,7 +364,9 @@ def invalid(request, reason, patient=None):
             "invitation",
             detail="link refused: the account already has a password",
         )
-    return render(request, "tracker/invitation_invalid.html", {"reason": INVALID_REASONS[reason]})
+    return render(
+        request, "tracker/invitation_invalid.html", {"reason": str(INVALID_REASONS[reason])}
+    )
 
 
 @practitioner_required
@@ -306,34 +378,51 @@ def send_password_reset(request, public_id):
     if not user.email:
         messages.warning(
             request,
-            f"Nothing was sent: {patient.display_name} has no email address. "
-            "Print a sign-in sheet for them instead.",
+            _(
+                "Nothing was sent: %(name)s has no email address. "
+                "Print a sign-in sheet for them instead."
+            )
+            % {"name": patient.display_name},
         )
     elif not user.has_usable_password():
         messages.info(
             request,
-            f"{patient.display_name} has not chosen a password yet, so no reset email was sent. "
-            "Send a new invitation link, or print a sign-in sheet.",
+            _(
+                "%(name)s has not chosen a password yet, so no reset email was sent. "
+                "Send a new invitation link, or print a sign-in sheet."
+            )
+            % {"name": patient.display_name},
         )
     else:
         outcome = recovery.reset_by_email(request, user, timezone.now())
         if outcome == recovery.SENT:
             messages.success(
                 request,
-                f"An email with a link to choose a new password was sent to {user.email}. "
-                f"The link works once, for {recovery.LINK_HOURS} hour"
-                f"{'' if recovery.LINK_HOURS == 1 else 's'}.",
+                ngettext(
+                    "An email with a link to choose a new password was sent to %(email)s. "
+                    "The link works once, for %(hours)s hour.",
+                    "An email with a link to choose a new password was sent to %(email)s. "
+                    "The link works once, for %(hours)s hours.",
+                    recovery.LINK_HOURS,
+                )
+                % {"email": user.email, "hours": recovery.LINK_HOURS},
             )
         elif outcome == recovery.NOT_SENT_LIMIT:
             messages.warning(
                 request,
-                f"Nothing was sent: {recovery.EMAILS_PER_ACCOUNT_PER_HOUR} reset emails went to "
-                "this patient in the last hour. Print a sign-in sheet instead.",
+                ngettext(
+                    "Nothing was sent: %(count)s reset email went to this patient in the last "
+                    "hour. Print a sign-in sheet instead.",
+                    "Nothing was sent: %(count)s reset emails went to this patient in the last "
+                    "hour. Print a sign-in sheet instead.",
+                    recovery.EMAILS_PER_ACCOUNT_PER_HOUR,
+                )
+                % {"count": recovery.EMAILS_PER_ACCOUNT_PER_HOUR},
             )
         else:
             messages.warning(
                 request,
-                "The email could not be sent. Print a sign-in sheet for the patient instead.",
+                _("The email could not be sent. Print a sign-in sheet for the patient instead."),
             )
     return redirect(patient)
 
@@ -352,16 +441,23 @@ def sign_in_sheet(request, public_id):
         invitation, code = Invitation.issue(
             patient, request.user.practitioner, timezone.now(), InvitationChannel.SHEET
         )
+        # The audit trail is a record, kept in English whatever the page speaks.
+        with translation.override(None):
+            purpose = invitation.get_purpose_display().lower()
         audit.record(
             request,
             audit.CREATE,
             patient,
             "sign_in_sheet",
-            detail=f"printed sign-in sheet ({invitation.get_purpose_display().lower()}); "
-            "earlier links revoked",
+            detail=f"printed sign-in sheet ({purpose}); earlier links revoked",
         )
     link = settings.SITE_URL + reverse("tracker:sheet_link", args=[grouped(code)])
+    # The sheet itself speaks the patient's language (the page around it, the practitioner's).
+    sheet_language = language_of(patient)
+    with translation.override(sheet_language):
+        qr_label = _("QR code that opens the link on this sheet")
     ctx = {
+        "sheet_language": sheet_language,
         "patient": patient,
         "invitation": invitation,
         "new_password": invitation.purpose == InvitationPurpose.RESET,
@@ -370,7 +466,7 @@ def sign_in_sheet(request, public_id):
         # What to type: the address without the scheme, which browsers add.
         "typed_site": link.split("://", 1)[1].removesuffix(f"{grouped(code)}/"),
         "code": grouped(code),
-        "qr": qr_svg(link, "QR code that opens the link on this sheet"),
+        "qr": qr_svg(link, qr_label),
         "clinic_name": settings.CLINIC_NAME,
         "sign_in": (settings.SITE_URL + reverse("login")).split("://", 1)[1],
     }
@@ -386,7 +482,8 @@ def add_patient_email(request, public_id):
     if user.email:
         messages.info(
             request,
-            f"{patient.display_name} already has an email address. Clinic staff can change it.",
+            _("%(name)s already has an email address. Clinic staff can change it.")
+            % {"name": patient.display_name},
         )
         return redirect(patient)
     form = PatientEmailForm(request.POST)
@@ -400,14 +497,19 @@ def add_patient_email(request, public_id):
             audit.record(request, audit.UPDATE, patient, "account", detail="email address added")
     except IntegrityError:
         # Someone took the address a moment ago (the index ignores case).
-        messages.error(request, "Someone already has an account with this email address.")
+        messages.error(request, _("Someone already has an account with this email address."))
         return redirect(patient)
     if user.has_usable_password():
-        messages.success(request, f"The email address {user.email} was added.")
+        messages.success(
+            request, _("The email address %(email)s was added.") % {"email": user.email}
+        )
     else:
         messages.success(
             request,
-            f"The email address {user.email} was added. You can now send "
-            f"{patient.display_name} an invitation link.",
+            _(
+                "The email address %(email)s was added. You can now send %(name)s an "
+                "invitation link."
+            )
+            % {"email": user.email, "name": patient.display_name},
         )
     return redirect(patient)

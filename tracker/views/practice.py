@@ -7,6 +7,8 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -226,6 +228,11 @@ def save_session(request, form, session, action):
             entry.delete()
 
 
+def session_moment(session):
+    """ "3 Mar 14:30", in clinic time: how the messages name a session."""
+    return date_format(timezone.localtime(session.when), _("j M H:i"))
+
+
 @practitioner_required
 @require_http_methods(["GET", "POST"])
 def add_session(request, public_id):
@@ -237,10 +244,10 @@ def add_session(request, public_id):
         session.practitioner = request.user.practitioner
         save_session(request, form, session, audit.CREATE)
         messages.success(
-            request, f"Session on {timezone.localtime(session.when):%-d %b %H:%M} saved."
+            request, _("Session on %(when)s saved.") % {"when": session_moment(session)}
         )
         return redirect(patient)
-    ctx = {"form": form, "patient": patient, "title": "Record a session"}
+    ctx = {"form": form, "patient": patient, "title": _("Record a session")}
     return render(request, "tracker/session_form.html", ctx)
 
 
@@ -253,10 +260,15 @@ def edit_session(request, public_id):
     )
     if request.method == "POST" and form.is_valid():
         save_session(request, form, form.save(commit=False), audit.UPDATE)
-        messages.success(request, "Session updated.")
+        messages.success(request, _("Session updated."))
         return redirect(session.patient)
     audit.record(request, audit.VIEW, session.patient, "session", session.public_id)
-    ctx = {"form": form, "patient": session.patient, "session": session, "title": "Edit session"}
+    ctx = {
+        "form": form,
+        "patient": session.patient,
+        "session": session,
+        "title": _("Edit session"),
+    }
     return render(request, "tracker/session_form.html", ctx)
 
 
@@ -270,9 +282,9 @@ def record_outcome(request, public_id):
     labels = dict(SessionStatus.choices)
     status = request.POST.get("status", "")
     if status not in OUTCOMES:
-        messages.error(request, "Please choose Attended, Cancelled or Did not attend.")
+        messages.error(request, _("Please choose Attended, Cancelled or Did not attend."))
         return back
-    when = f"{timezone.localtime(session.when):%-d %b %H:%M}"
+    when = session_moment(session)
     with transaction.atomic():
         recorded = session.record_outcome(status, timezone.now())
         if recorded:
@@ -286,17 +298,21 @@ def record_outcome(request, public_id):
             )
     if not recorded:
         # Already recorded (another tab, a colleague) or not yet due: nothing changed.
+        values = {"when": when, "status": labels[session.status].lower()}
         messages.info(
             request,
-            f"Nothing changed: the session on {when} is "
-            f"{labels[session.status].lower()}"
-            f"{' and still to come' if session.when > timezone.now() else ''}.",
+            (
+                _("Nothing changed: the session on %(when)s is %(status)s and still to come.")
+                if session.when > timezone.now()
+                else _("Nothing changed: the session on %(when)s is %(status)s.")
+            )
+            % values,
         )
         return back
     messages.success(
         request,
-        f"{session.patient.display_name}: the session on {when} is recorded as "
-        f"{labels[status].lower()}.",
+        _("%(name)s: the session on %(when)s is recorded as %(status)s.")
+        % {"name": session.patient.display_name, "when": when, "status": labels[status].lower()},
     )
     return back
 
@@ -309,7 +325,7 @@ def delete_session(request, public_id):
         with transaction.atomic():
             audit.record(request, audit.DELETE, session.patient, "session", session.public_id)
             session.delete()
-        messages.success(request, "Session deleted.")
+        messages.success(request, _("Session deleted."))
         return redirect(session.patient)
     audit.record(request, audit.VIEW, session.patient, "session", session.public_id)
     return render(request, "tracker/session_delete.html", {"session": session})

@@ -10,7 +10,9 @@ from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tracker import access, audit, worklist
@@ -39,13 +41,17 @@ def review(request, public_id):
     now = timezone.now()
     form = FlagReviewForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors["note"]) + " Nothing was saved.")
+        messages.error(
+            request, _("%(errors)s Nothing was saved.") % {"errors": " ".join(form.errors["note"])}
+        )
         return back_to(request, patient)
     row = worklist.row_of(
         access.patients_visible_to(request.user), patient, now, settings.REVIEW_MISSED_DAYS
     )
     if patient.is_discharged or not row.flags.any:
-        messages.info(request, f"{patient.display_name} has no flags to review now.")
+        messages.info(
+            request, _("%(name)s has no flags to review now.") % {"name": patient.display_name}
+        )
         return back_to(request, patient)
     with transaction.atomic():
         made = FlagReview.objects.create(
@@ -64,7 +70,9 @@ def review(request, public_id):
             # Not which flags: health data stays out of the append-only trail.
             detail="flags reviewed",
         )
-    messages.success(request, f"{patient.display_name}: flags marked reviewed.")
+    messages.success(
+        request, _("%(name)s: flags marked reviewed.") % {"name": patient.display_name}
+    )
     return back_to(request, patient)
 
 
@@ -75,14 +83,18 @@ def undo_review(request, public_id):
     now = timezone.now()
     latest = patient.flag_reviews.order_by("-reviewed_at", "-pk").first()
     if latest is None or latest.undone_at is not None:
-        messages.info(request, f"{patient.display_name} has no review to undo.")
+        messages.info(
+            request, _("%(name)s has no review to undo.") % {"name": patient.display_name}
+        )
         return back_to(request, patient)
     if not latest.can_undo(now):
         messages.warning(
             request,
-            "A review can only be undone on the day it was made. "
-            f"This one was made on {timezone.localtime(latest.reviewed_at):%-d %b}: "
-            "it stays until something new is flagged.",
+            _(
+                "A review can only be undone on the day it was made. This one was made on "
+                "%(day)s: it stays until something new is flagged."
+            )
+            % {"day": date_format(timezone.localtime(latest.reviewed_at), _("j M"))},
         )
         return back_to(request, patient)
     with transaction.atomic():
@@ -90,5 +102,8 @@ def undo_review(request, public_id):
         done = FlagReview.objects.filter(pk=latest.pk, undone_at=None).update(undone_at=now)
         if done:
             audit.record(request, audit.UPDATE, patient, "flag_review", latest.pk, detail="undone")
-    messages.success(request, f"{patient.display_name}: review undone; the flags are back.")
+    messages.success(
+        request,
+        _("%(name)s: review undone; the flags are back.") % {"name": patient.display_name},
+    )
     return back_to(request, patient)

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tracker import access, audit
@@ -50,7 +51,7 @@ def managed_patient(request, public_id):
     patient = access.get_patient_or_404(request, public_id)
     if not access.may_manage_team(request.user, patient):
         audit.record(request, audit.DENIED, patient, "care_team", detail="not responsible")
-        raise PermissionDenied("Only the responsible practitioner changes the care team.")
+        raise PermissionDenied(_("Only the responsible practitioner changes the care team."))
     return patient
 
 
@@ -81,8 +82,8 @@ def add_team_member(request, public_id):
         pass
     messages.success(
         request,
-        f"{practitioner.display_name} is now in {patient.display_name}\u2019s care team "
-        "and can see their record.",
+        _("%(member)s is now in %(name)s’s care team and can see their record.")
+        % {"member": practitioner.display_name, "name": patient.display_name},
     )
     return redirect(patient)
 
@@ -106,7 +107,7 @@ def remove_team_member(request, public_id, member_id):
         )
     messages.success(
         request,
-        f"{member.practitioner.display_name} is no longer in {patient.display_name}\u2019s "
-        "care team.",
+        _("%(member)s is no longer in %(name)s’s care team.")
+        % {"member": member.practitioner.display_name, "name": patient.display_name},
     )
     return redirect(patient)
