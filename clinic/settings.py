@@ -172,8 +172,8 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSWORD_RESET_TIMEOUT = 60 * 60
 
 # The languages the app can speak (tracker/languages.py); the clinic's own is the default
-# for everyone who has not chosen, and the languages offered are a choice of the clinic:
-# a language is offered once its translation is complete (see the README).
+# for everyone who has not chosen, and the languages offered are a choice of the clinic
+# (see the README's Languages).
 LANGUAGES = [
     ("en-gb", "English"),
     ("en-us", "English (US)"),  # the same words; dates as a US clinic writes them
@@ -181,7 +181,9 @@ LANGUAGES = [
     ("zh-hans", "简体中文"),
 ]
 LANGUAGE_CODE = os.getenv("CLINIC_LANGUAGE", "en-gb")
-OFFERED = envlist("CLINIC_LANGUAGES", LANGUAGE_CODE)
+# Offered by default: the clinic's language, Spanish and Chinese (each translated for
+# everything a patient sees; tests/test_languages.py keeps them so).
+OFFERED = envlist("CLINIC_LANGUAGES", ",".join(dict.fromkeys([LANGUAGE_CODE, "es", "zh-hans"])))
 if LANGUAGE_CODE not in OFFERED or any(code not in dict(LANGUAGES) for code in OFFERED):
     raise ImproperlyConfigured(
         f"CLINIC_LANGUAGE={LANGUAGE_CODE!r} and CLINIC_LANGUAGES={','.join(OFFERED)!r}: each "

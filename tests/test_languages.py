@@ -1,7 +1,7 @@
 """Which language a page speaks (issue 20, tracker/languages.py), and the message files.
 
-Spanish and Chinese are offered only where the clinic lists them (CLINIC_LANGUAGES);
-until their translations are complete the default offers the clinic's language alone.
+By default the clinic's language, Spanish and Chinese are offered (CLINIC_LANGUAGES
+narrows it); every message a patient can see is translated into both.
 """
 
 import re
@@ -26,8 +26,16 @@ def three(settings):
     settings.LANGUAGES = ALL
 
 
-def test_by_default_only_the_clinic_s_language_is_offered(client, db):
-    assert [code for code, _ in settings.LANGUAGES] == [settings.LANGUAGE_CODE]
+def test_by_default_english_spanish_and_chinese_are_offered(client, db):
+    assert [code for code, _ in settings.LANGUAGES] == [settings.LANGUAGE_CODE, "es", "zh-hans"]
+    page = body(client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="es"))
+
+    assert '<html lang="es">' in page
+    assert "language-switcher" in page
+
+
+def test_a_clinic_may_offer_its_own_language_alone(client, db, settings):
+    settings.LANGUAGES = [("en-gb", "English")]
     page = body(client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="es"))
 
     assert '<html lang="en-GB">' in page
@@ -88,7 +96,8 @@ def test_the_chosen_language_is_used_from_the_sign_in_on(client, alice, db, thre
     assert "退出" in body(client.get("/log/", HTTP_ACCEPT_LANGUAGE="en-GB"))
 
 
-def test_the_account_page_offers_no_choice_when_one_language_is_offered(alice, db):
+def test_the_account_page_offers_no_choice_when_one_language_is_offered(alice, db, settings):
+    settings.LANGUAGES = [("en-gb", "English")]
     assert "Use this language" not in body(client_for(alice.user).get("/account/"))
 
 
@@ -101,7 +110,6 @@ PRACTITIONER_ONLY = {
     "tracker/admin.py",
     "tracker/models.py",
     "tracker/worklist.py",
-    "tracker/course.py",
     "tracker/views/practice.py",
     "tracker/views/reviews.py",
     "tracker/views/discharge.py",

@@ -1,6 +1,10 @@
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+
 from tracker import access, symptoms
 
-SYMPTOMS_IN_WORDS = symptoms.in_words()
+# In the reader's language, worded only where a page shows it.
+symptoms_in_words = lazy(lambda: symptoms.in_words(gettext=gettext), str)
 
 
 def role(request):
@@ -10,4 +14,4 @@ def role(request):
 
 def symptom_list(request):
     """The symptoms, for every page that lists, heads or names them (symptoms.py)."""
-    return {"symptoms": symptoms.SYMPTOMS, "symptoms_in_words": SYMPTOMS_IN_WORDS}
+    return {"symptoms": symptoms.SYMPTOMS, "symptoms_in_words": symptoms_in_words()}

@@ -12,12 +12,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext, pgettext_lazy
 
 from tracker import chart_events, mnsi, scores
 from tracker.models import readings_of
 from tracker.reported import Reported
 from tracker.symptoms import NAMES
+from tracker.templatetags import score_words
 
 # Chart ranges offered above every trend chart: key -> (label, days or None for all).
 CHART_RANGES = {
@@ -85,6 +86,7 @@ def trend_chart(readings, session_times, start, end, baseline, events=()):
         rolling=rolling,
         tz_label=timezone.get_current_timezone_name(),
         in_clinic=in_clinic,
+        words=score_words.chart_words(),
     )
 
 
@@ -196,7 +198,7 @@ def course_of(
         "period_label": CHART_RANGES[range_key][0].lower(),
         "recent_days": scores.RECENT_DAYS,
         "recent_min_days": scores.RECENT_MIN_DAYS,
-        "baseline_rule": scores.BASELINE_RULE,
+        "baseline_rule": scores.baseline_rule(gettext),
         "before_session_days": scores.BEFORE_SESSION_DAYS,
         "next_session": upcoming[0] if upcoming else None,
         "sessions_done": len(past_times),
@@ -262,5 +264,8 @@ def checkin_message(patient, entry):
     saved = entry.created_at
     baseline, _ = patient.baseline(patient.first_session_held(saved), saved)
     previous = scores.Reading(before[0], before[1:]) if before else None
-    phrases = scores.checkin_phrases(scores.Reading.from_entry(entry), previous, baseline)
-    return pgettext("a check-in", "Saved.") + " " + ". ".join(phrases) + "."
+    phrases = score_words.checkin_phrases(scores.Reading.from_entry(entry), previous, baseline)
+    # Each phrase a sentence of its own, with the language's full stop ("。").
+    sentences = [pgettext("a check-in", "Saved.")]
+    sentences += [pgettext("the next sentence", " %(phrase)s.") % {"phrase": p} for p in phrases]
+    return "".join(sentences)

@@ -242,7 +242,12 @@ class SymptomEntryForm(forms.ModelForm):
                 [
                     Disclosure(
                         gettext_lazy("Your medicines (optional)"),
-                        Field("medicine_events", template="tracker/fields/choice_tiles.html"),
+                        # Wide: "Mi medicamento cambió" does not fit half a phone.
+                        Field(
+                            "medicine_events",
+                            template="tracker/fields/choice_tiles.html",
+                            wrapper_class="choice-tiles-wide",
+                        ),
                     )
                 ]
                 if "medicine_events" in self.fields
@@ -439,7 +444,9 @@ class AddPatientForm(IdentityFields):
         },
     )
     # Only when the clinic offers more than one (the field leaves the form otherwise).
+    # Left out, it is "" (the clinic's language); a browser always sends the one ticked.
     language = forms.ChoiceField(
+        required=False,
         label=gettext_lazy("Language"),
         help_text=gettext_lazy(
             "The language of their invitation, sign-in sheet and pages. They can change it."
@@ -473,7 +480,7 @@ def offer_language_choice(form, initial):
     field = form.fields.get("language")
     if field is None:
         field = form.fields["language"] = forms.ChoiceField(
-            label=gettext_lazy("Language"), error_messages=LANGUAGE_ERRORS
+            required=False, label=gettext_lazy("Language"), error_messages=LANGUAGE_ERRORS
         )
     field.choices = offered
     field.widget = forms.RadioSelect(choices=offered)

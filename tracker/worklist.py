@@ -18,7 +18,7 @@ from functools import cached_property, lru_cache
 
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from tracker import scores
 from tracker.models import FlagReview, days_in_windows, undo_allowed
@@ -104,7 +104,7 @@ class WorklistRow:
     def flag_list(self):
         """The raised flags, each with its badge label and help text."""
         return [
-            {"name": flag.name, "label": flag.label, "help": self.flag_help[flag.name]}
+            {"name": flag.name, "label": flag.label_in(gettext), "help": self.flag_help[flag.name]}
             for flag in scores.FLAGS
             if getattr(self.flags, flag.name)
         ]
@@ -136,7 +136,7 @@ def _path_around_id(name, script_prefix):
 
 def flag_help(missed_days):
     """{flag name: help text}, with the clinic's number of days filled in."""
-    return {flag.name: flag.help_text(missed_days) for flag in scores.FLAGS}
+    return {flag.name: flag.help_text(missed_days, gettext) for flag in scores.FLAGS}
 
 
 def flag_counts(rows, missed_days):

@@ -14,6 +14,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -168,7 +169,7 @@ def qr_svg(url, label):
     svg = segno.make(url, error="m").svg_inline(
         scale=5, border=4, dark="#000", light="#fff", title=label, svgclass="qr-code"
     )
-    return svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1)
 
 
 @never_cache
@@ -209,7 +210,7 @@ def two_factor_setup(request):
     secret = b32encode(device.bin_key).decode()
     ctx = {
         "form": form,
-        "qr": qr_svg(device.config_url, "QR code for your authenticator app"),
+        "qr": qr_svg(device.config_url, _("QR code for your authenticator app")),
         "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
         "required": security.second_factor_required(user),
         "next": next_url(request),
