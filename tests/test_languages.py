@@ -185,3 +185,11 @@ def test_the_switcher_goes_back_only_to_a_page_of_this_site(client, db, three):
 
     assert response["Location"] == "/accounts/login/"
     assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+
+
+def test_the_switcher_names_each_language_in_its_own_words(client, db, three):
+    page = body(client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="zh-CN"))
+
+    switcher = page.split('class="language-switcher"')[1].split("</form>")[0]
+    assert ">English</button>" in switcher and ">Español</button>" in switcher
+    assert "英语" not in switcher

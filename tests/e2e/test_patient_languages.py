@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from tests.conftest import make_user
 from tests.e2e.conftest import shot
+from tests.e2e.test_log_phone import MIN_TARGET, SMALL_TARGETS
 from tracker.models import Invitation, Patient, Practitioner
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -78,6 +79,7 @@ def check_page(page, language, name):
     text = page.locator("body").inner_text()
     assert [words for words in ENGLISH if words in text] == [], page.url
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), page.url
+    assert page.evaluate(SMALL_TARGETS, MIN_TARGET) == [], page.url
     overflowing = page.evaluate(OVERFLOWING)
     assert overflowing == [], f"{page.url}: {overflowing}"
     results = Axe().run(page)

@@ -3,7 +3,7 @@
 from django import template
 from django.templatetags.static import static
 
-from tracker import webapp
+from tracker import languages, webapp
 
 register = template.Library()
 
@@ -21,3 +21,10 @@ def theme_colour():
 @register.simple_tag
 def apple_touch_icon():
     return static(webapp.APPLE_TOUCH_ICON.path)
+
+
+@register.simple_tag
+def offered_languages():
+    """(code, name) of the languages offered, each named in its own words ("English",
+    "Español"): Django's get_available_languages translates the names ("英语")."""
+    return list(languages.offered().items())
