@@ -81,6 +81,9 @@ MIDDLEWARE = [
     # Before everything: a load balancer's probes touch no session, audit row or
     # redirect (tracker/health.py).
     "tracker.health.HealthMiddleware",
+    # A database that cannot be reached: a GET tried once more, then a 503 in plain words
+    # (tracker/outages.py, with handler500 in clinic/urls.py).
+    "tracker.outages.DatabaseOutageMiddleware",
     # First, so that nothing reads a body before it is checked: refuses one over
     # DATA_UPLOAD_MAX_MEMORY_SIZE, or without a length, with a short plain page.
     "tracker.http.RequestBodyLimitMiddleware",

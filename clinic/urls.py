@@ -33,3 +33,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("tracker.urls")),
 ]
+
+# A database that cannot be reached is answered 503, not 500 (tracker/outages.py).
+handler500 = "tracker.outages.server_error"

@@ -193,3 +193,12 @@ def test_the_switcher_names_each_language_in_its_own_words(client, db, three):
     switcher = page.split('class="language-switcher"')[1].split("</form>")[0]
     assert ">English</button>" in switcher and ">Español</button>" in switcher
     assert "英语" not in switcher
+
+
+@pytest.mark.parametrize("language", CATALOGUES)
+def test_the_message_files_stay_readable_by_gnu_gettext(language):
+    """makemessages (msgmerge) refuses a file with a previous plural id but no previous
+    id ("#| msgid_plural" alone), which polib writes when only the id was cleared."""
+    catalogue = polib.pofile(str(CATALOGUES[language]))
+
+    assert [e.msgid for e in catalogue if e.previous_msgid_plural and not e.previous_msgid] == []
