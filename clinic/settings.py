@@ -81,6 +81,8 @@ MIDDLEWARE = [
     # Before everything: a load balancer's probes touch no session, audit row or
     # redirect (tracker/health.py).
     "tracker.health.HealthMiddleware",
+    # A request id, and one log line per request (tracker/requestlog.py).
+    "tracker.requestlog.RequestLogMiddleware",
     # A database that cannot be reached: a GET tried once more, then a 503 in plain words
     # (tracker/outages.py, with handler500 in clinic/urls.py).
     "tracker.outages.DatabaseOutageMiddleware",
@@ -411,9 +413,20 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 # parser reaches the part, before any of the file is read or stored.
 DATA_UPLOAD_MAX_NUMBER_FILES = 0
 
+# DJANGO_LOG_FORMAT=json: every line one JSON object, for a log search tool; a line per
+# request from tracker.requestlog (README: Logs).
+LOG_FORMAT = os.getenv("DJANGO_LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"DJANGO_LOG_FORMAT={LOG_FORMAT!r}: use text or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "tracker.requestlog.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.getenv("DJANGO_LOG_LEVEL", "INFO")},
 }

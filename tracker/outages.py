@@ -19,10 +19,9 @@ import sys
 import time
 
 from django.db import InterfaceError, OperationalError, connections
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseServerError
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
-from django.views import defaults
 
 # Said in words on the page too ("in a minute").
 RETRY_AFTER_SECONDS = 60
@@ -36,10 +35,12 @@ def cannot_reach_database(error):
 
 
 def server_error(request):
-    """handler500: the 503 page when the database could not be reached."""
+    """handler500: the 503 page when the database could not be reached. Both pages show
+    the request's id (tracker/requestlog.py), for a patient to quote."""
     if cannot_reach_database(sys.exc_info()[1]):
         return unavailable(request)
-    return defaults.server_error(request)
+    page = render_to_string("500.html", {"request_id": getattr(request, "request_id", "")})
+    return HttpResponseServerError(page)
 
 
 def kept_answers(request):
@@ -54,7 +55,11 @@ def kept_answers(request):
 
 
 def unavailable(request):
-    context = {"retry_after": RETRY_AFTER_SECONDS, "posted": request.method not in SAFE_METHODS}
+    context = {
+        "retry_after": RETRY_AFTER_SECONDS,
+        "posted": request.method not in SAFE_METHODS,
+        "request_id": getattr(request, "request_id", ""),
+    }
     if context["posted"]:
         context.update(
             answers=kept_answers(request),
