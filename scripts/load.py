@@ -13,15 +13,27 @@ from the forms, cookies kept, as a browser does):
           requests alternate between them (sessions and CSRF work on either).
 - backup: pg_dump -Fc, pg_restore into a fresh database, then row counts of every
           table and a checksum of the entries table compared.
+- pgbouncer (only with --pgbouncer or --drills pgbouncer; `apt-get install -y pgbouncer`):
+          the scale drill's two instances (4 workers) with PgBouncer between them and
+          PostgreSQL: started here with a generated ini in a temporary folder, 127.0.0.1
+          on a free port, pool_mode = transaction, 2 server connections; persistent
+          connections to PgBouncer, server-side cursors off (see PGBOUNCER_SETTINGS).
+          The same checks, and practitioners' FHIR downloads during the load must be whole.
 
 The check-ins made are removed afterwards (the bench clinic stays as seeded).
 Results: printed, and written to bench-results/load-<time>.json.
 
     .venv/bin/python scripts/load.py [--seconds 60] [--users 50] [--drills load,fault,scale,backup]
+        [--pgbouncer]
 """
 
 import argparse
+import csv
+import http.client
+import io
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -29,12 +41,16 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import psycopg
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import harness  # noqa: E402
 from harness import HOST, percentile, say  # noqa: E402
 
 DRILLS = ("load", "fault", "scale", "backup")
+# Run only when asked for (--pgbouncer, or --drills pgbouncer): it needs PgBouncer installed.
+OPTIONAL_DRILLS = ("pgbouncer",)
 PATIENT_SHARE = 0.7
 ERROR_WINDOW_TARGET = 5.0
 # After the run's seconds, users stop once their answer is in; wrk runs this much longer.
@@ -193,7 +209,7 @@ def summarise(responses, seconds):
     }, errors
 
 
-def run_drill(name, servers, args, restart_after=None):
+def run_drill(name, servers, args, restart_after=None, exports=None):
     patients, practitioners = cast(args.users)
     load_patients = patient_ids(patients)
     lists = practice_lists(practitioners)
@@ -248,6 +264,10 @@ def run_drill(name, servers, args, restart_after=None):
             )
             restart = restart_postgres()
             say(f"[{name}] PostgreSQL back after {restart[1] - restart[0]:.1f} s")
+        if exports is not None:
+            time.sleep(min(5, args.seconds / 4))  # the load under way
+            signed_in = list(zip(practitioners, clients[len(patients) :], strict=True))
+            checks["fhir_exports"] = exports(signed_in, lists, load_patients)
         out, err = wrk.communicate(timeout=args.seconds + 180)
     finally:
         if wrk.poll() is None:
@@ -380,6 +400,248 @@ def backup_drill():
     }
 
 
+# PgBouncer (the pgbouncer drill)
+
+# Server connections per database and user: fewer than the app's 4 workers (two
+# instances of 2), so that PgBouncer really shares them between clients.
+PGBOUNCER_POOL_SIZE = 2
+# Exports fetched during the pgbouncer drill (each streams a patient's whole history).
+FHIR_EXPORTS = 6
+# What the proposed clinic/settings.py change does, until it is made: Django's
+# .iterator() opens a server-side cursor WITH HOLD in autocommit, which lives in one
+# PostgreSQL session; in transaction pooling its next FETCH may reach another one.
+PGBOUNCER_SETTINGS = """\
+from clinic.settings import *  # noqa: F403
+
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True  # noqa: F405
+"""
+
+
+def pgbouncer_ini(folder, port, db=harness.BENCH_DB, pool_size=PGBOUNCER_POOL_SIZE):
+    """PgBouncer's configuration: loopback only, transaction pooling, in front of the
+    local PostgreSQL (trust, user postgres), files kept in `folder`."""
+    return "\n".join(
+        [
+            "[databases]",
+            f"{db} = host={HOST} port=5432 dbname={db}",
+            "",
+            "[pgbouncer]",
+            f"listen_addr = {HOST}",
+            f"listen_port = {port}",
+            # No Unix socket: the app and the drill use TCP on loopback.
+            "unix_socket_dir =",
+            "pool_mode = transaction",
+            f"default_pool_size = {pool_size}",
+            "max_client_conn = 100",
+            "auth_type = trust",
+            f"auth_file = {folder}/userlist.txt",
+            "admin_users = postgres",
+            # SHOW STATS totals are brought up to date once a period.
+            "stats_period = 1",
+            f"logfile = {folder}/pgbouncer.log",
+            f"pidfile = {folder}/pgbouncer.pid",
+            "",
+        ]
+    )
+
+
+class PgBouncer:
+    """PgBouncer from Debian, started by the drill in a temporary folder and stopped at its end."""
+
+    def __init__(self, db=harness.BENCH_DB, pool_size=PGBOUNCER_POOL_SIZE):
+        self.db, self.pool_size = db, pool_size
+        self.port = harness.free_port()
+        self.folder = None
+        self.process = None
+
+    @property
+    def url(self):
+        return f"postgres://postgres@{HOST}:{self.port}/{self.db}"
+
+    def start(self):
+        binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+        if not Path(binary).exists():
+            sys.exit("PgBouncer is not installed. Install it with `apt-get install -y pgbouncer`.")
+        self.folder = Path(tempfile.mkdtemp(prefix="relief-pgbouncer-"))
+        (self.folder / "userlist.txt").write_text('"postgres" ""\n')
+        ini = self.folder / "pgbouncer.ini"
+        ini.write_text(pgbouncer_ini(self.folder, self.port, self.db, self.pool_size))
+        command = [binary, str(ini)]
+        if os.geteuid() == 0:
+            # PgBouncer refuses to run as root: it switches to postgres, who must
+            # be able to write its log and pid file.
+            shutil.chown(self.folder, "postgres")
+            command.insert(1, "-u")
+            command.insert(2, "postgres")
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"pgbouncer exited:\n{self.log_tail()}")
+            try:
+                with psycopg.connect(self.url, connect_timeout=2) as conn:
+                    conn.execute("SELECT 1")
+                return self
+            except psycopg.OperationalError:
+                time.sleep(0.2)
+        raise RuntimeError(f"pgbouncer did not answer in 20 s:\n{self.log_tail()}")
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)  # shut down at once
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+    def show(self, what):
+        """SHOW <what> on PgBouncer's admin console (psql: the console takes only the
+        simple query protocol), as a list of dicts."""
+        done = subprocess.run(
+            [
+                "psql",
+                "-h",
+                HOST,
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-d",
+                "pgbouncer",
+                "--csv",
+                "-c",
+                f"SHOW {what}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+        return list(csv.DictReader(io.StringIO(done.stdout)))
+
+    def stats(self):
+        stats = next(r for r in self.show("STATS") if r["database"] == self.db)
+        return {
+            "transactions": int(stats["total_xact_count"]),
+            "queries": int(stats["total_query_count"]),
+            "client_wait_s": round(int(stats["total_wait_time"]) / 1e6, 2),
+            "pool_size": self.pool_size,
+            "server_connections": sum(1 for r in self.show("SERVERS") if r["database"] == self.db),
+        }
+
+    def log_tail(self, lines=20):
+        try:
+            return "\n".join((self.folder / "pgbouncer.log").read_text().splitlines()[-lines:])
+        except (OSError, TypeError):
+            return ""
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class BouncedGunicorn(harness.Gunicorn):
+    """gunicorn whose database is PgBouncer: the bench environment with DATABASE_URL
+    pointing at it and server-side cursors off (PGBOUNCER_SETTINGS)."""
+
+    def __init__(self, name, bouncer, settings_folder, **kwargs):
+        super().__init__(name, **kwargs)
+        self.extra_env = {
+            "DATABASE_URL": bouncer.url,
+            "DJANGO_SETTINGS_MODULE": "relief_pgbouncer_settings",
+            "PYTHONPATH": str(settings_folder),
+        }
+
+    def start(self):
+        # harness.Gunicorn.start takes its environment from harness.app_env.
+        bench_env = harness.app_env
+        harness.app_env = lambda db: {**bench_env(db), **self.extra_env}
+        try:
+            return super().start()
+        finally:
+            harness.app_env = bench_env
+
+
+def fhir_exports(practitioners, lists, load_patients):
+    """Practitioners download FHIR bundles while the load runs (each streams a patient's
+    whole history through .iterator()); every bundle must be whole: one
+    QuestionnaireResponse per entry in the database. `practitioners` are (username,
+    signed-in client) pairs. The load's patients are left out, so that no check-in
+    lands during a download."""
+    busy = {
+        r[0]
+        for r in harness.sql(
+            "SELECT public_id::text FROM tracker_patient WHERE id = ANY(%s)", [load_patients]
+        )
+    }
+    results = []
+    for i in range(FHIR_EXPORTS):
+        name, client = practitioners[i % len(practitioners)]
+        public_id = [p for p in lists[name] if p not in busy][i // len(practitioners)]
+        t0 = time.monotonic()
+        try:
+            response = client.get(f"/practice/patients/{public_id}/fhir.json")
+            status, body = response.status, response.body
+        except (OSError, http.client.HTTPException) as error:
+            # A stream that broke off half-way.
+            status, body = type(error).__name__, b""
+        ms = (time.monotonic() - t0) * 1000
+        expected = harness.sql_one(
+            "SELECT count(*) FROM tracker_symptomentry e JOIN tracker_patient p "
+            "ON p.id = e.patient_id WHERE p.public_id = %s",
+            [public_id],
+        )
+        try:
+            bundle = harness.json.loads(body)
+            found = sum(
+                1
+                for e in bundle["entry"]
+                if e["resource"]["resourceType"] == "QuestionnaireResponse"
+            )
+        except (ValueError, KeyError):
+            found = None
+        results.append({"status": status, "entries": expected, "in_bundle": found, "ms": ms})
+    whole = [r for r in results if r["status"] == 200 and r["in_bundle"] == r["entries"]]
+    return {
+        "downloads": len(results),
+        "whole": len(whole),
+        "statuses": dict(Counter(r["status"] for r in results)),
+        "entries_per_bundle": [r["entries"] for r in results],
+        "p50_ms": percentile([r["ms"] for r in whole], 50),
+        "ok": len(whole) == len(results),
+    }
+
+
+def pgbouncer_drill(args):
+    """The load drill with two gunicorn instances (4 workers) whose database is one
+    PgBouncer in transaction mode with 2 server connections, and FHIR downloads."""
+    with PgBouncer() as bouncer:
+        say(f"[pgbouncer] pgbouncer on {HOST}:{bouncer.port}, pool_mode = transaction")
+        (bouncer.folder / "relief_pgbouncer_settings.py").write_text(PGBOUNCER_SETTINGS)
+        servers = [
+            BouncedGunicorn(f"pgbouncer-{i + 1}", bouncer, bouncer.folder, access_log=True)
+            for i in range(2)
+        ]
+        try:
+            for server in servers:
+                server.start()
+            say("[pgbouncer] gunicorn: " + ", ".join(s.base for s in servers) + " (2 workers each)")
+            result = run_drill("pgbouncer", servers, args, exports=fhir_exports)
+        finally:
+            for server in servers:
+                server.stop()
+        result["pgbouncer"] = bouncer.stats()
+    return result
+
+
 def remove_checkins():
     """Remove the load's check-ins (each token starts with a run id; the patients are
     bench patients, so only entries made after seeding can be ours)."""
@@ -427,6 +689,19 @@ def print_drill(r):
                 else "no errors at all"
             )
         )
+    if "pgbouncer" in r:
+        b, f = r["pgbouncer"], r["fhir_exports"]
+        say(
+            f"PgBouncer (transaction pooling, pool size {b['pool_size']}): "
+            f"{b['transactions']:,} transactions, {b['queries']:,} queries over "
+            f"{b['server_connections']} PostgreSQL connections; clients waited "
+            f"{b['client_wait_s']} s in all"
+        )
+        say(
+            f"FHIR downloads during the load: {f['whole']} of {f['downloads']} whole "
+            f"({f['statuses']}; entries per bundle {f['entries_per_bundle']}; "
+            f"p50 {fmt(f['p50_ms'])}) => {'OK' if f['ok'] else 'FAILED'}"
+        )
     if "requests_per_instance" in r:
         say(
             f"requests per instance (gunicorn access logs): {r['requests_per_instance']}; "
@@ -454,9 +729,14 @@ def main():
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--restart-after", type=int, default=None, help="seconds (default: half)")
     parser.add_argument("--drills", default=",".join(DRILLS), help="comma-separated subset")
+    parser.add_argument(
+        "--pgbouncer", action="store_true", help="add the pgbouncer drill (after the others)"
+    )
     args = parser.parse_args()
     drills = [d for d in args.drills.split(",") if d]
-    if unknown := set(drills) - set(DRILLS):
+    if args.pgbouncer and "pgbouncer" not in drills:
+        drills.append("pgbouncer")
+    if unknown := set(drills) - set(DRILLS) - set(OPTIONAL_DRILLS):
         sys.exit(f"unknown drills: {', '.join(sorted(unknown))}")
 
     harness.stop_on_sigterm()
@@ -471,6 +751,9 @@ def main():
             if drill == "backup":
                 say("[backup] pg_dump -Fc, pg_restore into a new database, compare...")
                 results["backup"] = backup_drill()
+                continue
+            if drill == "pgbouncer":
+                results["pgbouncer"] = pgbouncer_drill(args)
                 continue
             count = 2 if drill == "scale" else 1
             servers = [
@@ -506,6 +789,8 @@ def main():
             failures.append(f"{name}: acknowledged check-ins lost or doubled")
         if name != "fault" and r["errors"]:
             failures.append(f"{name}: {r['errors']} errors")
+        if name == "pgbouncer" and not r["fhir_exports"]["ok"]:
+            failures.append("pgbouncer: FHIR downloads broken or incomplete")
         if name == "fault" and not r["restart"]["target_met"]:
             failures.append(f"fault: errors lasted {r['restart']['errors_lasted_s']} s")
     if "backup" in results:
