@@ -153,6 +153,10 @@ DATABASES = {
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=envint("DATABASE_CONN_MAX_AGE", "600"),
         conn_health_checks=True,
+        # Behind PgBouncer in transaction mode: a server-side cursor (.iterator(), the FHIR
+        # download) lives in one PostgreSQL session, and the next transaction may get
+        # another (README: Scaling).
+        disable_server_side_cursors=envbool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", "False"),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

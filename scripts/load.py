@@ -17,7 +17,7 @@ from the forms, cookies kept, as a browser does):
           the scale drill's two instances (4 workers) with PgBouncer between them and
           PostgreSQL: started here with a generated ini in a temporary folder, 127.0.0.1
           on a free port, pool_mode = transaction, 2 server connections; persistent
-          connections to PgBouncer, server-side cursors off (see PGBOUNCER_SETTINGS).
+          connections to PgBouncer, server-side cursors off (DATABASE_DISABLE_SERVER_SIDE_CURSORS).
           The same checks, and practitioners' FHIR downloads during the load must be whole.
 
 The check-ins made are removed afterwards (the bench clinic stays as seeded).
@@ -407,14 +407,6 @@ def backup_drill():
 PGBOUNCER_POOL_SIZE = 2
 # Exports fetched during the pgbouncer drill (each streams a patient's whole history).
 FHIR_EXPORTS = 6
-# What the proposed clinic/settings.py change does, until it is made: Django's
-# .iterator() opens a server-side cursor WITH HOLD in autocommit, which lives in one
-# PostgreSQL session; in transaction pooling its next FETCH may reach another one.
-PGBOUNCER_SETTINGS = """\
-from clinic.settings import *  # noqa: F403
-
-DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True  # noqa: F405
-"""
 
 
 def pgbouncer_ini(folder, port, db=harness.BENCH_DB, pool_size=PGBOUNCER_POOL_SIZE):
@@ -550,14 +542,15 @@ class PgBouncer:
 
 class BouncedGunicorn(harness.Gunicorn):
     """gunicorn whose database is PgBouncer: the bench environment with DATABASE_URL
-    pointing at it and server-side cursors off (PGBOUNCER_SETTINGS)."""
+    pointing at it and server-side cursors off (DATABASE_DISABLE_SERVER_SIDE_CURSORS)."""
 
-    def __init__(self, name, bouncer, settings_folder, **kwargs):
+    def __init__(self, name, bouncer, **kwargs):
         super().__init__(name, **kwargs)
+        # Django's .iterator() opens a server-side cursor WITH HOLD, which lives in one
+        # PostgreSQL session; in transaction pooling its next FETCH may reach another one.
         self.extra_env = {
             "DATABASE_URL": bouncer.url,
-            "DJANGO_SETTINGS_MODULE": "relief_pgbouncer_settings",
-            "PYTHONPATH": str(settings_folder),
+            "DATABASE_DISABLE_SERVER_SIDE_CURSORS": "True",
         }
 
     def start(self):
@@ -625,9 +618,8 @@ def pgbouncer_drill(args):
     PgBouncer in transaction mode with 2 server connections, and FHIR downloads."""
     with PgBouncer() as bouncer:
         say(f"[pgbouncer] pgbouncer on {HOST}:{bouncer.port}, pool_mode = transaction")
-        (bouncer.folder / "relief_pgbouncer_settings.py").write_text(PGBOUNCER_SETTINGS)
         servers = [
-            BouncedGunicorn(f"pgbouncer-{i + 1}", bouncer, bouncer.folder, access_log=True)
+            BouncedGunicorn(f"pgbouncer-{i + 1}", bouncer, access_log=True)
             for i in range(2)
         ]
         try:
