@@ -619,8 +619,7 @@ def pgbouncer_drill(args):
     with PgBouncer() as bouncer:
         say(f"[pgbouncer] pgbouncer on {HOST}:{bouncer.port}, pool_mode = transaction")
         servers = [
-            BouncedGunicorn(f"pgbouncer-{i + 1}", bouncer, access_log=True)
-            for i in range(2)
+            BouncedGunicorn(f"pgbouncer-{i + 1}", bouncer, access_log=True) for i in range(2)
         ]
         try:
             for server in servers:
