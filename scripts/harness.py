@@ -221,6 +221,14 @@ class Gunicorn:
                 "--no-control-socket",
                 "--timeout",
                 "60",
+                # As in production (README): a worker finishes its requests on a reload or
+                # a stop, and is replaced now and then so that no leak can grow.
+                "--graceful-timeout",
+                "30",
+                "--max-requests",
+                "1000",
+                "--max-requests-jitter",
+                "100",
                 *(["--access-logfile", str(self.access_log)] if self.access_log else []),
             ],
             cwd=ROOT,
@@ -241,6 +249,25 @@ class Gunicorn:
                 pass
             time.sleep(0.2)
         raise RuntimeError(f"gunicorn {self.name} did not answer in 30 s:\n{self.log_tail()}")
+
+    def reload(self):
+        """A deploy: SIGHUP makes the master start new workers (with the code on disk now)
+        and stop the old ones once their requests are answered. Returns when the new
+        workers answer; (start, end) wall-clock times."""
+        started = time.time()
+        old_workers = set(self.worker_pids())
+        self.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            workers = set(self.worker_pids())
+            if len(workers) >= self.workers and not workers & old_workers:
+                return started, time.time()
+            time.sleep(0.1)
+        raise RuntimeError(f"gunicorn {self.name} did not reload in 60 s:\n{self.log_tail()}")
+
+    def worker_pids(self):
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()]
 
     def stop(self):
         if self.process is None or self.process.poll() is not None:

@@ -8,7 +8,12 @@ from the forms, cookies kept, as a browser does):
 - load:   60 s of that load. Then every check-in that got a success answer (302 to
           /history/) must be in the database, once; no other entry may appear.
 - fault:  the same, with PostgreSQL restarted in the middle (pg_ctlcluster restart):
-          how long errors last (target <= 5 s), and the same check.
+          how long errors last (target <= 5 s), no HTTP 500 at all (a GET is tried once
+          more, a POST answered 503 and not acknowledged: tracker/outages.py), and the
+          same check.
+- deploy: the same, with the app reloaded in the middle as a deploy does (SIGHUP to
+          gunicorn: new workers, the old ones finish their requests): no error at all,
+          and the same check.
 - scale:  two gunicorn instances on two ports sharing PostgreSQL; each user's
           requests alternate between them (sessions and CSRF work on either).
 - backup: pg_dump -Fc, pg_restore into a fresh database, then row counts of every
@@ -48,7 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402
 from harness import HOST, percentile, say  # noqa: E402
 
-DRILLS = ("load", "fault", "scale", "backup")
+DRILLS = ("load", "fault", "deploy", "scale", "backup")
 # Run only when asked for (--pgbouncer, or --drills pgbouncer): it needs PgBouncer installed.
 OPTIONAL_DRILLS = ("pgbouncer",)
 PATIENT_SHARE = 0.7
@@ -201,6 +206,7 @@ def summarise(responses, seconds):
         "requests": len(responses),
         "requests_per_s": round(len(responses) / seconds, 1),
         "errors": len(errors),
+        "http_500": sum(1 for _, _, status in errors if status == 500),
         "error_statuses": dict(Counter(f"{kind} {status}" for _, kind, status in errors)),
         "p50_ms": percentile(good_all, 50),
         "p95_ms": percentile(good_all, 95),
@@ -209,7 +215,10 @@ def summarise(responses, seconds):
     }, errors
 
 
-def run_drill(name, servers, args, restart_after=None, exports=None):
+def run_drill(name, servers, args, restart_after=None, exports=None, disrupt=None):
+    """The load on `servers`; after `restart_after` seconds, `disrupt()` (by default a
+    PostgreSQL restart), which returns its (start, end) wall-clock times."""
+    disrupt = disrupt or restart_postgres
     patients, practitioners = cast(args.users)
     load_patients = patient_ids(patients)
     lists = practice_lists(practitioners)
@@ -258,12 +267,15 @@ def run_drill(name, servers, args, restart_after=None, exports=None):
     try:
         if restart_after is not None:
             time.sleep(restart_after)
-            say(
-                f"[{name}] pg_ctlcluster {harness.pg_version()} main restart "
-                "(the whole local cluster: its other users see an outage too)..."
-            )
-            restart = restart_postgres()
-            say(f"[{name}] PostgreSQL back after {restart[1] - restart[0]:.1f} s")
+            if disrupt is restart_postgres:
+                say(
+                    f"[{name}] pg_ctlcluster {harness.pg_version()} main restart "
+                    "(the whole local cluster: its other users see an outage too)..."
+                )
+            else:
+                say(f"[{name}] {disrupt.__doc__.splitlines()[0]}")
+            restart = disrupt()
+            say(f"[{name}] back after {restart[1] - restart[0]:.1f} s")
         if exports is not None:
             time.sleep(min(5, args.seconds / 4))  # the load under way
             signed_in = list(zip(practitioners, clients[len(patients) :], strict=True))
@@ -303,6 +315,14 @@ def run_drill(name, servers, args, restart_after=None, exports=None):
         client.logout()
     say(f"[{name}] done in {elapsed:.0f} s")
     return result
+
+
+def deploy(server):
+    def reload():
+        """kill -HUP gunicorn (a deploy: new workers, the old ones finish first)..."""
+        return server.reload()
+
+    return reload
 
 
 def probe(client, port):
@@ -655,7 +675,8 @@ def print_drill(r):
     say(f"== {r['drill']}: {r['users']} users, {r['seconds']} s ==")
     say(
         f"requests: {r['requests']:,} ({r['requests_per_s']} req/s); errors: {r['errors']} "
-        f"{r['error_statuses'] or ''}; socket errors: {sum(r['socket_errors'].values())}"
+        f"{r['error_statuses'] or ''}; HTTP 500s: {r['http_500']}; "
+        f"socket errors: {sum(r['socket_errors'].values())}"
     )
     say(
         f"latency of good answers: p50 {fmt(r['p50_ms'])}, p95 {fmt(r['p95_ms'])}, "
@@ -670,7 +691,8 @@ def print_drill(r):
     if "restart" in r:
         w = r["restart"]
         say(
-            f"PostgreSQL restart at {w['restart_began']} (the command took "
+            f"{'App reload' if r['drill'] == 'deploy' else 'PostgreSQL restart'} at "
+            f"{w['restart_began']} (the command took "
             f"{w['restart_command_s']} s); "
             + (
                 f"errors from +{w['first_error_after_s']} s to +{w['last_error_after_s']} s: "
@@ -754,11 +776,15 @@ def main():
             for server in servers:
                 server.start()
             say(f"[{drill}] gunicorn: " + ", ".join(s.base for s in servers) + " (2 workers each)")
-            restart = None
-            if drill == "fault":
+            restart, disrupt = None, None
+            if drill in ("fault", "deploy"):
                 restart = args.restart_after or args.seconds // 2
+            if drill == "deploy":
+                disrupt = deploy(servers[0])
             try:
-                results[drill] = run_drill(drill, servers, args, restart_after=restart)
+                results[drill] = run_drill(
+                    drill, servers, args, restart_after=restart, disrupt=disrupt
+                )
             finally:
                 for server in servers:
                     server.stop()
@@ -780,6 +806,8 @@ def main():
             failures.append(f"{name}: acknowledged check-ins lost or doubled")
         if name != "fault" and r["errors"]:
             failures.append(f"{name}: {r['errors']} errors")
+        if r["http_500"]:
+            failures.append(f"{name}: {r['http_500']} HTTP 500s")
         if name == "pgbouncer" and not r["fhir_exports"]["ok"]:
             failures.append("pgbouncer: FHIR downloads broken or incomplete")
         if name == "fault" and not r["restart"]["target_met"]:
