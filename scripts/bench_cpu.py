@@ -1,0 +1,342 @@
+"""make bench-cpu: CPU time per request of the benchmarked pages, app and database.
+
+wrk's requests/s on this shared 2-core machine move by a factor of 4 between runs. CPU time
+spent on a request does not depend on who else is using the machine nearly as much, so this
+measures that instead, in one process:
+
+- the app's CPU: time.process_time() around Django test-client requests made here, with the
+  settings gunicorn has in `make bench` (debug off, persistent connection with health checks,
+  the bench clinic relief_bench on PostgreSQL);
+- the database's CPU: the time on CPU of this connection's PostgreSQL backend
+  (/proc/<pg_backend_pid()>/schedstat, first field, in ns), read before and after each batch.
+  On SQLite there is no backend: its work is done in this process and counted as app CPU.
+
+The pages are those of scripts/bench.py. They are interleaved: each round runs, for each
+page, a batch of the same user's /ping/ and then a batch of the page (N requests each), so
+that whatever the machine is doing at the time affects a page and its /ping/ alike. A page's
+ratio is that round's /ping/ CPU per request divided by the page's (higher is better: the
+share of /ping/'s throughput the page would have on CPU alone). Reported per page: medians
+over the rounds, and the spread (min-max) of the rounds. One round first is not counted
+(first requests fill caches). Check-ins go to patients nobody else uses in the bench
+(bench.CHECKIN_PATIENTS) and are removed again afterwards.
+
+Results: printed, and written to bench-results/cpu-<time>.json (and cpu-latest.json).
+
+    .venv/bin/python scripts/bench_cpu.py [--rounds 5] [--requests 20]
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench  # noqa: E402
+import harness  # noqa: E402
+from harness import HOST, say  # noqa: E402
+
+# Issue 21's targets: CPU per request as a ratio of the same user's /ping/.
+TARGETS = {"worklist": 0.30, "patient_detail": 0.18, "history": 0.15, "checkin_post": 0.30}
+
+
+@dataclass
+class Page:
+    """One benchmarked request: send() makes it and returns the response."""
+
+    key: str
+    label: str
+    send: object
+    expect: tuple
+    ping: str | None = None  # the key of the same user's /ping/; None for a /ping/ itself
+    batches: list = field(default_factory=list)
+
+
+# Measuring
+
+
+def backend_pid():
+    """The PID of this connection's PostgreSQL backend; None on SQLite (no backend)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def backend_cpu_ns(pid):
+    """Nanoseconds the backend has spent on CPU (the first field of its schedstat)."""
+    if pid is None:
+        return 0
+    with open(f"/proc/{pid}/schedstat") as stat:
+        return int(stat.read().split()[0])
+
+
+def start_request():
+    """What Django's WSGI handler does as a request starts, and the test client leaves out:
+    with persistent connections and health checks, each request's first query is preceded
+    by a check that the connection still works. (Not inside a test's transaction.)"""
+    from django.db import close_old_connections, connection
+
+    if not connection.in_atomic_block:
+        close_old_connections()
+
+
+def run_batch(page, requests):
+    """CPU per request of `requests` requests of page: app and database, in ms."""
+    pid = backend_pid()
+    app_before, db_before = time.process_time(), backend_cpu_ns(pid)
+    for _ in range(requests):
+        start_request()
+        response = page.send()
+        if response.status_code not in page.expect:
+            raise RuntimeError(f"{page.label}: {response.status_code}, expected {page.expect}")
+    app_after, db_after = time.process_time(), backend_cpu_ns(pid)
+    if backend_pid() != pid:
+        raise RuntimeError("the database connection changed during a batch: measure again")
+    app_ms = (app_after - app_before) * 1000 / requests
+    db_ms = (db_after - db_before) / 1e6 / requests
+    return {"app_ms": app_ms, "db_ms": db_ms, "total_ms": app_ms + db_ms}
+
+
+def measure(pages, rounds, requests, warmup_rounds=1):
+    """Interleaved rounds over pages; returns each page's figures by key (see summarise)."""
+    by_key = {page.key: page for page in pages}
+    measured = [page for page in pages if page.ping]
+    for round_no in range(warmup_rounds + rounds):
+        for page in measured:
+            ping = by_key[page.ping]
+            ping_batch = run_batch(ping, requests)
+            page_batch = run_batch(page, requests)
+            if round_no < warmup_rounds:
+                continue
+            ping.batches.append(ping_batch)
+            page_batch["ping_total_ms"] = ping_batch["total_ms"]
+            page_batch["ratio"] = ping_batch["total_ms"] / page_batch["total_ms"]
+            page.batches.append(page_batch)
+    return {page.key: summarise(page) for page in pages}
+
+
+def summarise(page):
+    """Medians over the batches, and the spread (min, max) of total CPU and of the ratio."""
+    totals = [b["total_ms"] for b in page.batches]
+    result = {
+        "label": page.label,
+        "ping": page.ping,
+        "batches": len(page.batches),
+        "app_ms": statistics.median(b["app_ms"] for b in page.batches),
+        "db_ms": statistics.median(b["db_ms"] for b in page.batches),
+        "total_ms": statistics.median(totals),
+        "total_ms_spread": [min(totals), max(totals)],
+        "ratio": 1.0,
+        "ratio_spread": [1.0, 1.0],
+        "per_batch": page.batches,
+    }
+    if page.ping:
+        ratios = [b["ratio"] for b in page.batches]
+        result["ratio"] = statistics.median(ratios)
+        result["ratio_spread"] = [min(ratios), max(ratios)]
+    return result
+
+
+# The pages
+
+
+def signed_in(username, second_factor=False):
+    """A test client signed in as username; for practitioners, past the second step too."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    # CSRF checked as in production (the test client skips it unless asked).
+    client = Client(enforce_csrf_checks=True, SERVER_NAME=HOST)
+    user = User.objects.get(username=username)
+    client.force_login(user)
+    if second_factor:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user).persistent_id
+        session.save()
+    return client
+
+
+def checkin_sender(clients):
+    """A check-in POST from each client in turn, with new scores, note and token each time."""
+    from tracker.symptoms import NAMES
+
+    scores = random.Random(21)  # the same sequence of scores in every run
+    forms = [(client, harness.csrf_from(client.get("/log/").content.decode())) for client in clients]
+    turn = iter(range(10**9))
+
+    def send():
+        client, csrf = forms[next(turn) % len(forms)]
+        # The token as the note too: the same answers again within minutes are asked
+        # about (a 200) instead of saved.
+        token = str(uuid.uuid4())
+        data = {name: scores.randint(0, 10) for name in NAMES}
+        data.update(when="now", note=token, token=token, csrfmiddlewaretoken=csrf)
+        return client.post("/log/", data)
+
+    return send
+
+
+def bench_pages(practitioner, patient, checkin_patients, keys=None):
+    """The pages of scripts/bench.py, with signed-in clients; keys picks some of them."""
+    from tracker.models import Patient
+
+    doctor = signed_in(practitioner, second_factor=True)
+    person = signed_in(patient)
+    detail_url = Patient.objects.get(user__username=patient).get_absolute_url()
+    clients = [doctor, person]
+    pages = [
+        Page("ping_practitioner", "/ping/ (practitioner)", lambda: doctor.get("/ping/"), (200,)),
+        Page(
+            "worklist",
+            "worklist, 100 patients",
+            lambda: doctor.get("/practice/"),
+            (200,),
+            "ping_practitioner",
+        ),
+        Page(
+            "patient_detail",
+            "patient detail, 730 days",
+            lambda: doctor.get(detail_url),
+            (200,),
+            "ping_practitioner",
+        ),
+        Page("ping_patient", "/ping/ (patient)", lambda: person.get("/ping/"), (200,)),
+        Page(
+            "history",
+            "patient's history, 730 days",
+            lambda: person.get("/history/"),
+            (200,),
+            "ping_patient",
+        ),
+    ]
+    if keys is None or "checkin_post" in keys:
+        checkin_clients = [signed_in(name) for name in checkin_patients]
+        clients += checkin_clients
+        send = checkin_sender(checkin_clients)
+        pages.append(Page("checkin_post", "check-in POST", send, (302,), "ping_patient"))
+    if keys is not None:
+        pages = [page for page in pages if page.key in keys]
+    return pages, clients
+
+
+def measure_pages(practitioner, patient, checkin_patients, rounds, requests, keys=None):
+    """Sign in, measure, sign out, and remove the check-ins made; returns measure()'s result."""
+    from django.db.models import Max
+
+    from tracker.models import SymptomEntry
+
+    # Check-ins made from here on have larger ids (seeded ones may be dated later today).
+    last_id = SymptomEntry.objects.aggregate(last=Max("id"))["last"] or 0
+    clients = []
+    try:
+        pages, clients = bench_pages(practitioner, patient, checkin_patients, keys)
+        return measure(pages, rounds, requests)
+    finally:
+        for client in clients:
+            client.logout()
+        removed, _ = SymptomEntry.objects.filter(
+            patient__user__username__in=checkin_patients, id__gt=last_id
+        ).delete()
+        if removed:
+            say(f"Removed the {removed:,} rows the check-ins made.")
+
+
+# The report
+
+
+def database_note():
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return "PostgreSQL backend's time on CPU (/proc/<pid>/schedstat)"
+    return f"{connection.vendor}: no backend process, db CPU counted as 0 (it is in app CPU)"
+
+
+def report(results, args, started):
+    from django.db import connection
+
+    say()
+    say(f"== CPU per request: {args.rounds} rounds x {args.requests} requests, interleaved ==")
+    say(
+        f"{'page':<30} {'app ms':>7} {'db ms':>7} {'total ms':>8} {'spread':>13} "
+        f"{'ratio':>6} {'spread':>11} {'target':>7}"
+    )
+    misses = []
+    for key, r in results.items():
+        target = TARGETS.get(key)
+        low, high = r["total_ms_spread"]
+        ratio_low, ratio_high = r["ratio_spread"]
+        mark = ""
+        if target:
+            mark = f"{target:.2f}" + (" ok" if r["ratio"] >= target else " NO")
+            if r["ratio"] < target:
+                misses.append(f"{r['label']}: {r['ratio']:.3f}x < {target}x")
+        say(
+            f"{r['label']:<30} {r['app_ms']:>7.2f} {r['db_ms']:>7.2f} {r['total_ms']:>8.2f} "
+            f"{low:>6.2f}-{high:<6.2f} {r['ratio']:>5.3f}x {ratio_low:>5.3f}-{ratio_high:<5.3f} "
+            f"{mark:>7}"
+        )
+    say(
+        "(medians of the rounds; ratio: the same user's /ping/ CPU per request / the page's, "
+        "in the same round; db: " + database_note() + ")"
+    )
+    say("Targets: " + ("all met" if not misses else "NOT MET: " + "; ".join(misses)))
+    data = {
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
+        "machine": {"cpus": os.cpu_count(), "host": HOST},
+        "database": {"vendor": connection.vendor, "name": connection.settings_dict["NAME"]},
+        "settings": {"rounds": args.rounds, "requests": args.requests, "warmup_rounds": 1},
+        "db_cpu": database_note(),
+        "targets": TARGETS,
+        "pages": results,
+        "misses": misses,
+    }
+    path = harness.write_json("cpu", data)
+    say(f"Written to {path.relative_to(harness.ROOT)}")
+
+
+def setup_django(db):
+    """Django as gunicorn runs it in make bench: production settings on the bench database."""
+    env = harness.app_env(db)
+    os.environ.clear()
+    os.environ.update(env, DJANGO_SETTINGS_MODULE="clinic.settings")
+    import django
+
+    django.setup()
+
+
+def run(args):
+    harness.stop_on_sigterm()
+    harness.ensure_postgres_running()
+    harness.prepare_database()
+    harness.collectstatic()
+    setup_django(harness.BENCH_DB)
+    started = time.time()
+    say(f"CPU per request, {args.rounds} rounds x {args.requests} requests per page...")
+    results = measure_pages(
+        bench.PRACTITIONER, bench.PATIENT, bench.CHECKIN_PATIENTS, args.rounds, args.requests
+    )
+    report(results, args, started)
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=5, help="rounds counted (default 5)")
+    parser.add_argument("--requests", type=int, default=20, help="per batch (default 20)")
+    sys.exit(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
