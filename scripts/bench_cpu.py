@@ -26,6 +26,7 @@ Results: printed, and written to bench-results/cpu-<time>.json (and cpu-latest.j
 """
 
 import argparse
+import itertools
 import os
 import random
 import statistics
@@ -172,8 +173,8 @@ def checkin_sender(clients):
     from tracker.symptoms import NAMES
 
     scores = random.Random(21)  # the same sequence of scores in every run
-    forms = [(client, harness.csrf_from(client.get("/log/").content.decode())) for client in clients]
-    turn = iter(range(10**9))
+    forms = [(c, harness.csrf_from(c.get("/log/").content.decode())) for c in clients]
+    turn = itertools.count()
 
     def send():
         client, csrf = forms[next(turn) % len(forms)]
