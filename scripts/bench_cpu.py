@@ -8,21 +8,22 @@ measures that instead, in one process:
   settings gunicorn has in `make bench` (debug off, persistent connection with health checks,
   the bench clinic relief_bench on PostgreSQL);
 - the database's CPU: the time on CPU of this connection's PostgreSQL backend
-  (/proc/<pg_backend_pid()>/schedstat, first field, in ns), read before and after each batch.
-  On SQLite there is no backend: its work is done in this process and counted as app CPU.
+  (/proc/<pg_backend_pid()>/schedstat, first field, in ns), read before and after each
+  request. On SQLite there is no backend: its work is done in this process, counted as app.
 
-The pages are those of scripts/bench.py. They are interleaved: each round runs, for each
-page, a batch of the same user's /ping/ and then a batch of the page (N requests each), so
-that whatever the machine is doing at the time affects a page and its /ping/ alike. A page's
-ratio is that round's /ping/ CPU per request divided by the page's (higher is better: the
-share of /ping/'s throughput the page would have on CPU alone). Reported per page: medians
-over the rounds, and the spread (min-max) of the rounds. One round first is not counted
-(first requests fill caches). Check-ins go to patients nobody else uses in the bench
+The pages are those of scripts/bench.py. They are interleaved: each round measures, for each
+page in turn, N requests of the page and N of the same user's /ping/, alternating one by one
+(ping, page, ping, page, ...; --interleave batches: N pings, then N of the page), so that
+whatever else the machine is doing affects a page and its /ping/ alike. A page's ratio is
+that round's /ping/ CPU per request divided by the page's (higher is better: the share of
+/ping/'s throughput the page would have on CPU alone). Reported per page: medians over the
+rounds, and the spread (min-max) of the rounds. One round first is not counted (first
+requests fill caches). Check-ins go to patients nobody else uses in the bench
 (bench.CHECKIN_PATIENTS) and are removed again afterwards.
 
 Results: printed, and written to bench-results/cpu-<time>.json (and cpu-latest.json).
 
-    .venv/bin/python scripts/bench_cpu.py [--rounds 5] [--requests 20]
+    .venv/bin/python scripts/bench_cpu.py [--rounds 5] [--requests 20] [--interleave batches]
 """
 
 import argparse
@@ -90,32 +91,55 @@ def start_request():
         close_old_connections()
 
 
-def run_batch(page, requests):
-    """CPU per request of `requests` requests of page: app and database, in ms."""
+def timed_request(page, pid):
+    """One request of page: (app seconds, database ns) on CPU."""
+    db_before = backend_cpu_ns(pid)
+    app_before = time.process_time()
+    start_request()
+    response = page.send()
+    app_after = time.process_time()
+    db_after = backend_cpu_ns(pid)
+    if response.status_code not in page.expect:
+        raise RuntimeError(f"{page.label}: {response.status_code}, expected {page.expect}")
+    return app_after - app_before, db_after - db_before
+
+
+def run_batches(ping, page, requests, interleave="requests"):
+    """`requests` requests of ping and of page; CPU per request of each, app and db, in ms.
+
+    interleave="requests" alternates them one by one (ping, page, ping, page, ...), so that
+    both see the same moments of a busy machine; "batches" runs all the pings, then the page.
+    """
+    order = [ping, page] * requests
+    if interleave == "batches":
+        order = [ping] * requests + [page] * requests
     pid = backend_pid()
-    app_before, db_before = time.process_time(), backend_cpu_ns(pid)
-    for _ in range(requests):
-        start_request()
-        response = page.send()
-        if response.status_code not in page.expect:
-            raise RuntimeError(f"{page.label}: {response.status_code}, expected {page.expect}")
-    app_after, db_after = time.process_time(), backend_cpu_ns(pid)
+    spent = {ping.key: [0.0, 0], page.key: [0.0, 0]}
+    for one in order:
+        app_s, db_ns = timed_request(one, pid)
+        spent[one.key][0] += app_s
+        spent[one.key][1] += db_ns
     if backend_pid() != pid:
         raise RuntimeError("the database connection changed during a batch: measure again")
-    app_ms = (app_after - app_before) * 1000 / requests
-    db_ms = (db_after - db_before) / 1e6 / requests
-    return {"app_ms": app_ms, "db_ms": db_ms, "total_ms": app_ms + db_ms}
+    batches = []
+    for key in (ping.key, page.key):
+        app_ms = spent[key][0] * 1000 / requests
+        db_ms = spent[key][1] / 1e6 / requests
+        batches.append({"app_ms": app_ms, "db_ms": db_ms, "total_ms": app_ms + db_ms})
+    return batches
 
 
-def measure(pages, rounds, requests, warmup_rounds=1):
-    """Interleaved rounds over pages; returns each page's figures by key (see summarise)."""
+def measure(pages, rounds, requests, warmup_rounds=1, interleave="requests"):
+    """Interleaved rounds over pages; returns each page's figures by key (see summarise).
+
+    Each round measures, for each page in turn, the page together with its user's /ping/.
+    """
     by_key = {page.key: page for page in pages}
     measured = [page for page in pages if page.ping]
     for round_no in range(warmup_rounds + rounds):
         for page in measured:
             ping = by_key[page.ping]
-            ping_batch = run_batch(ping, requests)
-            page_batch = run_batch(page, requests)
+            ping_batch, page_batch = run_batches(ping, page, requests, interleave)
             if round_no < warmup_rounds:
                 continue
             ping.batches.append(ping_batch)
@@ -231,7 +255,9 @@ def bench_pages(practitioner, patient, checkin_patients, keys=None):
     return pages, clients
 
 
-def measure_pages(practitioner, patient, checkin_patients, rounds, requests, keys=None):
+def measure_pages(
+    practitioner, patient, checkin_patients, rounds, requests, keys=None, interleave="requests"
+):
     """Sign in, measure, sign out, and remove the check-ins made; returns measure()'s result."""
     from django.db.models import Max
 
@@ -242,7 +268,7 @@ def measure_pages(practitioner, patient, checkin_patients, rounds, requests, key
     clients = []
     try:
         pages, clients = bench_pages(practitioner, patient, checkin_patients, keys)
-        return measure(pages, rounds, requests)
+        return measure(pages, rounds, requests, interleave=interleave)
     finally:
         for client in clients:
             client.logout()
@@ -268,7 +294,10 @@ def report(results, args, started):
     from django.db import connection
 
     say()
-    say(f"== CPU per request: {args.rounds} rounds x {args.requests} requests, interleaved ==")
+    say(
+        f"== CPU per request: {args.rounds} rounds x {args.requests} requests, "
+        f"interleaved by {args.interleave} =="
+    )
     say(
         f"{'page':<30} {'app ms':>7} {'db ms':>7} {'total ms':>8} {'spread':>13} "
         f"{'ratio':>6} {'spread':>11} {'target':>7}"
@@ -297,7 +326,12 @@ def report(results, args, started):
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
         "machine": {"cpus": os.cpu_count(), "host": HOST},
         "database": {"vendor": connection.vendor, "name": connection.settings_dict["NAME"]},
-        "settings": {"rounds": args.rounds, "requests": args.requests, "warmup_rounds": 1},
+        "settings": {
+            "rounds": args.rounds,
+            "requests": args.requests,
+            "interleave": args.interleave,
+            "warmup_rounds": 1,
+        },
         "db_cpu": database_note(),
         "targets": TARGETS,
         "pages": results,
@@ -326,7 +360,12 @@ def run(args):
     started = time.time()
     say(f"CPU per request, {args.rounds} rounds x {args.requests} requests per page...")
     results = measure_pages(
-        bench.PRACTITIONER, bench.PATIENT, bench.CHECKIN_PATIENTS, args.rounds, args.requests
+        bench.PRACTITIONER,
+        bench.PATIENT,
+        bench.CHECKIN_PATIENTS,
+        args.rounds,
+        args.requests,
+        interleave=args.interleave,
     )
     report(results, args, started)
     return 0
@@ -336,6 +375,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=5, help="rounds counted (default 5)")
     parser.add_argument("--requests", type=int, default=20, help="per batch (default 20)")
+    parser.add_argument(
+        "--interleave",
+        choices=["requests", "batches"],
+        default="requests",
+        help="a page's requests alternate with its /ping/'s one by one (default), or in batches",
+    )
     sys.exit(run(parser.parse_args()))
 
 
