@@ -47,6 +47,11 @@ from harness import HOST, say  # noqa: E402
 TARGETS = {"worklist": 0.30, "patient_detail": 0.18, "history": 0.15, "checkin_post": 0.30}
 
 
+class SignedOut(Exception):
+    """A bench user's session ended under us: another run signing that user out ends all
+    of their sessions (tracker/security.py), and the bench clinic is shared."""
+
+
 @dataclass
 class Page:
     """One benchmarked request: send() makes it and returns the response."""
@@ -99,6 +104,8 @@ def timed_request(page, pid):
     response = page.send()
     app_after = time.process_time()
     db_after = backend_cpu_ns(pid)
+    if response.status_code == 302 and response["Location"].startswith("/accounts/login/"):
+        raise SignedOut(page.label)
     if response.status_code not in page.expect:
         raise RuntimeError(f"{page.label}: {response.status_code}, expected {page.expect}")
     return app_after - app_before, db_after - db_before
@@ -129,17 +136,27 @@ def run_batches(ping, page, requests, interleave="requests"):
     return batches
 
 
-def measure(pages, rounds, requests, warmup_rounds=1, interleave="requests"):
+def measure(pages, rounds, requests, warmup_rounds=1, interleave="requests", sign_in=None):
     """Interleaved rounds over pages; returns each page's figures by key (see summarise).
 
     Each round measures, for each page in turn, the page together with its user's /ping/.
+    If the users were signed out meanwhile, sign_in() signs them in again and the batch
+    is measured again.
     """
     by_key = {page.key: page for page in pages}
     measured = [page for page in pages if page.ping]
     for round_no in range(warmup_rounds + rounds):
         for page in measured:
             ping = by_key[page.ping]
-            ping_batch, page_batch = run_batches(ping, page, requests, interleave)
+            for attempt in range(3):
+                try:
+                    ping_batch, page_batch = run_batches(ping, page, requests, interleave)
+                    break
+                except SignedOut as signed_out:
+                    if sign_in is None or attempt == 2:
+                        raise
+                    say(f"  signed out during {signed_out} (by another run?): again")
+                    sign_in()
             if round_no < warmup_rounds:
                 continue
             ping.batches.append(ping_batch)
@@ -174,15 +191,12 @@ def summarise(page):
 # The pages
 
 
-def signed_in(username, second_factor=False):
-    """A test client signed in as username; for practitioners, past the second step too."""
+def sign_in(client, username, second_factor=False):
+    """Sign client in as username; for practitioners, past the second step too."""
     from django.contrib.auth.models import User
-    from django.test import Client
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    # CSRF checked as in production (the test client skips it unless asked).
-    client = Client(enforce_csrf_checks=True, SERVER_NAME=HOST)
     user = User.objects.get(username=username)
     client.force_login(user)
     if second_factor:
@@ -190,6 +204,24 @@ def signed_in(username, second_factor=False):
         session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user).persistent_id
         session.save()
     return client
+
+
+def signed_in(username, second_factor=False):
+    from django.test import Client
+
+    # CSRF checked as in production (the test client skips it unless asked).
+    return sign_in(Client(enforce_csrf_checks=True, SERVER_NAME=HOST), username, second_factor)
+
+
+def end_own_session(client):
+    """End this client's session only. (Signing out ends every session of the user, and
+    the bench users are shared with whatever else runs on the bench clinic.)"""
+    from tracker.models import UserSession
+
+    session = client.session
+    if session.session_key:
+        UserSession.objects.filter(session_key=session.session_key).delete()
+        session.delete()
 
 
 def checkin_sender(clients):
@@ -220,6 +252,7 @@ def bench_pages(practitioner, patient, checkin_patients, keys=None):
     person = signed_in(patient)
     detail_url = Patient.objects.get(user__username=patient).get_absolute_url()
     clients = [doctor, person]
+    users = [(doctor, practitioner, True), (person, patient, False)]
     pages = [
         Page("ping_practitioner", "/ping/ (practitioner)", lambda: doctor.get("/ping/"), (200,)),
         Page(
@@ -246,13 +279,20 @@ def bench_pages(practitioner, patient, checkin_patients, keys=None):
         ),
     ]
     if keys is None or "checkin_post" in keys:
-        checkin_clients = [signed_in(name) for name in checkin_patients]
+        checkin_users = [(signed_in(name), name, False) for name in checkin_patients]
+        checkin_clients = [client for client, _, _ in checkin_users]
         clients += checkin_clients
+        users += checkin_users
         send = checkin_sender(checkin_clients)
         pages.append(Page("checkin_post", "check-in POST", send, (302,), "ping_patient"))
     if keys is not None:
         pages = [page for page in pages if page.key in keys]
-    return pages, clients
+
+    def sign_in_again():
+        for client, username, second_factor in users:
+            sign_in(client, username, second_factor)
+
+    return pages, clients, sign_in_again
 
 
 def measure_pages(
@@ -267,11 +307,11 @@ def measure_pages(
     last_id = SymptomEntry.objects.aggregate(last=Max("id"))["last"] or 0
     clients = []
     try:
-        pages, clients = bench_pages(practitioner, patient, checkin_patients, keys)
-        return measure(pages, rounds, requests, interleave=interleave)
+        pages, clients, sign_in_again = bench_pages(practitioner, patient, checkin_patients, keys)
+        return measure(pages, rounds, requests, interleave=interleave, sign_in=sign_in_again)
     finally:
         for client in clients:
-            client.logout()
+            end_own_session(client)
         removed, _ = SymptomEntry.objects.filter(
             patient__user__username__in=checkin_patients, id__gt=last_id
         ).delete()

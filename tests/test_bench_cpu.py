@@ -12,10 +12,12 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection
 
 from tracker.models import SymptomEntry
+from tracker.security import end_sessions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
@@ -78,3 +80,25 @@ def test_the_database_cpu_note_says_what_was_measured(db):
         assert "schedstat" in note
     else:
         assert "counted as 0" in note
+
+
+def test_a_batch_is_measured_again_after_someone_signs_the_users_out(clinic):
+    # Another run on the shared bench clinic signing a bench user out ends all their sessions.
+    pages, clients, sign_in_again = bench_cpu.bench_pages(
+        "bench.practitioner00", "bench.patient0000", [], keys={"ping_patient", "history"}
+    )
+    patient = User.objects.get(username="bench.patient0000")
+    end_sessions(patient)
+    with pytest.raises(bench_cpu.SignedOut):
+        bench_cpu.measure(pages, rounds=1, requests=1, warmup_rounds=0)
+    end_sessions(patient)
+    results = bench_cpu.measure(pages, rounds=1, requests=1, warmup_rounds=0, sign_in=sign_in_again)
+    assert results["history"]["batches"] == 1
+
+
+def test_the_benchmark_ends_its_own_sessions_only(clinic):
+    elsewhere = bench_cpu.signed_in("bench.patient0000")
+    measured = bench_cpu.signed_in("bench.patient0000")
+    bench_cpu.end_own_session(measured)
+    assert measured.get("/ping/").status_code == 302
+    assert elsewhere.get("/ping/").status_code == 200
