@@ -23,17 +23,24 @@ requests fill caches). Check-ins go to patients nobody else uses in the bench
 
 Results: printed, and written to bench-results/cpu-<time>.json (and cpu-latest.json).
 
+--callgrind PAGE counts instead the instructions per request of PAGE and of its /ping/ under
+valgrind (app process only), which repeat exactly; slow (minutes for a few requests).
+
     .venv/bin/python scripts/bench_cpu.py [--rounds 5] [--requests 20] [--interleave batches]
+    .venv/bin/python scripts/bench_cpu.py --callgrind worklist --requests 3
 """
 
 import argparse
 import itertools
 import os
 import random
+import re
 import statistics
+import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -295,10 +302,9 @@ def bench_pages(practitioner, patient, checkin_patients, keys=None):
     return pages, clients, sign_in_again
 
 
-def measure_pages(
-    practitioner, patient, checkin_patients, rounds, requests, keys=None, interleave="requests"
-):
-    """Sign in, measure, sign out, and remove the check-ins made; returns measure()'s result."""
+@contextmanager
+def signed_in_pages(practitioner, patient, checkin_patients, keys=None):
+    """bench_pages(); afterwards their sessions ended and the check-ins made removed."""
     from django.db.models import Max
 
     from tracker.models import SymptomEntry
@@ -308,7 +314,7 @@ def measure_pages(
     clients = []
     try:
         pages, clients, sign_in_again = bench_pages(practitioner, patient, checkin_patients, keys)
-        return measure(pages, rounds, requests, interleave=interleave, sign_in=sign_in_again)
+        yield pages, sign_in_again
     finally:
         for client in clients:
             end_own_session(client)
@@ -317,6 +323,97 @@ def measure_pages(
         ).delete()
         if removed:
             say(f"Removed the {removed:,} rows the check-ins made.")
+
+
+def measure_pages(
+    practitioner, patient, checkin_patients, rounds, requests, keys=None, interleave="requests"
+):
+    """Sign in, measure, sign out, and remove the check-ins made; returns measure()'s result."""
+    with signed_in_pages(practitioner, patient, checkin_patients, keys) as (pages, sign_in_again):
+        return measure(pages, rounds, requests, interleave=interleave, sign_in=sign_in_again)
+
+
+# Instruction counts (--callgrind): they repeat exactly, where CPU time never quite does.
+
+CALLGRIND_C = """
+#include <valgrind/callgrind.h>
+void start(void) { CALLGRIND_START_INSTRUMENTATION; CALLGRIND_ZERO_STATS; }
+void zero(void) { CALLGRIND_ZERO_STATS; }
+void dump(const char *name) { CALLGRIND_DUMP_STATS_AT(name); }
+"""
+
+
+def count_instructions(key, requests):
+    """Under callgrind (started with --instr-atstart=no): after two warm-up requests each,
+    `requests` requests of the same user's /ping/, a dump, the same of the page, a dump."""
+    import ctypes
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="relief-callgrind-") as folder:
+        source, lib = Path(folder, "toggle.c"), Path(folder, "toggle.so")
+        source.write_text(CALLGRIND_C)
+        subprocess.run(["cc", "-shared", "-fPIC", "-o", lib, source], check=True)
+        toggle = ctypes.CDLL(str(lib))
+    with signed_in_pages(bench.PRACTITIONER, bench.PATIENT, bench.CHECKIN_PATIENTS) as (
+        pages,
+        sign_in_again,
+    ):
+        page = next(p for p in pages if p.key == key)
+        ping = next(p for p in pages if p.key == page.ping)
+        for one in (ping, page, ping, page):
+            timed_request(one, None)
+        toggle.start()
+        for one, name in ((ping, b"ping"), (page, b"page")):
+            for _ in range(3):
+                try:
+                    for _ in range(requests):
+                        timed_request(one, None)
+                    break
+                except SignedOut:
+                    sign_in_again()
+                    timed_request(one, None)
+                    toggle.zero()
+            toggle.dump(name)
+
+
+def callgrind(args):
+    """Run count_instructions in a child process under callgrind; print instructions/request."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out = harness.RESULTS / f"callgrind-{args.callgrind}-{stamp}.out"
+    harness.RESULTS.mkdir(exist_ok=True)
+    say(f"callgrind: {args.requests} requests of {args.callgrind} and of its /ping/ (slow)...")
+    env = {**harness.app_env(harness.BENCH_DB), "PYTHONHASHSEED": "0"}
+    subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--instr-atstart=no",
+            f"--callgrind-out-file={out}",
+            f"--log-file={out}.log",
+            harness.VENV_BIN / "python",
+            __file__,
+            "--count-instructions",
+            args.callgrind,
+            "--requests",
+            str(args.requests),
+        ],
+        cwd=harness.ROOT,
+        env=env,
+        check=True,
+    )
+    counts = {}
+    for dump in harness.RESULTS.glob(out.name + ".*[0-9]"):
+        text = dump.read_text()
+        trigger = re.search(r"^desc: Trigger: Client Request: (\w+)", text, re.M)
+        summary = re.search(r"^(?:summary|totals): (\d+)", text, re.M)
+        if trigger and summary:
+            counts[trigger.group(1)] = int(summary.group(1)) / args.requests
+    say(
+        f"Instructions per request (app process only; callgrind does not see the PostgreSQL "
+        f"backend): /ping/ {counts['ping']:,.0f}, {args.callgrind} {counts['page']:,.0f}, "
+        f"ratio {counts['ping'] / counts['page']:.3f}x  (dumps: {out.name}*)"
+    )
+    return 0
 
 
 # The report
@@ -396,6 +493,8 @@ def run(args):
     harness.ensure_postgres_running()
     harness.prepare_database()
     harness.collectstatic()
+    if args.callgrind:
+        return callgrind(args)
     setup_django(harness.BENCH_DB)
     started = time.time()
     say(f"CPU per request, {args.rounds} rounds x {args.requests} requests per page...")
@@ -421,7 +520,19 @@ def main():
         default="requests",
         help="a page's requests alternate with its /ping/'s one by one (default), or in batches",
     )
-    sys.exit(run(parser.parse_args()))
+    parser.add_argument(
+        "--callgrind",
+        metavar="PAGE",
+        choices=sorted(TARGETS),
+        help="instead: instructions per request of PAGE and its /ping/ under valgrind",
+    )
+    parser.add_argument("--count-instructions", metavar="PAGE", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.count_instructions:  # the child process that callgrind runs
+        setup_django(harness.BENCH_DB)
+        count_instructions(args.count_instructions, args.requests)
+        sys.exit(0)
+    sys.exit(run(args))
 
 
 if __name__ == "__main__":
