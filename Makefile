@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint migrate demo clean bench load wrk lighthouse
+.PHONY: run test lint migrate demo clean bench bench-cpu load wrk lighthouse
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,8 +37,14 @@ lint: $(VENV)/.dev
 # Throughput as ratios of a trivial page, query counts, page weight (scripts/bench.py), and
 # the load and fault drills (scripts/load.py). Both run gunicorn on 127.0.0.1 against a
 # database of their own (relief_bench), seeded on first use. Results: bench-results/.
+# `make bench` then measures CPU per request (scripts/bench_cpu.py, also `make bench-cpu`
+# alone), which a busy machine moves far less than requests/s; CPU_ARGS are its options.
 bench: $(VENV)/.runtime wrk
 	$(PY) scripts/bench.py $(ARGS)
+	$(PY) scripts/bench_cpu.py $(CPU_ARGS)
+
+bench-cpu: $(VENV)/.runtime
+	$(PY) scripts/bench_cpu.py $(ARGS)
 
 load: $(VENV)/.runtime wrk
 	$(PY) scripts/load.py $(ARGS)
