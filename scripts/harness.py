@@ -17,7 +17,6 @@ import json
 import math
 import os
 import re
-import secrets
 import shutil
 import signal
 import socket
@@ -54,9 +53,11 @@ DAYS = 730
 # What the wrk scripts need to know about the app: the check-in form's score fields.
 WRK_ENV = {"CHECKIN_SYMPTOMS": ",".join(NAMES)}
 
-# One secret key per run, shared by every gunicorn instance of the run (the scale-out
-# drill needs sessions that are valid on either instance).
-SECRET_KEY = secrets.token_urlsafe(50)
+# One secret key for every bench run and every gunicorn instance (the scale-out drill
+# needs sessions valid on either instance; two runs at once, e.g. make bench-cpu beside
+# make load, must be able to read each other's sessions, or each sign-in ends the other
+# run's sessions of the same bench user). The bench databases hold made-up people only.
+SECRET_KEY = "bench-only-not-secret-" + "relief-tracker-bench-clinic-0123456789"
 
 
 def say(text=""):
