@@ -53,9 +53,9 @@ def second_get(client, url):
 
 
 def profile_reads(sql):
-    return [
-        q for q in sql if any(p in q for p in PROFILE_BY_USER) and '"user_id" = ' in q.split("WHERE")[-1]
-    ]
+    """The queries that read a profile by its user's id: role look-ups."""
+    by_user = [q for q in sql if '"user_id" = ' in q.split("WHERE")[-1]]
+    return [q for q in by_user if any(p in q for p in PROFILE_BY_USER)]
 
 
 @contextmanager
