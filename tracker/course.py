@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, pgettext, pgettext_lazy
 
 from tracker import chart_events, mnsi, scores
-from tracker.models import readings_of
+from tracker.models import SessionStatus, TreatmentSession, readings_of
 from tracker.reported import Reported
 from tracker.symptoms import NAMES
 from tracker.templatetags import score_words
@@ -112,24 +112,14 @@ def course_of(
     (reported_of): four queries more, however many there are.
     """
     tz = timezone.get_current_timezone()
-    sessions = patient.sessions.order_by("when")
-    sessions = list(sessions if notes else sessions.defer("notes"))
-    # Only attended sessions treated the patient: they alone get numbers (S1, S2...),
-    # chart marks and intervals. Booked ones still to come are listed apart.
-    number = 0
-    for session in sessions:
-        session.held = session.is_held(now)
-        session.upcoming = session.is_upcoming(now)
-        session.awaiting_outcome = session.is_awaiting_outcome(now)
-        number += session.held
-        session.number = number if session.held else None
+    days = None if whole else CHART_RANGES[range_key][1]
+    cut = now - timedelta(days=days) if days else None
+    sessions = sessions_of(patient, now, cut, notes)
     upcoming = [s for s in sessions if s.upcoming]
     recorded = [s for s in sessions if not s.upcoming]
     past_times = [s.when for s in sessions if s.held]
     first_held = past_times[0] if past_times else None
 
-    days = None if whole else CHART_RANGES[range_key][1]
-    cut = now - timedelta(days=days) if days else None
     since = None
     if cut:
         # The same queries however long the course: the baseline window's readings,
@@ -156,10 +146,9 @@ def course_of(
     intervals = scores.intervals(readings, past_times, tz) if first_at else []
     # intervals() gives one before the first session and one after each session held.
     interval_count = len(past_times) + 1 if first_at else 0
-    newest_first = recorded[::-1]
+    newest_first = [s for s in recorded[::-1] if s.shown]
     if cut:
         intervals = [i for i in intervals if i.end is None or i.end > cut]
-        newest_first = [s for s in newest_first if s.when >= cut]
     extra = {}
     if reported:
         # From where the readings start: the period, its intervals and the last session.
@@ -204,6 +193,50 @@ def course_of(
         "sessions_done": len(past_times),
         "since_session": since_session,
     }
+
+
+class SessionTime:
+    """A session the page does not list: what the figures need of it, read as a tuple."""
+
+    shown = False
+
+    def __init__(self, pk, when, held, upcoming):
+        self.pk, self.when, self.held, self.upcoming = pk, when, held, upcoming
+
+
+def sessions_of(patient, now, cut=None, notes=True):
+    """All the patient's sessions, oldest first, in one query: a TreatmentSession for each
+    that the page lists (booked ahead, or from `cut` on; all without a cut), a SessionTime
+    for the others, which only count, number and mark the chart.
+
+    Each has held, upcoming and number; those listed awaiting_outcome and shown too.
+    A course of a hundred sessions then makes a dozen model objects, not a hundred.
+    """
+    fields = [f.attname for f in TreatmentSession._meta.concrete_fields]
+    if not notes:
+        fields.remove("notes")  # deferred, as .defer("notes") would
+    where = {name: i for i, name in enumerate(fields)}
+    pk, at, status = where[TreatmentSession._meta.pk.attname], where["when"], where["status"]
+    rows = patient.sessions.order_by("when").values_list(*fields)
+    sessions = []
+    # Only attended sessions treated the patient: they alone get numbers (S1, S2...),
+    # chart marks and intervals. Booked ones still to come are listed apart.
+    number = 0
+    for row in rows:
+        # The rules of TreatmentSession.is_held() and is_upcoming(), on the tuple.
+        held = row[status] == SessionStatus.ATTENDED and row[at] <= now
+        upcoming = row[status] == SessionStatus.BOOKED and row[at] > now
+        if upcoming or cut is None or row[at] >= cut:
+            session = TreatmentSession.from_db(patient._state.db, fields, row)
+            session.patient = patient
+            session.held, session.upcoming, session.shown = held, upcoming, True
+            session.awaiting_outcome = session.is_awaiting_outcome(now)
+        else:
+            session = SessionTime(row[pk], row[at], held, upcoming)
+        number += held
+        session.number = number if held else None
+        sessions.append(session)
+    return sessions
 
 
 def sessions_held_last_pk(sessions):

@@ -139,12 +139,12 @@ def flag_help(missed_days):
     return {flag.name: flag.help_text(missed_days, gettext) for flag in scores.FLAGS}
 
 
-def flag_counts(rows, missed_days):
+def flag_counts(rows, help_texts):
     """Each flag with how many of the rows raise it, for the counts at the top.
 
     The rows are those of the view shown (SHOWS): by default, reviewed ones are not there.
+    help_texts: flag_help(), worded once for the page and its rows.
     """
-    help_texts = flag_help(missed_days)
     return [
         {
             "flag": flag,
@@ -159,15 +159,16 @@ def flag_counts(rows, missed_days):
 BASELINE, LAST_WEEKS = "baseline", "weeks"
 
 
-def rows_for(patients, now, missed_days):
+def rows_for(patients, now, missed_days, help_texts=None):
     """Worklist rows for a queryset of patients, in two queries whatever their number
     (three when any of them has been reviewed).
 
     One for the patients and the moments that bound their windows (with_summary), one
     for the daily means of each patient's baseline window and last SPARKLINE_DAYS
     days (days_in_windows). The recent days are the last of the latter.
+    help_texts: flag_help(missed_days), if the caller has worded it already.
     """
-    help_texts = flag_help(missed_days)
+    help_texts = help_texts if help_texts is not None else flag_help(missed_days)
     tz = timezone.get_current_timezone()
     patients = list(patients.with_summary(now))
     # Entries are never in the future, but a report or a test may be as of the past.

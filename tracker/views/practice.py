@@ -59,12 +59,16 @@ def sessions_to_record(user, now):
 def worklist(request):
     now = timezone.now()
     missed_days = settings.REVIEW_MISSED_DAYS
-    every_row = worklists.rows_for(access.patients_visible_to(request.user), now, missed_days)
+    # Worded once: the rows' flags and the counts at the top show the same help.
+    help_texts = worklists.flag_help(missed_days)
+    every_row = worklists.rows_for(
+        access.patients_visible_to(request.user), now, missed_days, help_texts
+    )
     show = request.GET.get("show", "")
     show = show if show in worklists.SHOWS else worklists.ATTENTION
     show_counts = {key: sum(1 for r in every_row if r.shown_in(key)) for key in worklists.SHOWS}
     rows = [r for r in every_row if r.shown_in(show)]
-    flag_counts = worklists.flag_counts(rows, missed_days)
+    flag_counts = worklists.flag_counts(rows, help_texts)
     query = request.GET.get("q", "").strip()[:100]
     if query:
         # A name, or the clinic's record number (the way to tell two Mary Smiths apart).
