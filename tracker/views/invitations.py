@@ -312,7 +312,8 @@ def accept_in_language(request, invitation, code):
         if reason:
             return invalid(request, reason, invitation.patient)
         # A second factor, for those who have one, is asked next (SecondFactorMiddleware).
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        # Our backend: its get_user reads the profile with the user (one query a request).
+        login(request, user, backend="tracker.backends.UsernameOrEmailBackend")
         if chosen:
             languages.remember(request, chosen)
         if new_password:
