@@ -244,7 +244,8 @@ class Gunicorn:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn {self.name} exited:\n{self.log_tail()}")
             try:
-                if Client(self.port).get("/accounts/login/").status == 200:
+                # Ready as a load balancer sees it: the database answers, migrations applied.
+                if Client(self.port).get("/healthz/ready").status == 200:
                     return self
             except OSError:
                 pass
