@@ -46,7 +46,7 @@ def patient_cell(context, row, now, next_url):
         "",
         '<span class="flag flag-{}" tabindex="0" data-help="{}"'
         ' aria-describedby="flag-help-{}">{}</span> ',
-        ((f["name"], f["help"], f["name"], _(f["label"])) for f in row.flag_list),
+        ((f["name"], f["help"], f["name"], f["label"]) for f in row.flag_list),
     )
     parts.append(format_html('<div class="flags fw-normal">{}</div>', flags))
     parts.append(review_status(context, row, now, next_url))
