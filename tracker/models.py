@@ -122,6 +122,24 @@ class PatientQuerySet(models.QuerySet):
             ),
         )
 
+    def with_clock_changes(self, now):
+        """Annotate each patient with the first moment after `now` of an entry, a session
+        and a weekly answer (next_entry_after, next_session_after, next_answer_after).
+
+        The worklist's figures count what is dated by now: a row computed at `now`
+        holds until the first of these comes due, or a write changes the data. The
+        forms date nothing ahead but booked sessions; the others are guards. Each is
+        one probe of an index on (patient, moment).
+        """
+        entries = SymptomEntry.objects.filter(patient=OuterRef("pk"), recorded_at__gt=now)
+        sessions = TreatmentSession.objects.filter(patient=OuterRef("pk"), when__gt=now)
+        answers = WeeklyAnswer.objects.filter(patient=OuterRef("pk"), answered_at__gt=now)
+        return self.annotate(
+            next_entry_after=Subquery(entries.order_by("recorded_at").values("recorded_at")[:1]),
+            next_session_after=Subquery(sessions.order_by("when").values("when")[:1]),
+            next_answer_after=Subquery(answers.order_by("answered_at").values("answered_at")[:1]),
+        )
+
     def reminders_due_candidates(self, now):
         """Patients who may get a check-in reminder, in one query, with last_logged_at.
 
@@ -153,6 +171,11 @@ class PatientQuerySet(models.QuerySet):
 REMINDER_LOOKBACK = timedelta(days=reminders.SEARCH_DAYS + 7 + 2)
 
 
+def new_data_version():
+    """A Patient.data_version for a new row; the triggers draw the same way (62 bits)."""
+    return secrets.randbits(62)
+
+
 class Patient(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, models.CASCADE, related_name="patient")
     # The only identifier that ever appears in a URL: not guessable, not a count.
@@ -165,6 +188,12 @@ class Patient(models.Model):
         max_length=20, choices=NeuropathyKind.choices, default=NeuropathyKind.OTHER
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Changed by the database on every write to the patient, their entries, sessions,
+    # reviews or weekly answers (triggers of migration 0019): a worklist row cached
+    # with one version is the row of that data. Random rather than a count, so that a
+    # database restored from a backup, or a test's rolled-back one, cannot meet an
+    # older row cached under the same number.
+    data_version = models.BigIntegerField(default=new_data_version, editable=False)
 
     # Check-in reminders: the patient's own choice (tracker/reminders.py has the rules).
     # On the patient row, not a table of its own, so that the patient page and the

@@ -492,6 +492,12 @@ def days_start(now, tz: tzinfo, days=RECENT_DAYS) -> datetime:
     return datetime.combine(today - timedelta(days=days - 1), time.min, tzinfo=tz)
 
 
+def next_day_start(now, tz: tzinfo) -> datetime:
+    """The first moment of tomorrow in tz: when every "last N days" window moves on."""
+    tomorrow = now.astimezone(tz).date() + timedelta(days=1)
+    return datetime.combine(tomorrow, time.min, tzinfo=tz)
+
+
 def recent_days(readings, now, tz: tzinfo, days=RECENT_DAYS) -> list[Day]:
     """Daily means of the last `days` calendar days (today and the days before), to now."""
     start = days_start(now, tz, days)

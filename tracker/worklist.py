@@ -11,9 +11,11 @@ the template tags in templatetags/score_cells.py, which keep each distinct
 cell once drawn.
 """
 
+import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cached_property, lru_cache
 
 from django.urls import get_script_prefix, reverse
@@ -41,37 +43,29 @@ SHOWS = {
 
 
 @dataclass
-class WorklistRow:
+class Summary:
+    """What a worklist row shows of one patient, as of `computed_at`, language-free.
+
+    The same figures until the patient's data_version changes (any write) or the
+    clock reaches valid_until (a new day, a session's time, the missed-review
+    threshold, an entry dated ahead): the row cache keeps it that long. What is
+    worded, and what moves with every minute ("3 days ago", undo), is the
+    WorklistRow's, made for each request.
+    """
+
     patient: object
     baseline: scores.Baseline | None
     recent: list  # scores.Day of the last RECENT_DAYS days
     flags: scores.Flags
     latest: dict
-    flag_help: dict = field(default_factory=dict)
     weeks: list = field(default_factory=list)  # Days of the last SPARKLINE_DAYS days
     # The latest review, if any and not undone; reviewed: it still covers the flags.
     review: scores.Review | None = None
     reviewed: bool = False
     reviewer_name: str = ""
     review_note: str = ""
-    can_undo: bool = False
-
-    @property
-    def needs_attention(self) -> bool:
-        """Flags raised and no review covering them: the rows to act on."""
-        return self.flags.any and not self.reviewed
-
-    def shown_in(self, show) -> bool:
-        """Whether the row belongs to a view of SHOWS."""
-        if show == FINISHED:
-            return self.patient.is_discharged
-        if self.patient.is_discharged:
-            return False
-        if show == REVIEWED:
-            return self.reviewed
-        if show == ATTENTION:
-            return not self.reviewed
-        return True
+    computed_at: datetime | None = None
+    valid_until: datetime | None = None
 
     @cached_property
     def daily_means(self):
@@ -83,31 +77,20 @@ class WorklistRow:
         # Lazy: only the rows on the page (or all of them, to sort by change) need it.
         return scores.progress(self.baseline, self.recent)
 
-    @property
+    @cached_property
     def reliable_change(self) -> bool:
         """Whether a symptom has changed beyond the patient's usual ups and downs."""
         return any(p.reliable is not None and p.reliable.reliable for p in self.progress)
 
-    @property
+    @cached_property
     def worst_change(self):
         """The largest % change of the symptoms (a rise is positive), or None."""
         changes = [row.percent for row in self.progress if row.percent is not None]
         return max(changes) if changes else None
 
-    # --- What the page prints: only rows on the page get here --------------------
-
     @cached_property
     def url(self):
         return path_for("tracker:patient_detail", self.patient.public_id)
-
-    @cached_property
-    def flag_list(self):
-        """The raised flags, each with its badge label and help text."""
-        return [
-            {"name": flag.name, "label": flag.label_in(gettext), "help": self.flag_help[flag.name]}
-            for flag in scores.FLAGS
-            if getattr(self.flags, flag.name)
-        ]
 
     @property
     def latest_scores(self):
@@ -115,6 +98,54 @@ class WorklistRow:
         if self.patient.last_entry_at is None:
             return None
         return tuple(self.latest[s] for s in NAMES)
+
+    def holds_at(self, now) -> bool:
+        """Whether these are still the figures at `now`, the data being unchanged."""
+        return self.computed_at <= now < self.valid_until
+
+
+class WorklistRow:
+    """One row of a worklist page: a Summary, worded in the request's language.
+
+    The Summary's attributes are read through (row.patient, row.flags, ...).
+    """
+
+    def __init__(self, summary, flag_help, now):
+        self.summary = summary
+        self.flag_help = flag_help
+        review = summary.review
+        self.can_undo = review is not None and undo_allowed(review.at, now)
+
+    def __getattr__(self, name):
+        # Only for names not set on the row itself: the summary's.
+        return getattr(self.summary, name)
+
+    @property
+    def needs_attention(self) -> bool:
+        """Flags raised and no review covering them: the rows to act on."""
+        return self.summary.flags.any and not self.summary.reviewed
+
+    def shown_in(self, show) -> bool:
+        """Whether the row belongs to a view of SHOWS."""
+        patient = self.summary.patient
+        if show == FINISHED:
+            return patient.is_discharged
+        if patient.is_discharged:
+            return False
+        if show == REVIEWED:
+            return self.summary.reviewed
+        if show == ATTENTION:
+            return not self.summary.reviewed
+        return True
+
+    @cached_property
+    def flag_list(self):
+        """The raised flags, each with its badge label and help text."""
+        return [
+            {"name": flag.name, "label": flag.label_in(gettext), "help": self.flag_help[flag.name]}
+            for flag in scores.FLAGS
+            if getattr(self.summary.flags, flag.name)
+        ]
 
 
 def path_for(name, public_id):
@@ -160,21 +191,27 @@ BASELINE, LAST_WEEKS = "baseline", "weeks"
 
 
 def rows_for(patients, now, missed_days, help_texts=None):
-    """Worklist rows for a queryset of patients, in two queries whatever their number
-    (three when any of them has been reviewed).
-
-    One for the patients and the moments that bound their windows (with_summary), one
-    for the daily means of each patient's baseline window and last SPARKLINE_DAYS
-    days (days_in_windows). The recent days are the last of the latter.
-    help_texts: flag_help(missed_days), if the caller has worded it already.
-    """
+    """Worklist rows for a queryset of patients, freshly computed (summaries_for)."""
     help_texts = help_texts if help_texts is not None else flag_help(missed_days)
+    return [WorklistRow(s, help_texts, now) for s in summaries_for(patients, now, missed_days)]
+
+
+def summaries_for(patients, now, missed_days):
+    """A Summary for each of a queryset of patients, in two queries whatever their
+    number (three when any of them has been reviewed).
+
+    One for the patients and the moments that bound their windows (with_summary,
+    with_clock_changes), one for the daily means of each patient's baseline window
+    and last SPARKLINE_DAYS days (days_in_windows). The recent days are the last of
+    the latter.
+    """
     tz = timezone.get_current_timezone()
-    patients = list(patients.with_summary(now))
+    patients = list(patients.with_summary(now).with_clock_changes(now))
     # Entries are never in the future, but a report or a test may be as of the past.
     until = now + timedelta(microseconds=1)  # the windows end before `until`: now counts
     weeks_start = scores.days_start(now, tz, SPARKLINE_DAYS)
     recent_start = scores.days_start(now, tz, scores.RECENT_DAYS).date()
+    tomorrow = scores.next_day_start(now, tz)
     windows = []
     for patient in patients:
         windows.append((patient.pk, LAST_WEEKS, weeks_start, until))
@@ -191,12 +228,13 @@ def rows_for(patients, now, missed_days, help_texts=None):
         if review_ids
         else {}
     )
-    rows = []
+    summaries = []
     for patient in patients:
         weeks = found.get((patient.pk, LAST_WEEKS), [])
         before = found.get((patient.pk, BASELINE), [])
         baseline = scores.choose_baseline(before, session_held=patient.first_session_at is not None)
         recent = [day for day in weeks if day.day >= recent_start]
+        missed_opens = scores.missed_since(patient.last_entry_at, patient.created_at, missed_days)
         if patient.is_discharged:
             # A finished course raises nothing: nobody is to act on it.
             flags = scores.Flags()
@@ -219,25 +257,108 @@ def rows_for(patients, now, missed_days, help_texts=None):
             flags,
             review,
             latest_review.last_severe_saved_at if latest_review else None,
-            scores.missed_since(patient.last_entry_at, patient.created_at, missed_days),
+            missed_opens,
         )
-        rows.append(
-            WorklistRow(
+        # When the clock alone would change these figures: the windows move on at
+        # midnight; something dated ahead comes due; the missed-review threshold.
+        changes = [
+            tomorrow,
+            patient.next_entry_after,
+            patient.next_session_after,
+            patient.next_answer_after,
+            missed_opens if missed_opens is not None and missed_opens > now else None,
+        ]
+        summaries.append(
+            Summary(
                 patient=patient,
                 baseline=baseline,
                 recent=recent,
                 flags=flags,
                 latest=patient.summary_latest_scores,
-                flag_help=help_texts,
                 weeks=weeks,
                 review=review,
                 reviewed=reviewed,
                 reviewer_name=latest_review.reviewer.display_name if latest_review else "",
                 review_note=latest_review.note if latest_review else "",
-                can_undo=review is not None and undo_allowed(review.at, now),
+                computed_at=now,
+                valid_until=min(moment for moment in changes if moment is not None),
             )
         )
-    return rows
+    return summaries
+
+
+class RowCache:
+    """Summaries kept in this process, each under its patient's data_version.
+
+    A summary is used only while the patient's data_version is the one it was
+    computed under and the clock is between its computed_at and valid_until:
+    never stale, whatever writes it (migration 0019's triggers) or whenever.
+    Bounded (CACHED_ROWS, the least recently used out first); in
+    memory, without pickling: reading it costs next to nothing. Each gunicorn
+    worker keeps its own.
+    """
+
+    def __init__(self, size):
+        self.size = size
+        self._rows = OrderedDict()  # (patient pk, time zone, missed days) -> Summary
+        self._lock = threading.Lock()
+
+    def get(self, key, version, now):
+        with self._lock:
+            summary = self._rows.get(key)
+            if summary is None:
+                return None
+            if summary.patient.data_version != version or not summary.holds_at(now):
+                del self._rows[key]
+                return None
+            self._rows.move_to_end(key)
+            return summary
+
+    def put(self, key, summary):
+        with self._lock:
+            self._rows[key] = summary
+            self._rows.move_to_end(key)
+            while len(self._rows) > self.size:
+                self._rows.popitem(last=False)
+
+    def clear(self):
+        with self._lock:
+            self._rows.clear()
+
+    def __len__(self):
+        return len(self._rows)
+
+
+# About 4 KB a summary (a month of days): 20,000 patients' rows in 80 MB or so per worker.
+CACHED_ROWS = 20_000
+ROW_CACHE = RowCache(CACHED_ROWS)
+
+
+def cached_rows_for(patients, now, missed_days, help_texts=None, cache=ROW_CACHE):
+    """rows_for(), with the summaries of patients unchanged since kept from before.
+
+    One query for the patients' data_versions; then summaries_for() only for those
+    without a summary that still holds (two or three queries more, none at all when
+    every row is kept). Rows come in the queryset's order, as rows_for gives them.
+    """
+    help_texts = help_texts if help_texts is not None else flag_help(missed_days)
+    zone = timezone.get_current_timezone_name()
+    versions = list(patients.values_list("pk", "data_version"))
+    found, missing = {}, []
+    for pk, version in versions:
+        summary = cache.get((pk, zone, missed_days), version, now)
+        if summary is None:
+            missing.append(pk)
+        else:
+            found[pk] = summary
+    if missing:
+        # All missing (a first visit, a new day): the plain query, not a list of every id.
+        stale = patients if len(missing) == len(versions) else patients.filter(pk__in=missing)
+        for summary in summaries_for(stale, now, missed_days):
+            cache.put((summary.patient.pk, zone, missed_days), summary)
+            found[summary.patient.pk] = summary
+    # A patient gone between the two queries has no summary: not listed.
+    return [WorklistRow(found[pk], help_texts, now) for pk, _ in versions if pk in found]
 
 
 def row_of(visible, patient, now, missed_days):

@@ -61,7 +61,8 @@ def worklist(request):
     missed_days = settings.REVIEW_MISSED_DAYS
     # Worded once: the rows' flags and the counts at the top show the same help.
     help_texts = worklists.flag_help(missed_days)
-    every_row = worklists.rows_for(
+    # Each patient's figures as of the last write or clock change, kept between requests.
+    every_row = worklists.cached_rows_for(
         access.patients_visible_to(request.user), now, missed_days, help_texts
     )
     show = request.GET.get("show", "")
