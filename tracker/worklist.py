@@ -42,7 +42,7 @@ SHOWS = {
 }
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity: worklist_rows keys rows by it
 class Summary:
     """What a worklist row shows of one patient, as of `computed_at`, language-free.
 
