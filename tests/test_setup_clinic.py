@@ -76,7 +76,7 @@ def test_non_interactive_writes_the_env_file_and_creates_the_staff_member(env_fi
 def test_the_same_file_reads_the_same_in_a_shell_and_for_systemd(env_file, password_file):
     """Values are double-quoted: an apostrophe or a space in the name is safe in all three."""
     setup_clinic(env_file, password_file=str(password_file), **FLAGS)
-    assert "CLINIC_NAME=\"St. Mary's Neuropathy Clinic\"" in env_file.read_text().splitlines()
+    assert 'CLINIC_NAME="St. Mary\'s Neuropathy Clinic"' in env_file.read_text().splitlines()
 
 
 def test_interactive_asks_for_each_value_and_the_password_twice(env_file):

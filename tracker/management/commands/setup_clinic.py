@@ -50,7 +50,7 @@ def check_clinic_name(value):
     if len(value) > 100:
         raise Invalid("The clinic's name is longer than 100 characters.")
     if UNSAFE & set(value):
-        raise Invalid('The clinic\'s name may not contain " \\ $ ` or a line break.')
+        raise Invalid("The clinic's name may not contain \" \\ $ ` or a line break.")
     return value
 
 
@@ -68,7 +68,7 @@ def check_site_url(value):
     value = value.strip().rstrip("/")
     error = site_url_error(value) if value else "The site URL is empty."
     if error or UNSAFE & set(value):
-        raise Invalid(error or "The site URL may not contain \" \\ $ ` or a line break.")
+        raise Invalid(error or 'The site URL may not contain " \\ $ ` or a line break.')
     return value
 
 
