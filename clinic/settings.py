@@ -23,6 +23,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # systemd's EnvironmentFile, which may read the same file, does none either.
 ENV_FILE = Path(os.getenv("DJANGO_ENV_FILE") or BASE_DIR / ".env")
 if ENV_FILE.is_file():
+    if not os.access(ENV_FILE, os.R_OK):
+        raise ImproperlyConfigured(
+            f"{ENV_FILE} cannot be read by this user: run as its owner (e.g. runuser -u "
+            "relief -- ...), or set DJANGO_ENV_FILE to another file."
+        )
     load_dotenv(ENV_FILE, override=False, interpolate=False)
 
 
