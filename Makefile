@@ -18,12 +18,16 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt
 # Local development only: debug on, SQLite, demo data if the database is empty.
 # E-mails print to the console; to see reminders, choose a time in My account and run
 # `DJANGO_DEBUG=1 .venv/bin/python manage.py send_reminders` in a second terminal after it.
+# `make run PORT=8001` serves on another port; links in e-mails follow it (DJANGO_SITE_URL,
+# unless it is set already).
+PORT ?= 8000
 run: export DJANGO_DEBUG = 1
+run: export DJANGO_SITE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.runtime
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py compile_translations
 	$(PY) manage.py seed_demo --if-empty
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.dev
 	$(PY) -m pytest $(ARGS)

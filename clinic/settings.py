@@ -13,8 +13,22 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# The clinic's env file (KEY=value lines; `manage.py setup_clinic` writes it, .env.example
+# lists every variable). It fills in only what the real environment leaves unset, so a
+# systemd unit's Environment= or a one-off `VAR=... manage.py` wins. No ${VAR} expansion:
+# systemd's EnvironmentFile, which may read the same file, does none either.
+ENV_FILE = Path(os.getenv("DJANGO_ENV_FILE") or BASE_DIR / ".env")
+if ENV_FILE.is_file():
+    if not os.access(ENV_FILE, os.R_OK):
+        raise ImproperlyConfigured(
+            f"{ENV_FILE} cannot be read by this user: run as its owner (e.g. runuser -u "
+            "relief -- ...), or set DJANGO_ENV_FILE to another file."
+        )
+    load_dotenv(ENV_FILE, override=False, interpolate=False)
 
 
 def envbool(name, default):
@@ -150,6 +164,7 @@ TEMPLATES = [
 # database restart leaves every worker holding a dead connection.
 DATABASES = {
     "default": dj_database_url.config(
+        env="DATABASE_URL",
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=envint("DATABASE_CONN_MAX_AGE", "600"),
         conn_health_checks=True,
@@ -304,19 +319,35 @@ if not SITE_URL:
         "e.g. https://relief.example.org (links in emails are built from it), "
         "or set DJANGO_DEBUG=1 for local development."
     )
-_site = urlsplit(SITE_URL)
-if (
-    _site.scheme not in ("http", "https")
-    or not _site.hostname
-    or "@" in _site.netloc
-    or _site.path
-    or _site.query
-    or _site.fragment
-):
-    raise ImproperlyConfigured(
-        f"DJANGO_SITE_URL={SITE_URL!r} is not a site address. Give the scheme, host and "
-        "port only, e.g. https://relief.example.org or http://127.0.0.1:8000."
-    )
+
+
+def site_url_error(url):
+    """Why url is not a site address (scheme, host and port only), or "" when it is.
+
+    Also used by `manage.py setup_clinic`, so that it never writes what start-up refuses.
+    """
+    parts = urlsplit(url)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or "@" in parts.netloc
+        or parts.path
+        or parts.query
+        or parts.fragment
+    ):
+        return (
+            f"DJANGO_SITE_URL={url!r} is not a site address. Give the scheme, host and "
+            "port only, e.g. https://relief.example.org or http://127.0.0.1:8000."
+        )
+    try:
+        parts.port  # noqa: B018 (a port that is not a number raises)
+    except ValueError:
+        return f"DJANGO_SITE_URL={url!r} has a port that is not a number from 1 to 65535."
+    return ""
+
+
+if site_url_error(SITE_URL):
+    raise ImproperlyConfigured(site_url_error(SITE_URL))
 
 # Days without an entry before a patient is flagged "review missed".
 REVIEW_MISSED_DAYS = envint("CLINIC_REVIEW_MISSED_DAYS", "7")

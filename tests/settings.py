@@ -15,6 +15,8 @@ os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "False"
 os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver,localhost,127.0.0.1"
 # The test client's host: links in emails point back at it.
 os.environ["DJANGO_SITE_URL"] = "http://testserver"
+# A developer's .env (manage.py setup_clinic) must not change what the suite sees.
+os.environ["DJANGO_ENV_FILE"] = os.devnull
 
 from clinic.settings import *  # noqa: E402, F403
 
