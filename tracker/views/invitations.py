@@ -468,18 +468,26 @@ def sign_in_sheet(request, public_id):
             "sign_in_sheet",
             detail=f"printed sign-in sheet ({purpose}); earlier links revoked",
         )
-    link = settings.SITE_URL + reverse("tracker:sheet_link", args=[grouped(code)])
     # The sheet itself speaks the patient's language (the page around it, the practitioner's).
-    sheet_language = language_of(patient)
+    ctx = sheet_context(
+        invitation, code, patient.display_name, patient.get_absolute_url(), language_of(patient)
+    )
+    return render(request, "tracker/sign_in_sheet.html", ctx)
+
+
+def sheet_context(invitation, code, name, back_url, sheet_language):
+    """What tracker/sign_in_sheet.html shows: for a patient here, for a new member of the
+    team on the Team page (tracker/views/staff.py)."""
+    link = settings.SITE_URL + reverse("tracker:sheet_link", args=[grouped(code)])
     with translation.override(sheet_language):
         qr_label = _("QR code that opens the link on this sheet")
-    ctx = {
+    return {
         "sheet_language": sheet_language,
-        "name": patient.display_name,
-        "back_url": patient.get_absolute_url(),
+        "name": name,
+        "back_url": back_url,
         "invitation": invitation,
         "new_password": invitation.purpose == InvitationPurpose.RESET,
-        "username": patient.user.get_username(),
+        "username": invitation.user.get_username(),
         "link": link,
         # What to type: the address without the scheme, which browsers add.
         "typed_site": link.split("://", 1)[1].removesuffix(f"{grouped(code)}/"),
@@ -488,7 +496,6 @@ def sign_in_sheet(request, public_id):
         "clinic_name": settings.CLINIC_NAME,
         "sign_in": (settings.SITE_URL + reverse("login")).split("://", 1)[1],
     }
-    return render(request, "tracker/sign_in_sheet.html", ctx)
 
 
 @practitioner_required
