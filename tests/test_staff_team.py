@@ -5,6 +5,8 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core import mail
 from django.test import Client
@@ -17,6 +19,7 @@ from tests.conftest import (
     verified_client_for,
 )
 from tracker.models import AuditEvent, Invitation, Patient, Practitioner
+from tracker.views import staff
 
 TEAM = "/clinic/team/"
 INVITE = "/clinic/team/invite/"
@@ -199,19 +202,23 @@ def test_staff_cannot_deactivate_themselves_or_the_last_staff_member(staff_clien
     assert not rita.is_active
 
 
-def test_the_last_active_staff_member_cannot_be_deactivated(db):
+def test_two_staff_deactivating_each_other_leave_one_active(db, rf):
+    """The race the lock is for: Sam deactivates Rita while Rita's request to deactivate
+    Sam is under way. Her request then finds Sam the last active staff member."""
     sam = make_user("sam2", is_staff=True)
-    # A practitioner who is also is_staff does not count as staff (role_of: practitioner).
     rita = make_user("rita", is_staff=True)
-    client = verified_client_for(rita)
-    rita_page = client.post(member_url(sam, "deactivate"), follow=True)
-    assert "is deactivated" in rita_page.content.decode()
-    # Now Rita is the last one; a colleague signed in before... nobody else can try, and
-    # she cannot deactivate herself.
-    page = client.post(member_url(rita, "deactivate"), follow=True).content.decode()
-    assert "cannot deactivate your own account" in page
-    rita.refresh_from_db()
-    assert rita.is_active
+    # Sam's request went first.
+    verified_client_for(sam).post(member_url(rita, "deactivate"))
+    # Rita's request passed its checks before that (her user object still active).
+    request = rf.post(member_url(sam, "deactivate"))
+    request.user = rita
+    request.session = SessionStore()
+    request._messages = FallbackStorage(request)
+    response = staff.deactivate(request, user_id=sam.pk)
+    assert response.status_code == 302
+    sam.refresh_from_db()
+    assert sam.is_active
+    assert "last active staff member" in str(list(request._messages)[0])
 
 
 def test_unknown_or_patient_ids_are_a_recorded_404(staff_client, alice):
