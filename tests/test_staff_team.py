@@ -94,6 +94,7 @@ def test_inviting_staff_by_printed_sheet_shows_a_code_that_works(staff_client, c
     )
     page = response.content.decode()
     assert response.status_code == 200 and "sign-in-sheet" in page
+    assert "{#" not in page  # a template comment left showing
     rita = User.objects.get(first_name="Rita Desk")
     assert rita.is_staff and not hasattr(rita, "practitioner")
     assert rita.username in page
