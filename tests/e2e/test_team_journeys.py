@@ -147,3 +147,39 @@ def test_staff_bring_in_two_practitioners_without_the_admin(
 ):
     settings.SITE_URL = live_server.url
     team_journey(new_context, live_server, staff_user(), STAFF_PASSWORD, smtp_server, width)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_staff_deactivate_a_practitioner_and_move_the_patients(new_context, live_server, width):
+    from tests.conftest import make_patient, make_practitioner
+
+    leaving = make_practitioner("dr.leaving", "Dr Leaving")
+    staying = make_practitioner("dr.staying", "Dr Staying")
+    for name in ("Ann Ash", "Ben Birch", "Cat Cedar"):
+        make_patient(name.lower().replace(" ", "."), name, leaving)
+    staff = staff_user()
+    desk = new_context(viewport={"width": width, "height": 900}).new_page()
+    sign_in(desk, live_server, staff.username, STAFF_PASSWORD)
+    desk.get_by_role("link", name="Dr Leaving").click()
+    desk.get_by_role("link", name="Deactivate Dr Leaving").click()
+    look(desk, "team-deactivate")
+    assert_accessible(desk)
+    desk.get_by_role("button", name="Yes, deactivate").click()
+    desk.wait_for_load_state()
+    assert "signed out everywhere" in desk.locator(".messages").inner_text()
+    look(desk, "team-move-patients")
+    assert_accessible(desk)
+    for button in desk.locator("main button").all():
+        assert button.bounding_box()["height"] >= 44, button.inner_text()
+
+    desk.get_by_label("Move Ann Ash to").select_option(label="Dr Staying")
+    desk.locator("li", has_text="Ann Ash").get_by_role("button", name="Move").click()
+    desk.wait_for_load_state()
+    assert "1 patient moved to Dr Staying" in desk.locator(".messages").inner_text()
+    desk.get_by_role("button", name="Move all").click()
+    desk.wait_for_load_state()
+    assert "2 patients moved to Dr Staying" in desk.locator(".messages").inner_text()
+    assert Patient.objects.filter(practitioner=staying).count() == 3
+    desk.get_by_role("link", name="Back to the team").click()
+    assert "Deactivated" in desk.locator("table.team-table").inner_text()
+    assert_accessible(desk)
