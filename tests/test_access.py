@@ -14,7 +14,7 @@ def test_home_sends_each_role_home(clients):
     assert clients["anon"].get("/").url.startswith(LOGIN)
     assert clients["alice"].get("/").url == "/log/"
     assert clients["xavier"].get("/").url == "/practice/"
-    assert clients["staff"].get("/").url == "/admin/"
+    assert clients["staff"].get("/").url == "/clinic/team/"  # the Team page (issue 23 B)
 
 
 def test_unknown_patient_id_is_404_like_a_forbidden_one(xavier_client):

@@ -9,6 +9,7 @@ ship without both its GET and its POST row here.
 import uuid
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -84,6 +85,15 @@ GET = {
     "tracker:remove_medicine": (302, 405, 405, 404, 404, 404, 404),
     "tracker:learn_index": (200, 200, 200, 200, 200, 200, 200),
     "tracker:learn_page": (200, 200, 200, 200, 200, 200, 200),
+    # The Team page (issue 23 B), staff only. The ids are Sam's own account: a practitioner's
+    # page lists their patients' names to move them (tests/test_staff_team.py), which would
+    # count as a leak here. Sam may not deactivate himself: sent back to his page.
+    "tracker:staff_team": (302, 404, 404, 404, 404, 200, 404),
+    "tracker:staff_invite": (302, 404, 404, 404, 404, 200, 404),
+    "tracker:staff_member": (302, 404, 404, 404, 404, 200, 404),
+    "tracker:staff_invite_again": (302, 404, 404, 404, 404, 405, 404),
+    "tracker:staff_deactivate": (302, 404, 404, 404, 404, 302, 404),
+    "tracker:staff_reassign": (302, 404, 404, 404, 404, 405, 404),
     "login": (200, 302, 302, 302, 302, 302, 302),
     # A forgotten password: open to everyone, signed in or not; an unknown link is refused.
     "password_reset": (200, 200, 200, 200, 200, 200, 200),
@@ -170,6 +180,14 @@ POST = {
     "tracker:remove_medicine": (302, 302, 404, 404, 404, 404, 404),
     "tracker:learn_index": (405, 405, 405, 405, 405, 405, 405),
     "tracker:learn_page": (405, 405, 405, 405, 405, 405, 405),
+    # An empty invitation form comes back with its errors; Sam has a password already, may
+    # not deactivate himself, and has no patients to move: each is told so on his page.
+    "tracker:staff_team": (302, 404, 404, 404, 404, 405, 404),
+    "tracker:staff_invite": (302, 404, 404, 404, 404, 200, 404),
+    "tracker:staff_member": (302, 404, 404, 404, 404, 405, 404),
+    "tracker:staff_invite_again": (302, 404, 404, 404, 404, 302, 404),
+    "tracker:staff_deactivate": (302, 404, 404, 404, 404, 302, 404),
+    "tracker:staff_reassign": (302, 404, 404, 404, 404, 302, 404),
     "login": (200, 302, 302, 302, 302, 302, 302),
     # An empty form comes back with its error; the done page takes no POST.
     "password_reset": (200, 200, 200, 200, 200, 200, 200),
@@ -303,6 +321,13 @@ def url_for(name, alice, entry, session):
         "tracker:unsubscribe": {"token": "not-a-real-token"},
         "tracker:learn_page": {"slug": "tracking-your-symptoms"},
     }.get(name, {})
+    if name.startswith("tracker:staff_") and name not in (
+        "tracker:staff_team",
+        "tracker:staff_invite",
+    ):
+        # Other callers of url_for may have no Sam: an id nobody has.
+        sam = User.objects.filter(username="sam").values_list("pk", flat=True).first()
+        kwargs = {"user_id": sam or 0}
     return reverse(name, kwargs=kwargs)
 
 

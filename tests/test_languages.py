@@ -114,6 +114,8 @@ PRACTITIONER_ONLY = {
     "tracker/views/reviews.py",
     "tracker/views/discharge.py",
     "tracker/views/team.py",
+    # The Team page: clinic staff only.
+    "tracker/views/staff.py",
     "tracker/views/export.py",
     *(
         f"templates/tracker/{name}"
@@ -131,6 +133,12 @@ PRACTITIONER_ONLY = {
             "patient_sign_in.html",
             "invitation_sent.html",
             "sign_in_sheet.html",
+            "staff_team.html",
+            "staff_invite.html",
+            "staff_member.html",
+            "staff_deactivate.html",
+            "email/team_invitation.txt",
+            "email/team_invitation.html",
             "session_form.html",
             "session_delete.html",
             "session_outcome.html",

@@ -149,7 +149,7 @@ def learn_texts():
 NOT_MESSAGES = re.compile(
     r"Relief Tracker|\S+@\S+|\S+://\S+|[\w.-]+(?:/[\w.-]*)+|alice-[a-z0-9-]+|bob-[a-z0-9-]+"
     r"|carol-[a-z0-9-]+|\b(?:Alice|Archer|Bob|Baker|Carol|Carter|Dr|Xavier|Yara|Zoe|alice|bob"
-    r"|xavier|sam|mg)\b"
+    r"|xavier|yara|zoe|sam|mg)\b"
     # Acronyms (QR, CSV, IMMPACT) and codes (a sign-in code, an authenticator's secret).
     r"|(?<![A-Za-z])[A-Z]{2,}(?![a-z])"
     # The authors of a method the practitioner's pages cite by name.

@@ -3,7 +3,8 @@
 A patient sees only themself. A practitioner sees only the patients assigned
 to them (they are the responsible practitioner) and those whose care team they
 are in (cover, shared care); only the responsible practitioner changes the team
-(may_manage_team). Clinic staff manage accounts in the admin and see no patient pages.
+(may_manage_team). Clinic staff manage the team's accounts on the Team page
+(tracker/views/staff.py) and in the admin, and see no patient pages.
 Everything outside that is a 404, so nobody learns that a record exists,
 and every such refusal is written to the audit trail as "denied".
 """
@@ -93,6 +94,7 @@ def _role_required(role):
 
 patient_required = _role_required(PATIENT)
 practitioner_required = _role_required(PRACTITIONER)
+staff_required = _role_required(STAFF)
 
 
 def _of_visible_patients(request, model):

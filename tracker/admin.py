@@ -7,6 +7,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -162,6 +163,19 @@ class AuditedUserAdmin(AuditedAdmin, UserAdmin):
 class PractitionerAdmin(admin.ModelAdmin):
     list_display = ["display_name", "user", "created_at"]
     search_fields = ["display_name", "user__username", "user__email"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """The user field offers only accounts with no profile: never a patient's, nor one
+        that is a practitioner already (the one being changed excepted). (The Team page,
+        tracker/views/staff.py, makes both at once.)"""
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "user" in form.base_fields:
+            free = Q(patient__isnull=True, practitioner__isnull=True)
+            if obj is not None:
+                free |= Q(pk=obj.user_id)
+            field = form.base_fields["user"]
+            field.queryset = field.queryset.filter(free)
+        return form
 
 
 class CareTeamInline(admin.TabularInline):

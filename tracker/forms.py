@@ -1013,3 +1013,61 @@ class LanguageForm(forms.Form):
         self.helper.layout = Layout(
             Field("language", template="tracker/fields/choice_tiles.html"),
         )
+
+
+# --- The Team page (tracker/views/staff.py): staff invite practitioners and staff ----
+
+TEAM_ROLE_CHOICES = [
+    ("practitioner", gettext_lazy("Practitioner: sees and treats their own patients")),
+    ("staff", gettext_lazy("Clinic staff: manages the team and accounts, sees no patient pages")),
+]
+TEAM_CHANNEL_CHOICES = [
+    ("email", gettext_lazy("Email them a link")),
+    ("sheet", gettext_lazy("Print a sign-in sheet to hand over")),
+]
+
+
+class InviteTeamMemberForm(forms.Form):
+    """A new practitioner or staff member, who chooses their own password from a link or
+    a printed sheet. With an address, it is the username; without, one is made up."""
+
+    display_name = forms.CharField(
+        label=gettext_lazy("Name"),
+        max_length=100,
+        help_text=gettext_lazy("As patients and colleagues will see it, e.g. Dr Ana Silva."),
+    )
+    role = forms.ChoiceField(
+        label=gettext_lazy("Role"), choices=TEAM_ROLE_CHOICES, widget=forms.RadioSelect
+    )
+    email = forms.EmailField(
+        label=gettext_lazy("Email address"),
+        required=False,
+        max_length=150,
+        error_messages=EMAIL_ERRORS,
+        help_text=gettext_lazy("Needed to email a link; optional with a printed sheet."),
+    )
+    channel = forms.ChoiceField(
+        label=gettext_lazy("How they get their link"),
+        choices=TEAM_CHANNEL_CHOICES,
+        initial="email",
+        widget=forms.RadioSelect,
+    )
+
+    def clean_display_name(self):
+        return " ".join(self.cleaned_data["display_name"].split())
+
+    def clean_email(self):
+        return unused_email(
+            self.cleaned_data["email"],
+            _("Someone already has an account with this email address."),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("channel") == "email"
+            and not cleaned.get("email")
+            and "email" not in (self.errors)
+        ):
+            self.add_error("email", _("Type their email address, or choose a printed sheet."))
+        return cleaned

@@ -751,18 +751,34 @@ def grouped(code):
 
 
 class Invitation(models.Model):
-    """A single-use link that lets a patient choose a password.
+    """A single-use link that lets a patient, or a new member of the clinic's team,
+    choose a password.
 
     Sent by e-mail (a long token in the link) or printed on a sign-in sheet (a
     short code that can be typed, and its QR code). A JOIN link is for a first
     password; a RESET sheet lets a patient who forgot the password choose a new
     one at the desk. Only a hash of the token is stored: a copy of the database
     does not let anyone sign up as the patient.
+
+    It is for exactly one of: a patient (issued by their practitioner), or an
+    account of the team, a practitioner or staff member (`account`, issued by
+    staff on the Team page, tracker/views/staff.py, so `created_by` is empty).
+    The account's role comes from the account itself (its Practitioner profile,
+    or is_staff), made when it was invited.
     """
 
     VALID_FOR = timedelta(days=7)
 
-    patient = models.ForeignKey(Patient, models.CASCADE, related_name="invitations")
+    patient = models.ForeignKey(
+        Patient, models.CASCADE, related_name="invitations", null=True, blank=True
+    )
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="team_invitations",
+        null=True,
+        blank=True,
+    )
     token_hash = models.CharField(max_length=64, unique=True)
     purpose = models.CharField(
         max_length=10, choices=InvitationPurpose.choices, default=InvitationPurpose.JOIN
@@ -770,7 +786,11 @@ class Invitation(models.Model):
     channel = models.CharField(
         max_length=10, choices=InvitationChannel.choices, default=InvitationChannel.EMAIL
     )
-    created_by = models.ForeignKey(Practitioner, models.PROTECT, related_name="invitations")
+    # The patient's practitioner; empty for a team invitation (the audit trail names the
+    # staff member who sent it).
+    created_by = models.ForeignKey(
+        Practitioner, models.PROTECT, related_name="invitations", null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
@@ -780,9 +800,21 @@ class Invitation(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(patient__isnull=False, account__isnull=True)
+                | Q(patient__isnull=True, account__isnull=False),
+                name="invitation_for_a_patient_or_an_account",
+            )
+        ]
 
     def __str__(self):
-        return f"Invitation for {self.patient}"
+        return f"Invitation for {self.patient or self.account}"
+
+    @property
+    def user(self):
+        """The account whose password the invitation lets someone choose."""
+        return self.patient.user if self.patient_id else self.account
 
     @staticmethod
     def hash(token):
@@ -793,12 +825,14 @@ class Invitation(models.Model):
         """The invitation for a token from a link or typed from a sheet, or None."""
         code = sheet_code_typed(token)
         hashed = cls.hash(code if code else token)
-        return cls.objects.select_related("patient__user").filter(token_hash=hashed).first()
+        invitations = cls.objects.select_related("patient__user", "account__practitioner")
+        return invitations.filter(token_hash=hashed).first()
 
     @classmethod
-    def revoke_open(cls, now, **which):
-        """Revoke the open (unused, not yet revoked) invitations that match `which`."""
-        return cls.objects.filter(used_at=None, revoked_at=None, **which).update(revoked_at=now)
+    def revoke_open(cls, now, *where, **which):
+        """Revoke the open (unused, not yet revoked) invitations that match `where`/`which`."""
+        open_ones = cls.objects.filter(*where, used_at=None, revoked_at=None, **which)
+        return open_ones.update(revoked_at=now)
 
     @classmethod
     def issue(cls, patient, practitioner, now, channel=InvitationChannel.EMAIL):
@@ -808,18 +842,27 @@ class Invitation(models.Model):
         one if it has. A sheet's token is a short code (SHEET_CODE_ALPHABET).
         """
         cls.revoke_open(now, patient=patient)
+        return cls._create(now, channel, patient.user, patient=patient, created_by=practitioner)
+
+    @classmethod
+    def issue_for_account(cls, account, now, channel=InvitationChannel.EMAIL):
+        """The same for a practitioner's or staff member's account (the Team page)."""
+        cls.revoke_open(now, account=account)
+        return cls._create(now, channel, account, account=account)
+
+    @classmethod
+    def _create(cls, now, channel, user, **target):
         if channel == InvitationChannel.SHEET:
             token = "".join(secrets.choice(SHEET_CODE_ALPHABET) for _ in range(SHEET_CODE_LENGTH))
         else:
             token = secrets.token_urlsafe(32)
-        has_password = patient.user.has_usable_password()
+        has_password = user.has_usable_password()
         invitation = cls.objects.create(
-            patient=patient,
             token_hash=cls.hash(token),
             purpose=InvitationPurpose.RESET if has_password else InvitationPurpose.JOIN,
             channel=channel,
-            created_by=practitioner,
             expires_at=now + cls.VALID_FOR,
+            **target,
         )
         return invitation, token
 
@@ -860,7 +903,7 @@ def note_new_password(sender, instance, update_fields=None, raw=False, **kwargs)
 def revoke_after_new_password(sender, instance, **kwargs):
     if getattr(instance, "_relief_new_password", False):
         instance._relief_new_password = False
-        Invitation.revoke_open(timezone.now(), patient__user=instance)
+        Invitation.revoke_open(timezone.now(), Q(patient__user=instance) | Q(account=instance))
 
 
 class CareTeamMember(models.Model):

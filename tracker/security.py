@@ -34,6 +34,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.contrib.auth.views import redirect_to_login
+from django.core import signing
 from django.db import transaction
 from django.db.models import Sum
 from django.db.models.signals import post_save, pre_save
@@ -42,7 +43,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_otp import user_has_device
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -64,6 +65,15 @@ LOGIN_AT = "relief_login_at"
 SEEN_AT = "relief_seen_at"
 TRACKED_KEY = "relief_tracked_key"
 HAS_DEVICE = "relief_has_device"
+
+# "Last seen": a signed cookie that outlives the session, so that the sign-in page can
+# say why someone was signed out (signed_out_reason). Written when the idle timer is
+# pushed forward; removed at sign-out and once the reason has been shown.
+SEEN_COOKIE = "relief_seen"
+SEEN_COOKIE_SALT = "tracker.security.seen"
+SEEN_COOKIE_AGE = 60 * 24 * 60 * 60  # longer than the longest idle limit
+STRICT_LIMITS = "strict"
+PATIENT_LIMITS = "patient"
 
 BACKUP_DEVICE_NAME = "backup"
 BACKUP_CODE_COUNT = 10
@@ -341,30 +351,112 @@ class SessionLimitsMiddleware:
             if strict_limits(user) and (
                 login_at is None or now - login_at >= STRICT_ABSOLUTE_SECONDS
             ):
-                return self.sign_out(request)
+                response = self.sign_out(request)
+                keep_seen_cookie(request, response)  # removed: the message says why
+                return response
             if now - request.session.get(SEEN_AT, 0) >= TOUCH_EVERY_SECONDS:
-                touch(request.session, user, now)
+                touch(request.session, user, now, request)
+            elif SEEN_COOKIE not in request.COOKIES:
+                # Signed in without this middleware seeing it (or the cookie was removed).
+                limits = STRICT_LIMITS if strict_limits(user) else PATIENT_LIMITS
+                request.relief_seen = seen_cookie_value(limits, request.session[SEEN_AT])
             if request.session.get(TRACKED_KEY) != request.session.session_key:
                 # The key changed (password change, verification): follow it.
                 track_session(request, user)
-        return self.get_response(request)
+
+        response = self.get_response(request)
+        keep_seen_cookie(request, response)
+        return response
 
     @staticmethod
     def sign_out(request):
         # This session only: the user's other devices keep their own 12 hours.
         request.end_this_session_only = True
         logout(request)
-        messages.info(request, _("You were signed out after 12 hours. Please sign in again."))
+        hours = STRICT_ABSOLUTE_SECONDS // 3600
+        messages.info(
+            request,
+            ngettext(
+                "You were signed out after %(hours)s hour, the longest a session lasts, to "
+                "protect patients’ health information. Please sign in again.",
+                "You were signed out after %(hours)s hours, the longest a session lasts, to "
+                "protect patients’ health information. Please sign in again.",
+                hours,
+            )
+            % {"hours": hours},
+        )
         return redirect_to_login(request.get_full_path())
 
 
-def touch(session, user, now):
+def touch(session, user, now, request=None):
     """Push the idle timer forward (the session row and the cookie both expire then)."""
     strict = strict_limits(user)
     session.set_expiry(STRICT_IDLE_SECONDS if strict else PATIENT_IDLE_SECONDS)
     session[SEEN_AT] = now
     # A device turned on in another session counts here within a minute.
     session[HAS_DEVICE] = has_confirmed_device(user)
+    if request is not None:
+        request.relief_seen = seen_cookie_value(STRICT_LIMITS if strict else PATIENT_LIMITS, now)
+
+
+# Signed out for a reason
+
+
+def seen_cookie_value(limits, timestamp):
+    """The "last seen" cookie: which limits applied, and when the idle timer last moved."""
+    return signing.Signer(salt=SEEN_COOKIE_SALT).sign(f"{limits}:{int(timestamp)}")
+
+
+def keep_seen_cookie(request, response):
+    """Write, or remove, the "last seen" cookie as the request asked (see touch)."""
+    if getattr(request, "relief_forget_seen", False):
+        response.delete_cookie(SEEN_COOKIE, samesite="Lax")
+    elif value := getattr(request, "relief_seen", None):
+        response.set_cookie(
+            SEEN_COOKIE,
+            value,
+            max_age=SEEN_COOKIE_AGE,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+
+
+def signed_out_reason(request, now=None):
+    """Why a signed-out visitor was signed out, in words, if it was an idle time-out; else "".
+
+    The session expired STRICT_IDLE_SECONDS or PATIENT_IDLE_SECONDS after the idle
+    timer last moved, which is what the cookie records. The 12-hour limit is told by
+    a message at the moment it signs the person out (SessionLimitsMiddleware.sign_out).
+    """
+    raw = request.COOKIES.get(SEEN_COOKIE)
+    if not raw or request.user.is_authenticated:
+        return ""
+    try:
+        limits, seen = signing.Signer(salt=SEEN_COOKIE_SALT).unsign(raw).split(":")
+        seen = int(seen)
+    except (signing.BadSignature, ValueError):
+        return ""
+    idle = int(time.time() if now is None else now) - seen
+    if limits == STRICT_LIMITS and idle >= STRICT_IDLE_SECONDS:
+        minutes = STRICT_IDLE_SECONDS // 60
+        return ngettext(
+            "You were signed out after %(minutes)s minute without activity, "
+            "to protect patients’ health information.",
+            "You were signed out after %(minutes)s minutes without activity, "
+            "to protect patients’ health information.",
+            minutes,
+        ) % {"minutes": minutes}
+    if limits == PATIENT_LIMITS and idle >= PATIENT_IDLE_SECONDS:
+        days = PATIENT_IDLE_SECONDS // (24 * 60 * 60)
+        return ngettext(
+            "You were signed out after %(days)s day without activity, "
+            "to protect your health information.",
+            "You were signed out after %(days)s days without activity, "
+            "to protect your health information.",
+            days,
+        ) % {"days": days}
+    return ""
 
 
 # Ending sessions
@@ -410,13 +502,16 @@ def on_login(sender, request, user, **kwargs):
     # login() has already given the session a new key (no session fixation).
     now = int(time.time())
     request.session[LOGIN_AT] = now
-    touch(request.session, user, now)
+    touch(request.session, user, now, request)
     track_session(request, user)
     forget_dead_sessions(user, keep=request.session.session_key)
 
 
 @receiver(user_logged_out, dispatch_uid="relief_session_end")
 def on_logout(sender, request, user, **kwargs):
+    # Signed out on purpose (or at the 12-hour limit, which says so itself): no time-out
+    # to explain later.
+    request.relief_forget_seen = True
     if user is None:
         return
     # Someone who has the password but not the second factor must not be able

@@ -2,7 +2,7 @@ from django.urls import path
 
 from tracker import fhir, views
 from tracker.views import fhir as fhir_views
-from tracker.views import webapp
+from tracker.views import staff, webapp
 
 app_name = "tracker"
 
@@ -97,6 +97,13 @@ urlpatterns = [
     path("practice/patients/<uuid:public_id>/finish/", views.finish_course, name="finish_course"),
     path("practice/patients/<uuid:public_id>/reopen/", views.reopen_course, name="reopen_course"),
     path("practice/patients/<uuid:public_id>/details/", views.edit_details, name="edit_details"),
+    # The Team page, for clinic staff (tracker/views/staff.py; not the patient's care team).
+    path("clinic/team/", staff.team, name="staff_team"),
+    path("clinic/team/invite/", staff.invite, name="staff_invite"),
+    path("clinic/team/<int:user_id>/", staff.member, name="staff_member"),
+    path("clinic/team/<int:user_id>/invite/", staff.invite_again, name="staff_invite_again"),
+    path("clinic/team/<int:user_id>/deactivate/", staff.deactivate, name="staff_deactivate"),
+    path("clinic/team/<int:user_id>/reassign/", staff.reassign, name="staff_reassign"),
     # Invitations: opened by a new patient who has no password yet.
     path("invite/<str:token>/", views.accept_invitation, name="accept_invitation"),
     # The short link on a printed sign-in sheet: the same page, for a code typed by hand.

@@ -57,6 +57,14 @@ class SignIn(auth_views.LoginView):
     form_class = SignInForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        # After a time-out: why (once; the cookie that told it is removed with this response).
+        ctx["signed_out_reason"] = reason = security.signed_out_reason(self.request)
+        if reason:
+            self.request.relief_forget_seen = True
+        return ctx
+
     def form_invalid(self, form):
         # A username the form refuses never reaches authenticate(), so no
         # user_login_failed signal records the attempt: record it here.

@@ -246,6 +246,9 @@ def accept_invitation(request, token):
     invitation = Invitation.find(token)
     if invitation is None:
         return invalid(request, "unknown")
+    if invitation.patient is None:
+        # A practitioner or staff member invited from the Team page: the browser's language.
+        return accept_in_language(request, invitation, "")
     offered = languages.offered()
     code = invitation.patient.language if invitation.patient.language in offered else ""
     if request.method == "POST" and len(offered) > 1 and request.POST.get("language") in offered:
@@ -259,10 +262,11 @@ def accept_invitation(request, token):
 
 def accept_in_language(request, invitation, code):
     """accept_invitation, in the language `code` ("" for the browser's)."""
-    user = invitation.patient.user
+    user = invitation.user
+    patient = invitation.patient  # None for a member of the team
     reason = refusal(invitation, user, timezone.now())
     if reason:
-        return invalid(request, reason, invitation.patient)
+        return invalid(request, reason, patient)
     new_password = invitation.purpose == InvitationPurpose.RESET
     ctx = {"username": user.get_username(), "new_password": new_password}
     if request.user.is_authenticated and request.user != user:
@@ -272,7 +276,8 @@ def accept_in_language(request, invitation, code):
 
     form_class = ChooseNewPasswordForm if new_password else ChoosePasswordForm
     form = form_class(user, request.POST if request.method == "POST" else None)
-    offer_language_choice(form, code or translation.get_language())
+    if patient is not None:
+        offer_language_choice(form, code or translation.get_language())
     if request.method == "POST" and form.is_valid():
         chosen = form.cleaned_data.get("language")
         with transaction.atomic():
@@ -292,7 +297,6 @@ def accept_in_language(request, invitation, code):
                 # Only the password: the rest of the row may have changed since it was read.
                 user.save(update_fields=["password"])
                 if chosen:
-                    patient = invitation.patient
                     patient.language = chosen
                     patient.save(update_fields=["language"])
                 way = (
@@ -303,14 +307,14 @@ def accept_in_language(request, invitation, code):
                 audit.record(
                     request,
                     audit.UPDATE,
-                    invitation.patient,
+                    patient,
                     "account",
                     detail=f"password set from {way}"
                     + ("; other sessions ended" if new_password else ""),
                     user=user,
                 )
         if reason:
-            return invalid(request, reason, invitation.patient)
+            return invalid(request, reason, patient)
         # A second factor, for those who have one, is asked next (SecondFactorMiddleware).
         # Our backend: its get_user reads the profile with the user (one query a request).
         login(request, user, backend="tracker.backends.UsernameOrEmailBackend")
@@ -329,8 +333,12 @@ def accept_in_language(request, invitation, code):
             messages.success(
                 request,
                 _("Welcome, %(name)s. Your password is set. Next time, sign in with %(username)s.")
-                % {"name": invitation.patient.display_name, "username": user.get_username()},
+                % {"name": display_name_of(user), "username": user.get_username()},
             )
+        if patient is None:
+            # Practitioners and staff set up their authenticator app next
+            # (SecondFactorMiddleware), then go on to their home page.
+            return redirect("tracker:home")
         # A new patient with an address to send to is asked once about reminders.
         asked = not new_password and user.email
         response = redirect(reverse("tracker:reminders") + "?welcome=1" if asked else "tracker:log")
@@ -339,6 +347,14 @@ def accept_in_language(request, invitation, code):
         return response
     ctx["form"] = form
     return render(request, "tracker/invitation_accept.html", ctx)
+
+
+def display_name_of(user):
+    """A patient's or practitioner's display name; a staff member's name, else the username."""
+    profile = getattr(user, "patient", None) or getattr(user, "practitioner", None)
+    if profile is not None:
+        return profile.display_name
+    return user.get_full_name() or user.get_username()
 
 
 def refusal(invitation, user, now):
@@ -452,17 +468,26 @@ def sign_in_sheet(request, public_id):
             "sign_in_sheet",
             detail=f"printed sign-in sheet ({purpose}); earlier links revoked",
         )
-    link = settings.SITE_URL + reverse("tracker:sheet_link", args=[grouped(code)])
     # The sheet itself speaks the patient's language (the page around it, the practitioner's).
-    sheet_language = language_of(patient)
+    ctx = sheet_context(
+        invitation, code, patient.display_name, patient.get_absolute_url(), language_of(patient)
+    )
+    return render(request, "tracker/sign_in_sheet.html", ctx)
+
+
+def sheet_context(invitation, code, name, back_url, sheet_language):
+    """What tracker/sign_in_sheet.html shows: for a patient here, for a new member of the
+    team on the Team page (tracker/views/staff.py)."""
+    link = settings.SITE_URL + reverse("tracker:sheet_link", args=[grouped(code)])
     with translation.override(sheet_language):
         qr_label = _("QR code that opens the link on this sheet")
-    ctx = {
+    return {
         "sheet_language": sheet_language,
-        "patient": patient,
+        "name": name,
+        "back_url": back_url,
         "invitation": invitation,
         "new_password": invitation.purpose == InvitationPurpose.RESET,
-        "username": patient.user.get_username(),
+        "username": invitation.user.get_username(),
         "link": link,
         # What to type: the address without the scheme, which browsers add.
         "typed_site": link.split("://", 1)[1].removesuffix(f"{grouped(code)}/"),
@@ -471,7 +496,6 @@ def sign_in_sheet(request, public_id):
         "clinic_name": settings.CLINIC_NAME,
         "sign_in": (settings.SITE_URL + reverse("login")).split("://", 1)[1],
     }
-    return render(request, "tracker/sign_in_sheet.html", ctx)
 
 
 @practitioner_required

@@ -38,7 +38,7 @@ def home(request):
     if role == access.PRACTITIONER:
         return redirect("tracker:worklist")
     if role == access.STAFF:
-        return redirect("admin:index")
+        return redirect("tracker:staff_team")
     if request.user.is_authenticated:
         return render(request, "tracker/no_role.html", status=403)
     return redirect("login")
