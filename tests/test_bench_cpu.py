@@ -5,6 +5,7 @@ few requests on the test database, so that a renamed URL or form field, or a bro
 reading of the database backend's CPU, fails here rather than in the next benchmark.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -141,3 +142,31 @@ def test_a_page_that_grows_with_the_clinic_is_named():
     grown = bench_cpu.combine_runs([size_run(5, 60), size_run(5, 60)])
     rows, misses = bench_cpu.compare_sizes(small, grown, queries(9), queries(10))
     assert misses == ["history: CPU +20%", "history: 9 vs 10 queries"]
+
+
+@pytest.mark.skipif(not bench_cpu.harness.pg_ready(), reason="needs PostgreSQL on 127.0.0.1")
+def test_query_counts_and_plans_on_a_bench_database_of_its_own():
+    # scripts/bench_queries.py as bench.py and --compare-scale run it: on a real (not a test)
+    # database, seeded by the harness. Its name is this run's own, and it is dropped after.
+    harness = bench_cpu.harness
+    db = f"relief_scale_queries_{os.getpid()}"
+    try:
+        harness.prepare_database(db, patients=10, practitioners=2, days=28)
+        done = subprocess.run(
+            [sys.executable, Path(bench_cpu.__file__).with_name("bench_queries.py"), "--explain"],
+            cwd=harness.ROOT,
+            env=harness.app_env(db),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        assert result["practitioner_patients"] == 5
+        worklist = result["pages"]["worklist"]
+        assert worklist["queries"] == len(worklist["sql"]) > 0
+        assert worklist["plans"] and all(p["execution_ms"] > 0 for p in worklist["plans"])
+        assert any("tracker_patient" in p["sql"] for p in worklist["plans"])
+    finally:
+        with harness.pg("postgres") as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
