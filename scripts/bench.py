@@ -15,7 +15,7 @@ In one run, on the bench clinic (database relief_bench, made by seed_bench):
 Targets: each page >= 0.6 x /ping/; query counts equal on both clinics; /log/ <= 60 KB.
 Results: printed, and written to bench-results/bench-<time>.json (and bench-latest.json).
 
-    .venv/bin/python scripts/bench.py [--seconds 10] [--connections 8]
+    .venv/bin/python scripts/bench.py [--seconds 10] [--connections 8] [--scale 10]
 """
 
 import argparse
@@ -44,10 +44,10 @@ LOG_BYTES_TARGET = 60 * 1024
 ASSET_RE = re.compile(r'<(?:link|script|img)\b[^>]*?\b(?:href|src)="([^"]+)"')
 
 
-def query_counts():
-    """Run scripts/bench_queries.py on the big and the small clinic."""
+def query_counts(dbs=(harness.BENCH_DB, SMALL_DB)):
+    """Run scripts/bench_queries.py on each database (the big and the small clinic)."""
     results = {}
-    for db in (harness.BENCH_DB, SMALL_DB):
+    for db in dbs:
         done = subprocess.run(
             [harness.VENV_BIN / "python", Path(__file__).with_name("bench_queries.py")],
             cwd=harness.ROOT,
@@ -127,20 +127,21 @@ def run(args):
     harness.stop_on_sigterm()
     harness.require_wrk()
     harness.ensure_postgres_running()
-    harness.prepare_database()
+    db = harness.prepare_scale(args.scale)
     # Four weeks: seed_bench's first session falls on day 14, so the small clinic's
     # patients too have held sessions, and the pages show the same parts on both.
     harness.prepare_database(SMALL_DB, patients=10, practitioners=2, days=28)
     harness.collectstatic()
 
-    say("Counting SQL queries per page (Django test client, big and small clinic)...")
-    queries = query_counts()
+    say(f"Counting SQL queries per page (Django test client, {db} and the small clinic)...")
+    queries = query_counts((db, SMALL_DB))
 
     patient_url = "/practice/patients/{}/".format(
         harness.sql_one(
             "SELECT public_id FROM tracker_patient p JOIN auth_user u ON u.id = p.user_id "
             "WHERE u.username = %s",
             [PATIENT],
+            db=db,
         )
     )
     checkin_ids = [
@@ -149,13 +150,14 @@ def run(args):
             "SELECT p.id FROM tracker_patient p JOIN auth_user u ON u.id = p.user_id "
             "WHERE u.username = ANY(%s)",
             [CHECKIN_PATIENTS],
+            db=db,
         )
     ]
     results, temp_files, clients = {}, [], []
-    server = harness.Gunicorn("bench")
+    server = harness.Gunicorn("bench", db=db)
     started = time.time()
     # Check-ins made from here on have larger ids (seeded ones may be dated later today).
-    last_id = harness.sql_one("SELECT coalesce(max(id), 0) FROM tracker_symptomentry")
+    last_id = harness.sql_one("SELECT coalesce(max(id), 0) FROM tracker_symptomentry", db=db)
     try:
         server.start()
         say(f"gunicorn on {server.base} (2 workers); signing in...")
@@ -196,13 +198,14 @@ def run(args):
                 "WITH gone AS (DELETE FROM tracker_symptomentry WHERE patient_id = ANY(%s) "
                 "AND id > %s RETURNING 1) SELECT count(*) FROM gone",
                 [checkin_ids, last_id],
+                db=db,
             )[0][0]
             say(f"Removed the {removed:,} check-ins made by the benchmark.")
 
-    return report(args, queries, results, weight, started)
+    return report(args, queries, results, weight, started, db)
 
 
-def report(args, queries, results, weight, started):
+def report(args, queries, results, weight, started, db=harness.BENCH_DB):
     ceilings = {"practitioner": results["ping_practitioner"], "patient": results["ping_patient"]}
     role_of = {
         "worklist": "practitioner",
@@ -210,7 +213,7 @@ def report(args, queries, results, weight, started):
         "history": "patient",
         "checkin_post": "patient",
     }
-    big, small = queries[harness.BENCH_DB], queries[SMALL_DB]
+    big, small = queries[db], queries[SMALL_DB]
     say()
     say(f"== make bench: gunicorn 2 workers, wrk -t1 -c{args.connections} -d{args.seconds}s ==")
     say(
@@ -263,6 +266,7 @@ def report(args, queries, results, weight, started):
     data = {
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
         "machine": {"cpus": harness.os.cpu_count(), "host": HOST},
+        "database": db,
         "settings": {
             "gunicorn_workers": 2,
             "wrk": f"-t1 -c{args.connections} -d{args.seconds}s (after {args.warmup}s warm-up)",
@@ -283,6 +287,12 @@ def main():
     parser.add_argument("--seconds", type=int, default=10, help="per page (default 10)")
     parser.add_argument("--warmup", type=int, default=2, help="seconds per page, not counted")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=1,
+        help="the bench clinic this many times larger (10: relief_bench_x10, 20,000 patients)",
+    )
     sys.exit(run(parser.parse_args()))
 
 

@@ -26,12 +26,22 @@ Results: printed, and written to bench-results/cpu-<time>.json (and cpu-latest.j
 --callgrind PAGE counts instead the instructions per request of PAGE and of its /ping/ under
 valgrind (app process only), which repeat exactly; slow (minutes for a few requests).
 
+--scale N measures on the bench clinic N times larger (relief_bench_xN: N x 20 practitioners
+with 100 patients each; seeded on first use, minutes at 10). --compare-scale N measures the
+normal clinic and the larger one in turn, each in a process of its own (1, N, N, 1, ... so
+that a machine getting busier or quieter weighs on both alike), counts the SQL queries per
+page on both (scripts/bench_queries.py), and prints each page's CPU at both sizes side by
+side: issue 21 asks for per-page CPU within 15% and equal query counts.
+
     .venv/bin/python scripts/bench_cpu.py [--rounds 5] [--requests 20] [--interleave batches]
     .venv/bin/python scripts/bench_cpu.py --callgrind worklist --requests 3
+    .venv/bin/python scripts/bench_cpu.py --scale 10
+    .venv/bin/python scripts/bench_cpu.py --compare-scale 10 --repeat 2
 """
 
 import argparse
 import itertools
+import json
 import os
 import random
 import re
@@ -52,6 +62,8 @@ from harness import HOST, say  # noqa: E402
 
 # Issue 21's targets: CPU per request as a ratio of the same user's /ping/.
 TARGETS = {"worklist": 0.30, "patient_detail": 0.18, "history": 0.15, "checkin_post": 0.30}
+# Issue 21: a page's CPU per request on a clinic ten times larger within 15% of today's.
+SCALE_TOLERANCE = 0.15
 
 
 class SignedOut(Exception):
@@ -382,7 +394,7 @@ def callgrind(args):
     out = harness.RESULTS / f"callgrind-{args.callgrind}-{stamp}.out"
     harness.RESULTS.mkdir(exist_ok=True)
     say(f"callgrind: {args.requests} requests of {args.callgrind} and of its /ping/ (slow)...")
-    env = {**harness.app_env(harness.BENCH_DB), "PYTHONHASHSEED": "0"}
+    env = {**harness.app_env(harness.bench_database(args.scale)), "PYTHONHASHSEED": "0"}
     subprocess.run(
         [
             "valgrind",
@@ -396,6 +408,8 @@ def callgrind(args):
             args.callgrind,
             "--requests",
             str(args.requests),
+            "--scale",
+            str(args.scale),
         ],
         cwd=harness.ROOT,
         env=env,
@@ -427,13 +441,32 @@ def database_note():
     return f"{connection.vendor}: no backend process, db CPU counted as 0 (it is in app CPU)"
 
 
+def clinic_size():
+    """What the measured clinic holds: the practitioner's list and the patient's entries."""
+    from tracker.models import Patient, Practitioner, SymptomEntry
+
+    return {
+        "practitioners": Practitioner.objects.count(),
+        "patients": Patient.objects.count(),
+        "entries": SymptomEntry.objects.count(),
+        "practitioner_patients": Patient.objects.filter(
+            practitioner__user__username=bench.PRACTITIONER
+        ).count(),
+        "patient_entries": SymptomEntry.objects.filter(
+            patient__user__username=bench.PATIENT
+        ).count(),
+    }
+
+
 def report(results, args, started):
     from django.db import connection
 
+    size = clinic_size()
     say()
     say(
         f"== CPU per request: {args.rounds} rounds x {args.requests} requests, "
-        f"interleaved by {args.interleave} =="
+        f"interleaved by {args.interleave}; {connection.settings_dict['NAME']}: "
+        f"{size['patients']:,} patients, {size['entries']:,} entries =="
     )
     say(
         f"{'page':<30} {'app ms':>7} {'db ms':>7} {'total ms':>8} {'spread':>13} "
@@ -463,6 +496,8 @@ def report(results, args, started):
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
         "machine": {"cpus": os.cpu_count(), "host": HOST},
         "database": {"vendor": connection.vendor, "name": connection.settings_dict["NAME"]},
+        "clinic": {"scale": args.scale, **size},
+        "load_average": os.getloadavg(),
         "settings": {
             "rounds": args.rounds,
             "requests": args.requests,
@@ -476,6 +511,8 @@ def report(results, args, started):
     }
     path = harness.write_json("cpu", data)
     say(f"Written to {path.relative_to(harness.ROOT)}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(data, indent=2, default=str) + "\n")
 
 
 def setup_django(db):
@@ -488,14 +525,153 @@ def setup_django(db):
     django.setup()
 
 
+# Two sizes of clinic (--compare-scale)
+
+
+def scale_order(scale, repeat):
+    """The runs of --compare-scale: 1, N, N, 1, 1, N, ... (each size as often early as late)."""
+    order = []
+    for i in range(repeat):
+        order += [1, scale] if i % 2 == 0 else [scale, 1]
+    return order
+
+
+def combine_runs(runs):
+    """One size's runs of a page combined: the mean of the runs' medians, and each run's."""
+    pages = {}
+    for key in runs[0]["pages"]:
+        each = [run["pages"][key] for run in runs]
+        pages[key] = {
+            "label": each[0]["label"],
+            "ping": each[0]["ping"],
+            **{
+                name: statistics.mean(r[name] for r in each)
+                for name in ("app_ms", "db_ms", "total_ms", "ratio")
+            },
+            "runs_total_ms": [r["total_ms"] for r in each],
+            "runs_ratio": [r["ratio"] for r in each],
+        }
+    return pages
+
+
+def compare_sizes(small, large, small_queries, large_queries):
+    """Per page: CPU at both sizes and the change; query counts at both. Returns the rows
+    and the misses (a page whose CPU grew by more than SCALE_TOLERANCE, or whose query count
+    differs). CPU is compared both in milliseconds and as the ratio to the same run's /ping/
+    (the ratio takes out how busy the machine was; /ping/ itself is compared in ms)."""
+    rows, misses = [], []
+    for key, a in small.items():
+        b = large[key]
+        grew_ms = b["total_ms"] / a["total_ms"] - 1
+        # A lower ratio is more CPU: growth is the inverse of the ratio's change.
+        grew_ratio = a["ratio"] / b["ratio"] - 1 if a["ping"] else None
+        q_small = small_queries["pages"][key]["queries"]
+        q_large = large_queries["pages"][key]["queries"]
+        rows.append(
+            {
+                "key": key,
+                "label": a["label"],
+                "small": a,
+                "large": b,
+                "cpu_growth_ms": grew_ms,
+                "cpu_growth_ratio": grew_ratio,
+                "queries": [q_small, q_large],
+            }
+        )
+        growth = grew_ratio if grew_ratio is not None else grew_ms
+        if growth > SCALE_TOLERANCE:
+            misses.append(f"{a['label']}: CPU +{growth:.0%}")
+        if q_small != q_large:
+            misses.append(f"{a['label']}: {q_small} vs {q_large} queries")
+    return rows, misses
+
+
+def compare_scales(args):
+    """--compare-scale N: run this script on both sizes in turn, count queries, compare."""
+    large = args.compare_scale
+    dbs = {1: harness.prepare_scale(1), large: harness.prepare_scale(large)}
+    harness.collectstatic()
+    started = time.time()
+    runs = {size: [] for size in dbs}
+    folder = harness.RESULTS / f"scale-{time.strftime('%Y%m%d-%H%M%S')}"
+    folder.mkdir(parents=True, exist_ok=True)
+    for n, size in enumerate(scale_order(args.compare_scale, args.repeat)):
+        out = folder / f"run{n + 1}-x{size}.json"
+        say(f"-- run {n + 1}: {dbs[size]} (load average {os.getloadavg()[0]:.1f})")
+        subprocess.run(
+            [
+                harness.VENV_BIN / "python",
+                __file__,
+                f"--scale={size}",
+                f"--rounds={args.rounds}",
+                f"--requests={args.requests}",
+                f"--interleave={args.interleave}",
+                f"--json={out}",
+            ],
+            cwd=harness.ROOT,
+            check=True,
+        )
+        runs[size].append(json.loads(out.read_text()))
+    say("Counting SQL queries per page on both (scripts/bench_queries.py)...")
+    queries = bench.query_counts(tuple(dbs.values()))
+    small, large = (combine_runs(runs[size]) for size in dbs)
+    rows, misses = compare_sizes(small, large, *(queries[db] for db in dbs.values()))
+    sizes = {size: runs[size][0]["clinic"] for size in dbs}
+    say()
+    say(
+        f"== CPU per request, {dbs[1]} ({sizes[1]['patients']:,} patients, "
+        f"{sizes[1]['entries']:,} entries) vs {dbs[args.compare_scale]} "
+        f"({sizes[args.compare_scale]['patients']:,} patients, "
+        f"{sizes[args.compare_scale]['entries']:,} entries); means of {args.repeat} runs =="
+    )
+    say(
+        f"{'page':<30} {'app ms':>13} {'db ms':>11} {'total ms':>13} {'ratio':>13} "
+        f"{'CPU +ms':>7} {'+ratio':>7} {'queries':>7}"
+    )
+    for row in rows:
+        a, b = row["small"], row["large"]
+        by_ratio = row["cpu_growth_ratio"]
+        say(
+            f"{row['label']:<30} {a['app_ms']:>6.1f}/{b['app_ms']:<6.1f} "
+            f"{a['db_ms']:>5.1f}/{b['db_ms']:<5.1f} {a['total_ms']:>6.1f}/{b['total_ms']:<6.1f} "
+            f"{a['ratio']:>6.3f}/{b['ratio']:<6.3f} {row['cpu_growth_ms']:>+7.0%} "
+            f"{'' if by_ratio is None else format(by_ratio, '+.0%'):>7} "
+            f"{row['queries'][0]:>3}/{row['queries'][1]:<3}"
+        )
+    say(
+        "(small/large; CPU +ms: the page's total ms at the large size over the small; "
+        "+ratio: the same from the ratios to the same run's /ping/, which takes out the "
+        f"machine's load; tolerance +{SCALE_TOLERANCE:.0%})"
+    )
+    verdict = "yes" if not misses else "NO: " + "; ".join(misses)
+    say(f"Cost does not grow with the clinic: {verdict}")
+    data = {
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
+        "databases": dbs,
+        "clinics": sizes,
+        "order": scale_order(args.compare_scale, args.repeat),
+        "settings": {"rounds": args.rounds, "requests": args.requests, "repeat": args.repeat},
+        "load_average_end": os.getloadavg(),
+        "pages": rows,
+        "queries": queries,
+        "misses": misses,
+        "runs": str(folder.relative_to(harness.ROOT)),
+    }
+    path = harness.write_json("scale", data)
+    say(f"Written to {path.relative_to(harness.ROOT)} (each run in {data['runs']}/)")
+    return 0
+
+
 def run(args):
     harness.stop_on_sigterm()
     harness.ensure_postgres_running()
-    harness.prepare_database()
+    if args.compare_scale:
+        return compare_scales(args)
+    db = harness.prepare_scale(args.scale)
     harness.collectstatic()
     if args.callgrind:
         return callgrind(args)
-    setup_django(harness.BENCH_DB)
+    setup_django(db)
     started = time.time()
     say(f"CPU per request, {args.rounds} rounds x {args.requests} requests per page...")
     results = measure_pages(
@@ -526,10 +702,26 @@ def main():
         choices=sorted(TARGETS),
         help="instead: instructions per request of PAGE and its /ping/ under valgrind",
     )
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=1,
+        help="the bench clinic this many times larger (10: relief_bench_x10, 20,000 patients)",
+    )
+    parser.add_argument(
+        "--compare-scale",
+        type=int,
+        metavar="N",
+        help="measure the bench clinic and the one N times larger in turn, and compare",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=2, help="runs per size with --compare-scale (default 2)"
+    )
+    parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--count-instructions", metavar="PAGE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.count_instructions:  # the child process that callgrind runs
-        setup_django(harness.BENCH_DB)
+        setup_django(harness.bench_database(args.scale))
         count_instructions(args.count_instructions, args.requests)
         sys.exit(0)
     sys.exit(run(args))

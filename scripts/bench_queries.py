@@ -5,11 +5,17 @@ that the counts do not grow with the data. Each page is requested once to warm u
 (first-request work such as the idle-timer touch is not steady state), then once
 inside CaptureQueriesContext. Prints JSON on stdout.
 
-    DATABASE_URL=postgres://... .venv/bin/python scripts/bench_queries.py
+--explain (PostgreSQL) also runs EXPLAIN (ANALYZE, BUFFERS) on each page's reads and gives,
+per query, its execution time, the buffers it touched, the rows the planner expected at the
+top, its sequential scans and the time JIT compilation took: where to look when a page costs
+more on a larger clinic (seed_bench --scale).
+
+    DATABASE_URL=postgres://... .venv/bin/python scripts/bench_queries.py [--explain]
 """
 
 import json
 import os
+import re
 import sys
 import uuid
 from pathlib import Path
@@ -28,7 +34,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
-from tracker.models import Patient, SymptomEntry  # noqa: E402
+from tracker.models import Patient, SymptomEntry, UserSession  # noqa: E402
 from tracker.symptoms import NAMES  # noqa: E402
 
 PRACTITIONER = "bench.practitioner00"
@@ -54,35 +60,67 @@ def checkin_data():
     return {**dict.fromkeys(NAMES, 3), "when": "now", "token": token, "note": f"bench {token}"}
 
 
-def count(client, method, path, expect, data=None):
+def explain(sql):
+    """What EXPLAIN ANALYZE says of one read: time, buffers, estimate, seq scans, JIT."""
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+        plan = [row[0] for row in cursor.fetchall()]
+
+    def number(pattern, default=0.0):
+        found = re.search(pattern, "\n".join(plan))
+        return float(found.group(1)) if found else default
+
+    return {
+        "sql": sql[:160],
+        "execution_ms": number(r"Execution Time: ([\d.]+)"),
+        "estimated_rows": int(number(r"rows=(\d+)")),  # the top node's estimate
+        "shared_hit": int(number(r"Buffers: shared hit=(\d+)")),
+        "jit_ms": number(r"Timing: .*Total ([\d.]+) ms"),
+        "seq_scans": sorted({m for line in plan for m in re.findall(r"Seq Scan on (\w+)", line)}),
+    }
+
+
+def count(client, method, path, expect, data=None, plans=False):
     send = client.post if method == "POST" else client.get
     send(path, checkin_data() if data else None)  # warm-up
     with CaptureQueriesContext(connection) as queries:
         response = send(path, checkin_data() if data else None)
     if response.status_code != expect:
         raise SystemExit(f"{method} {path}: {response.status_code}, expected {expect}")
-    return {"queries": len(queries), "sql": [q["sql"][:160] for q in queries]}
+    result = {"queries": len(queries), "sql": [q["sql"][:160] for q in queries]}
+    if plans:
+        reads = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(READS)]
+        result["plans"] = [explain(sql) for sql in reads]
+    return result
+
+
+# Statements EXPLAIN ANALYZE can run without changing anything.
+READS = ("SELECT", "WITH")
 
 
 def main():
+    plans = "--explain" in sys.argv[1:] and connection.vendor == "postgresql"
     practitioner = signed_in(PRACTITIONER, device=True)
     patient = signed_in(PATIENT)
     subject = Patient.objects.get(user__username=PATIENT)
     before = set(subject.entries.values_list("pk", flat=True))
     pages = {
-        "ping_practitioner": count(practitioner, "GET", "/ping/", 200),
-        "ping_patient": count(patient, "GET", "/ping/", 200),
-        "worklist": count(practitioner, "GET", "/practice/", 200),
-        "patient_detail": count(practitioner, "GET", subject.get_absolute_url(), 200),
-        "history": count(patient, "GET", "/history/", 200),
-        "checkin_form": count(patient, "GET", "/log/", 200),
+        "ping_practitioner": count(practitioner, "GET", "/ping/", 200, plans=plans),
+        "ping_patient": count(patient, "GET", "/ping/", 200, plans=plans),
+        "worklist": count(practitioner, "GET", "/practice/", 200, plans=plans),
+        "patient_detail": count(practitioner, "GET", subject.get_absolute_url(), 200, plans=plans),
+        "history": count(patient, "GET", "/history/", 200, plans=plans),
+        "checkin_form": count(patient, "GET", "/log/", 200, plans=plans),
         "checkin_post": count(patient, "POST", "/log/", 302, data=True),
     }
     # The check-ins made here are removed again, the sessions ended: the bench data
     # stays as seeded.
     SymptomEntry.objects.filter(patient=subject).exclude(pk__in=before).delete()
-    practitioner.logout()
-    patient.logout()
+    # Only these clients' sessions: signing out would end every session of the bench users,
+    # and another benchmark may be using them at the same time (bench_cpu signs in again).
+    for client in (practitioner, patient):
+        UserSession.objects.filter(session_key=client.session.session_key).delete()
+        client.session.delete()
     practitioner_patients = Patient.objects.filter(practitioner__user__username=PRACTITIONER)
     data = {
         "database": connection.settings_dict["NAME"],

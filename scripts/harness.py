@@ -48,7 +48,15 @@ PG_URL = f"postgres://postgres@{HOST}:5432/"
 BENCH_DB = "relief_bench"
 # The bench clinic's size: 20 practitioners with 100 patients each, two years of entries.
 PATIENTS = 2000
+PRACTITIONERS = 20
 DAYS = 730
+
+
+def bench_database(scale=1):
+    """The bench clinic's database at a size: relief_bench, or relief_bench_x10 for a clinic
+    ten times larger (seed_bench --scale: more practitioners, 100 patients each still)."""
+    return BENCH_DB if scale == 1 else f"{BENCH_DB}_x{scale}"
+
 
 # What the wrk scripts need to know about the app: the check-in form's score fields.
 WRK_ENV = {"CHECKIN_SYMPTOMS": ",".join(NAMES)}
@@ -126,11 +134,12 @@ def ensure_database(db):
             conn.execute(f'CREATE DATABASE "{db}"')
 
 
-def prepare_database(db=BENCH_DB, patients=PATIENTS, practitioners=20, days=DAYS):
+def prepare_database(db=BENCH_DB, patients=PATIENTS, practitioners=PRACTITIONERS, days=DAYS):
     """Create, migrate and seed the bench database unless it already holds this clinic.
 
     The clinic is made again when its size differs or its newest entry is more than
-    two days old (seed_bench dates the two years up to the day it runs).
+    two days old (seed_bench dates the two years up to the day it runs). At --scale 10
+    (200 practitioners, 20,000 patients, ~14 M entries) seeding takes minutes.
     """
     ensure_database(db)
     manage("migrate", "--no-input", db=db, quiet=True)
@@ -145,6 +154,7 @@ def prepare_database(db=BENCH_DB, patients=PATIENTS, practitioners=20, days=DAYS
         return
     say(f"{db}: seeding {practitioners} practitioners, {patients} patients, {days} days")
     reset = ["--reset"] if counts[0] else []
+    started = time.monotonic()
     manage(
         "seed_bench",
         f"--patients={patients}",
@@ -153,6 +163,14 @@ def prepare_database(db=BENCH_DB, patients=PATIENTS, practitioners=20, days=DAYS
         *reset,
         db=db,
     )
+    say(f"{db}: seeded in {time.monotonic() - started:.0f} s")
+
+
+def prepare_scale(scale=1):
+    """prepare_database() for the bench clinic at this size; returns the database's name."""
+    db = bench_database(scale)
+    prepare_database(db, patients=PATIENTS * scale, practitioners=PRACTITIONERS * scale)
+    return db
 
 
 def collectstatic():

@@ -5,6 +5,7 @@ few requests on the test database, so that a renamed URL or form field, or a bro
 reading of the database backend's CPU, fails here rather than in the next benchmark.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -102,3 +103,70 @@ def test_the_benchmark_ends_its_own_sessions_only(clinic):
     bench_cpu.end_own_session(measured)
     assert measured.get("/ping/").status_code == 302
     assert elsewhere.get("/ping/").status_code == 200
+
+
+def test_the_larger_clinics_have_databases_of_their_own():
+    assert bench_cpu.harness.bench_database(1) == "relief_bench"
+    assert bench_cpu.harness.bench_database(10) == "relief_bench_x10"
+
+
+def test_sizes_take_turns_so_that_each_runs_as_often_early_as_late():
+    assert bench_cpu.scale_order(10, 2) == [1, 10, 10, 1]
+    assert bench_cpu.scale_order(10, 3) == [1, 10, 10, 1, 1, 10]
+
+
+def size_run(ping_ms, page_ms):
+    """A run's results as measure() gives them, for a /ping/ and one page."""
+    page = {"label": "history", "ping": "ping_patient", "app_ms": page_ms - 1, "db_ms": 1.0}
+    page.update(total_ms=page_ms, ratio=ping_ms / page_ms)
+    ping = {"label": "/ping/", "ping": None, "app_ms": ping_ms - 1, "db_ms": 1.0}
+    ping.update(total_ms=ping_ms, ratio=1.0)
+    return {"pages": {"ping_patient": ping, "history": page}}
+
+
+def queries(history):
+    return {"pages": {"ping_patient": {"queries": 3}, "history": {"queries": history}}}
+
+
+def test_a_page_that_grows_with_the_clinic_is_named():
+    small = bench_cpu.combine_runs([size_run(5, 50), size_run(5, 50)])
+    # A busier machine in one run: more ms for /ping/ and the page alike, the same ratio.
+    same = bench_cpu.combine_runs([size_run(5, 50), size_run(5.5, 55)])
+    rows, misses = bench_cpu.compare_sizes(small, same, queries(9), queries(9))
+    assert misses == []
+    history = next(row for row in rows if row["key"] == "history")
+    assert history["cpu_growth_ratio"] == pytest.approx(0.0)
+    assert history["cpu_growth_ms"] == pytest.approx(0.05)
+    assert history["queries"] == [9, 9]
+
+    grown = bench_cpu.combine_runs([size_run(5, 60), size_run(5, 60)])
+    rows, misses = bench_cpu.compare_sizes(small, grown, queries(9), queries(10))
+    assert misses == ["history: CPU +20%", "history: 9 vs 10 queries"]
+
+
+@pytest.mark.skipif(not bench_cpu.harness.pg_ready(), reason="needs PostgreSQL on 127.0.0.1")
+def test_query_counts_and_plans_on_a_bench_database_of_its_own():
+    # scripts/bench_queries.py as bench.py and --compare-scale run it: on a real (not a test)
+    # database, seeded by the harness. Its name is this run's own, and it is dropped after.
+    harness = bench_cpu.harness
+    db = f"relief_scale_queries_{os.getpid()}"
+    try:
+        harness.prepare_database(db, patients=10, practitioners=2, days=28)
+        done = subprocess.run(
+            [sys.executable, Path(bench_cpu.__file__).with_name("bench_queries.py"), "--explain"],
+            cwd=harness.ROOT,
+            env=harness.app_env(db),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        assert result["practitioner_patients"] == 5
+        worklist = result["pages"]["worklist"]
+        assert worklist["queries"] == len(worklist["sql"]) > 0
+        assert worklist["plans"] and all(p["execution_ms"] > 0 for p in worklist["plans"])
+        assert any("tracker_patient" in p["sql"] for p in worklist["plans"])
+    finally:
+        with harness.pg("postgres") as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')

@@ -1,9 +1,13 @@
 """A large synthetic clinic for benchmarks: 20 practitioners, 2,000 patients, two years.
 
+`--scale 10` makes a clinic ten times larger that grew by hiring: 200 practitioners with
+100 patients each (20,000 patients, ~14 M entries). Each patient's course depends only on
+the seed and the patient's number, so patient0000 has the same two years at every scale.
+
 Deterministic (fixed seed). On PostgreSQL the entries and sessions stream in
-through COPY as tab-separated text; elsewhere (the small smoke test on SQLite)
-they go through bulk_create. It refuses to touch a database that holds any
-patient it did not make itself.
+through COPY as tab-separated text, the entries 100,000 at a time as they are made
+(the sessions, a tenth as many, wait as text: 555 MB of memory at --scale 10);
+elsewhere (the small smoke test on SQLite) they go through bulk_create. It refuses to touch a database that holds any patient it did not make itself.
 """
 
 import io
@@ -35,6 +39,8 @@ from tracker.symptoms import NAMES
 
 ATTENDED, BOOKED = SessionStatus.ATTENDED.value, SessionStatus.BOOKED.value
 SEED = 730
+# Entries handed to COPY at a time: about 14 MB of text.
+CHUNK_ROWS = 100_000
 
 
 def patient_course(rng, days):
@@ -80,9 +86,19 @@ class Command(BaseCommand):
         parser.add_argument("--patients", type=int, default=2000)
         parser.add_argument("--practitioners", type=int, default=20)
         parser.add_argument("--days", type=int, default=730)
+        parser.add_argument(
+            "--scale",
+            type=int,
+            default=1,
+            help="Multiply practitioners and patients by this (each practitioner keeps "
+            "the same number of patients): --scale 10 is 200 practitioners, 20,000 patients.",
+        )
         parser.add_argument("--reset", action="store_true", help="Remove earlier bench data first.")
 
-    def handle(self, *args, patients, practitioners, days, reset, **options):
+    def handle(self, *args, patients, practitioners, days, scale, reset, **options):
+        if scale < 1:
+            raise CommandError("--scale must be 1 or more.")
+        patients, practitioners = patients * scale, practitioners * scale
         if Patient.objects.exclude(user__username__startswith=PREFIX).exists():
             raise CommandError(
                 "This database holds patients that seed_bench did not make. Benchmarks must "
@@ -96,9 +112,17 @@ class Command(BaseCommand):
         with transaction.atomic():
             entries, sessions = self.create(patients, practitioners, days)
         seconds = time.monotonic() - started
+        size = ""
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # Statistics for the planner on every table the pages read, not only
+                # the two loaded by COPY (their ANALYZE ran before the commit).
+                cursor.execute("ANALYZE")
+                cursor.execute("SELECT pg_database_size(current_database())")
+                size = f", database {cursor.fetchone()[0] / 2**20:,.0f} MB"
         self.stdout.write(
             f"Created {practitioners} practitioners, {patients} patients, {entries:,} entries "
-            f"and {sessions:,} sessions in {seconds:.1f} s ({connection.vendor})."
+            f"and {sessions:,} sessions in {seconds:.1f} s ({connection.vendor}{size})."
         )
 
     def remove(self):
@@ -173,29 +197,31 @@ class Command(BaseCommand):
         )
         # Nothing is "felt" after now: today's entries stop at the current minute.
         last_minute = int((timezone.now() - start).total_seconds() // 60)
-        courses = []
-        for i, name in enumerate(patient_names):
-            entries, sessions = patient_course(random.Random(SEED * 100_000 + i), days)
-            entries = [entry for entry in entries if entry[0] <= last_minute]
-            # Sessions up to now took place; the one a week ahead is booked.
-            sessions = [
-                (minute, public_id, ATTENDED if minute <= last_minute else BOOKED)
-                for minute, public_id in sessions
-            ]
-            courses.append(
-                (patients[name], practitioner_ids[i % n_practitioners], entries, sessions)
-            )
+
+        def courses():
+            """Each patient's rows, one patient at a time (never all of them in memory)."""
+            for i, name in enumerate(patient_names):
+                entries, sessions = patient_course(random.Random(SEED * 100_000 + i), days)
+                entries = [entry for entry in entries if entry[0] <= last_minute]
+                # Sessions up to now took place; the one a week ahead is booked.
+                sessions = [
+                    (minute, public_id, ATTENDED if minute <= last_minute else BOOKED)
+                    for minute, public_id in sessions
+                ]
+                yield patients[name], practitioner_ids[i % n_practitioners], entries, sessions
+
         if connection.vendor == "postgresql":
-            self.copy(courses, start, days)
-        else:
-            self.bulk_create(courses, start)
-        return sum(len(c[2]) for c in courses), sum(len(c[3]) for c in courses)
+            return self.copy(courses(), start, days)
+        return self.bulk_create(courses(), start)
 
     def copy(self, courses, start, days):
         """Stream the rows through COPY as tab-separated text, one statement per table.
 
-        The table's secondary indexes are dropped first and built again after the
-        load: one sort per index instead of a million random index insertions.
+        The entries go to COPY in chunks of about CHUNK_ROWS rows as the patients' courses
+        are made; the sessions (a tenth as many) are kept as text until the entries are in.
+        The tables' secondary indexes are dropped first and built again after the load:
+        one sort per index instead of millions of random index insertions.
+        Returns (entries, sessions) counted.
         """
         day_text = [str((start + timedelta(days=d)).date()) for d in range(days + 8)]
 
@@ -203,18 +229,17 @@ class Command(BaseCommand):
             day, rest = divmod(minute, 1440)
             return f"{day_text[day]} {rest // 60:02d}:{rest % 60:02d}:00+00"
 
-        entries, sessions = io.StringIO(), io.StringIO()
-        for patient_id, practitioner_id, course_entries, course_sessions in courses:
-            for minute, *scores, public_id in course_entries:
-                at = stamp(minute)
-                score_cells = "\t".join(map(str, scores))
-                entries.write(f"{patient_id}\t{at}\t{score_cells}\t[]\t\t{public_id}\t{at}\n")
-            for minute, public_id, status in course_sessions:
-                at = stamp(minute)
-                sessions.write(
-                    f"{patient_id}\t{practitioner_id}\t{at}\t{status}\tST36, SP6, LR3\t\t"
-                    f"{public_id}\t{at}\n"
-                )
+        tables = {
+            "tracker_symptomentry": (
+                f"patient_id, recorded_at, {', '.join(NAMES)}, locations, note, "
+                "public_id, created_at"
+            ),
+            "tracker_treatmentsession": (
+                'patient_id, practitioner_id, "when", status, points_used, notes, '
+                "public_id, created_at"
+            ),
+        }
+        n_entries = n_sessions = 0
         with connection.cursor() as cursor:
             # The rows point at patients made just above, so a superuser (as on a
             # benchmark database) skips the per-row foreign-key triggers; anyone
@@ -222,28 +247,47 @@ class Command(BaseCommand):
             cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
             if cursor.fetchone()[0]:
                 cursor.execute("SET LOCAL session_replication_role = replica")
-            for table, columns, data in (
-                (
-                    "tracker_symptomentry",
-                    f"patient_id, recorded_at, {', '.join(NAMES)}, locations, note, "
-                    "public_id, created_at",
-                    entries,
-                ),
-                (
-                    "tracker_treatmentsession",
-                    'patient_id, practitioner_id, "when", status, points_used, notes, '
-                    "public_id, created_at",
-                    sessions,
-                ),
-            ):
-                rebuild = self.drop_indexes(cursor, table)
-                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                    copy.write(data.getvalue())
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                for statement in rebuild:
+            # Room to sort each index in memory (14 M entries at --scale 10): this
+            # transaction only, the server's setting is left as it is.
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            rebuild = {table: self.drop_indexes(cursor, table) for table in tables}
+            sessions = io.StringIO()
+            columns = tables["tracker_symptomentry"]
+            with cursor.cursor.copy(f"COPY tracker_symptomentry ({columns}) FROM STDIN") as copy:
+                chunk, rows = [], 0
+                for patient_id, practitioner_id, course_entries, course_sessions in courses:
+                    for minute, *scores, public_id in course_entries:
+                        at = stamp(minute)
+                        score_cells = "\t".join(map(str, scores))
+                        chunk.append(
+                            f"{patient_id}\t{at}\t{score_cells}\t[]\t\t{public_id}\t{at}\n"
+                        )
+                    for minute, public_id, status in course_sessions:
+                        at = stamp(minute)
+                        sessions.write(
+                            f"{patient_id}\t{practitioner_id}\t{at}\t{status}\tST36, SP6, LR3\t\t"
+                            f"{public_id}\t{at}\n"
+                        )
+                    n_entries += len(course_entries)
+                    n_sessions += len(course_sessions)
+                    rows += len(course_entries)
+                    if rows >= CHUNK_ROWS:
+                        copy.write("".join(chunk))
+                        chunk, rows = [], 0
+                copy.write("".join(chunk))
+            columns = tables["tracker_treatmentsession"]
+            with cursor.cursor.copy(
+                f"COPY tracker_treatmentsession ({columns}) FROM STDIN"
+            ) as copy:
+                copy.write(sessions.getvalue())
+            del sessions
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for table, statements in rebuild.items():
+                for statement in statements:
                     cursor.execute(statement)
                 cursor.execute(f"ANALYZE {table}")
             cursor.execute("SET LOCAL session_replication_role = origin")
+        return n_entries, n_sessions
 
     def drop_indexes(self, cursor, table):
         """Drop the table's indexes and unique constraints, except the primary key.
@@ -273,9 +317,12 @@ class Command(BaseCommand):
         ] + [definition for _, definition in indexes]
 
     def bulk_create(self, courses, start):
+        """The rows through the ORM (SQLite, small clinics). Returns (entries, sessions)."""
+
         def at(minute):
             return start + timedelta(minutes=minute)
 
+        n_entries = n_sessions = 0
         for patient_id, practitioner_id, course_entries, course_sessions in courses:
             SymptomEntry.objects.bulk_create(
                 [
@@ -301,3 +348,6 @@ class Command(BaseCommand):
                 )
                 for minute, public_id, status in course_sessions
             )
+            n_entries += len(course_entries)
+            n_sessions += len(course_sessions)
+        return n_entries, n_sessions
