@@ -294,7 +294,8 @@ def deactivate(request, user_id):
         # The active staff, locked: two staff deactivating each other at once cannot
         # leave the clinic with nobody to manage it.
         staff = list(
-            User.objects.select_for_update()
+            # of=self: the profiles are looked for by an outer join, which cannot be locked.
+            User.objects.select_for_update(of=("self",))
             .filter(is_active=True, is_staff=True, patient__isnull=True, practitioner__isnull=True)
             .values_list("pk", flat=True)
         )
