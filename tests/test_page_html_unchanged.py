@@ -80,7 +80,7 @@ def user(username):
 
 
 def clinic():
-    """Dr Gold and six patients of different courses; returns (doctor, {name: patient})."""
+    """Dr Gold and seven patients of different courses; returns (doctor, {name: patient})."""
     doctor = Practitioner.objects.create(user=user("gold"), display_name="Dr Gold")
     kinds = [
         NeuropathyKind.DIABETIC,
@@ -89,8 +89,17 @@ def clinic():
         NeuropathyKind.OTHER,
         NeuropathyKind.DIABETIC,
         NeuropathyKind.CHEMOTHERAPY,
+        NeuropathyKind.IDIOPATHIC,
     ]
-    names = ["Ada Abbot", "Ben Brook", "Cleo Cole", "Dev Dunn", "Eve Eng", "Finn Ford"]
+    names = [
+        "Ada Abbot",
+        "Ben Brook",
+        "Cleo Cole",
+        "Dev Dunn",
+        "Eve Eng",
+        "Finn Ford",
+        "Gus Gray",
+    ]
     patients = {}
     for number, (name, kind) in enumerate(zip(names, kinds, strict=True), start=1):
         patients[name] = Patient.objects.create(
@@ -180,6 +189,20 @@ def clinic():
     eve.discharge_note = "Course finished, much better"
     eve.save()
     # Finn: new, no entries, no sessions.
+    # Gus: two intervals without entries, and scores taken in clinic at a session.
+    gus = patients["Gus Gray"]
+    entries(gus, (35, 32, 5, 2), lambda i: (7 - i, 6, 4 + i))
+    held = [session(gus, days) for days in (30, 20, 10)]
+    make_entry(
+        gus,
+        held[0].when,
+        pain=6,
+        numbness=5,
+        tingling=5,
+        entered_by=doctor,
+        session=held[0],
+        public_id=fixed_uuid(ENTRY, next(entry_number)),
+    )
     return doctor, patients
 
 
@@ -209,6 +232,10 @@ def pages():
         ):
             rendered.append((name, gold.get(url)))
         rendered.append(("patient_detail_es", gold.get(detail, headers=spanish)))
+        # Flagged and reviewed; awaiting an outcome; discharged; in clinic, empty intervals.
+        for name in ("Ben Brook", "Cleo Cole", "Eve Eng", "Gus Gray"):
+            url = f"/practice/patients/{patients[name].public_id}/"
+            rendered.append((f"patient_detail_{name.split()[0].lower()}", gold.get(url)))
         patient = client_for(ada.user)  # patients have no second factor
         rendered.append(("history", patient.get("/history/")))
         rendered.append(("history_es", patient.get("/history/", headers=spanish)))
