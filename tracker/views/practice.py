@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import date as date_filter
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -167,6 +168,7 @@ def patient_detail(request, public_id):
             narrow=True,
         ),
     }
+    label_sessions([*ctx["upcoming_sessions"], *ctx["sessions"]])
     ctx.update(
         since_session_context(
             patient,
@@ -178,6 +180,20 @@ def patient_detail(request, public_id):
     )
     audit.record(request, audit.VIEW, patient, "patient")
     return render(request, "tracker/patient_detail.html", ctx)
+
+
+def label_sessions(sessions):
+    """Give each listed session its times in words and its links, as the detail page's
+    {{ when|date }} and {% url %} would write them (a dozen sessions with three dates
+    and two links each cost the template a few milliseconds: the format looked up and
+    the date worded each time, reverse() each time)."""
+    long_format, short_format = _("D j M Y, H:i"), _("j M H:i")
+    for session in sessions:
+        local = timezone.localtime(session.when)  # what |date does with an aware time
+        session.when_words = date_filter(local, long_format)
+        session.when_short = date_filter(local, short_format)
+        session.edit_path = worklists.path_for("tracker:edit_session", session.public_id)
+        session.delete_path = worklists.path_for("tracker:delete_session", session.public_id)
 
 
 # The patient's notes in the "since last session" summary: enough for any interval
