@@ -152,7 +152,7 @@ def patient_detail(request, public_id):
         **course_of(patient, now, range_key, whole=False, reported=True),
         "ranges": CHART_RANGES,
         "range_key": range_key,
-        "page": entries.get_page(request.GET.get("page")),
+        "page": worded_entries(entries.get_page(request.GET.get("page"))),
         "outcomes": OUTCOMES,
         "now": now,
         "invitation_link": pop_invitation_link(request, patient),
@@ -180,6 +180,15 @@ def patient_detail(request, public_id):
     )
     audit.record(request, audit.VIEW, patient, "patient")
     return render(request, "tracker/patient_detail.html", ctx)
+
+
+def worded_entries(page):
+    """The page's entries, each with its time in words as the entries table's |date
+    would write it (see label_sessions)."""
+    short_format = _("D j M, H:i")
+    for entry in page:
+        entry.when_words = date_filter(timezone.localtime(entry.recorded_at), short_format)
+    return page
 
 
 def label_sessions(sessions):
