@@ -109,3 +109,18 @@ def test_reliable_change_keeps_its_bounds(baseline, recent):
         assert result.spread >= scores.SPREAD_FLOOR
         assert 0 <= result.autocorrelation <= scores.AUTOCORRELATION_MAX
         assert result.se > 0
+
+
+session_times = st.lists(
+    st.integers(min_value=0, max_value=40 * 24 * 60).map(lambda m: T0 + timedelta(minutes=m)),
+    max_size=8,
+    unique=True,
+)
+
+
+@given(readings, session_times)
+def test_the_last_interval_is_the_last_of_all_intervals(history, sessions):
+    assert (
+        scores.last_interval(history, sessions, LONDON)
+        == scores.intervals(history, sessions, LONDON)[-1]
+    )

@@ -879,6 +879,28 @@ def intervals(readings, session_times, tz: tzinfo) -> list[SessionInterval]:
     return result
 
 
+def last_interval(readings, session_times, tz: tzinfo) -> SessionInterval:
+    """intervals(readings, session_times, tz)[-1], without working out the others: the
+    one after the last session, compared with the one before it (a course of a hundred
+    sessions has a hundred intervals, and "since the last session" needs one)."""
+    sessions = sorted(session_times)
+    if not sessions:
+        return intervals(readings, sessions, tz)[-1]
+    ordered = sorted(readings, key=lambda r: r.at)
+    times = [r.at for r in ordered]
+    last, k = sessions[-1], len(sessions)
+    before_last = bisect.bisect_left(times, last)
+    if k == 1:
+        previous = _interval(BEFORE_SESSION_1, 0, None, last, ordered[:before_last], None, tz)
+    else:
+        # Its own changes are not needed, only its means: no interval before it.
+        start = bisect.bisect_left(times, sessions[-2])
+        label = AFTER_SESSION % {"number": k - 1}
+        previous = _interval(label, k - 1, sessions[-2], last, ordered[start:before_last], None, tz)
+    label = AFTER_SESSION % {"number": k}
+    return _interval(label, k, last, None, ordered[before_last:], previous, tz)
+
+
 @dataclass(frozen=True)
 class SinceSession:
     """What changed since the last session held: for the practitioner's next visit.
@@ -934,7 +956,7 @@ def since_last_session(
     after = [r for r in ordered if r.at >= last]
     # The last of the intervals the interval table shows: its means and its change
     # against the one before, by the same rule.
-    interval = intervals(ordered, held, tz)[-1]
+    interval = last_interval(ordered, held, tz)
 
     def flags_at(moment, seen):
         last_at = seen[-1].at if seen else None
