@@ -124,3 +124,13 @@ def test_the_last_interval_is_the_last_of_all_intervals(history, sessions):
         scores.last_interval(history, sessions, LONDON)
         == scores.intervals(history, sessions, LONDON)[-1]
     )
+
+
+@given(readings, session_times, st.integers(min_value=-60, max_value=41 * 24 * 60))
+def test_intervals_cut_are_those_of_the_whole_list_that_end_after_the_cut(
+    history, sessions, minutes
+):
+    cut = T0 + timedelta(minutes=minutes)
+    whole = scores.intervals(history, sessions, LONDON)
+    kept = [i for i in whole if i.end is None or i.end > cut]
+    assert scores.intervals(history, sessions, LONDON, ending_after=cut) == kept

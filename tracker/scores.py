@@ -846,7 +846,7 @@ def interval_label(interval, gettext=gettext_noop) -> str:
     return gettext(interval.label)
 
 
-def intervals(readings, session_times, tz: tzinfo) -> list[SessionInterval]:
+def intervals(readings, session_times, tz: tzinfo, ending_after=None) -> list[SessionInterval]:
     """Readings grouped by treatment session, to answer "did it help after session 3?".
 
     Returns "Before session 1" (everything earlier than the first session), then
@@ -855,6 +855,9 @@ def intervals(readings, session_times, tz: tzinfo) -> list[SessionInterval]:
     is kept, with count 0 and None means, so gaps stay visible. Means are of the
     daily means (in `tz`) of the interval's readings.
     With no sessions there is one interval, "All entries" (number 0).
+    ending_after: leave out the intervals that end at or before it, without working
+    them out (a page cut to a period shows a dozen of a hundred); the kept ones are
+    those of the whole list.
     """
     ordered = sorted(readings, key=lambda r: r.at)
     times = [r.at for r in ordered]
@@ -870,12 +873,19 @@ def intervals(readings, session_times, tz: tzinfo) -> list[SessionInterval]:
 
     result = []
     previous = None
+    if ending_after is not None:
+        # Interval k ends at session k+1: the first kept follows the sessions up to the
+        # cut. The one before it is worked out too (its means give the kept one's changes).
+        first_kept = bisect.bisect_right(sessions, ending_after)
+        bounds = bounds[max(0, first_kept - 1) :]
     for label, number, start, end in bounds:
         lo = 0 if start is None else bisect.bisect_left(times, start)
         hi = len(times) if end is None else bisect.bisect_left(times, end)
         item = _interval(label, number, start, end, ordered[lo:hi], previous, tz)
         result.append(item)
         previous = item
+    if ending_after is not None:
+        result = [i for i in result if i.end is None or i.end > ending_after]
     return result
 
 
