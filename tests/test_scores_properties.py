@@ -109,3 +109,28 @@ def test_reliable_change_keeps_its_bounds(baseline, recent):
         assert result.spread >= scores.SPREAD_FLOOR
         assert 0 <= result.autocorrelation <= scores.AUTOCORRELATION_MAX
         assert result.se > 0
+
+
+session_times = st.lists(
+    st.integers(min_value=0, max_value=40 * 24 * 60).map(lambda m: T0 + timedelta(minutes=m)),
+    max_size=8,
+    unique=True,
+)
+
+
+@given(readings, session_times)
+def test_the_last_interval_is_the_last_of_all_intervals(history, sessions):
+    assert (
+        scores.last_interval(history, sessions, LONDON)
+        == scores.intervals(history, sessions, LONDON)[-1]
+    )
+
+
+@given(readings, session_times, st.integers(min_value=-60, max_value=41 * 24 * 60))
+def test_intervals_cut_are_those_of_the_whole_list_that_end_after_the_cut(
+    history, sessions, minutes
+):
+    cut = T0 + timedelta(minutes=minutes)
+    whole = scores.intervals(history, sessions, LONDON)
+    kept = [i for i in whole if i.end is None or i.end > cut]
+    assert scores.intervals(history, sessions, LONDON, ending_after=cut) == kept

@@ -466,11 +466,13 @@ def _series(
     in_clinic=frozenset(),
     size=MARKER_SIZE,
     words: Words = ENGLISH,
+    titled=True,
 ) -> Series:
     """One symptom's entries, thinned markers, 7-day average line and baseline.
 
     in_clinic: the moments of readings taken in clinic; their markers are hollow
-    squares and are never thinned out.
+    squares and are never thinned out. titled=False leaves the markers' tooltips
+    empty (the phone chart shows none: wording hundreds of them would be wasted).
     """
     label = words.gettext(symptom.label)
     item = Series(symptom.name, label, symptom.colour, symptom.dash, symptom.marker)
@@ -481,7 +483,7 @@ def _series(
     step = max(1, math.ceil(len(pairs) / max_markers))
     keep = set(range(len(pairs) - 1, -1, -step))
     item.markers = [
-        _marker(symptom, x, y, at, v, at in in_clinic, size, words)
+        _marker(symptom, x, y, at, v, at in in_clinic, size, words, titled)
         for i, ((x, y), (at, v)) in enumerate(zip(coords, pairs, strict=True))
         if i in keep or at in in_clinic
     ]
@@ -495,11 +497,14 @@ def _series(
     return item
 
 
-def _marker(symptom, x, y, at, value, in_clinic, size=MARKER_SIZE, words=ENGLISH) -> Marker:
-    title = _marker_title(words.gettext(symptom.label), value, at, words)
+def _marker(
+    symptom, x, y, at, value, in_clinic, size=MARKER_SIZE, words=ENGLISH, titled=True
+) -> Marker:
+    title = _marker_title(words.gettext(symptom.label), value, at, words) if titled else ""
     if in_clinic:
         d = marker_path(CLINIC_SHAPE, x, y, CLINIC_MARKER_SIZE)
-        title = words.gettext("%(title)s, in clinic") % {"title": title}
+        if titled:
+            title = words.gettext("%(title)s, in clinic") % {"title": title}
         return Marker(x, y, d, title, in_clinic=True)
     return Marker(x, y, marker_path(symptom.marker, x, y, size), title)
 
@@ -859,6 +864,7 @@ def phone_chart(
             in_clinic,
             PHONE_MARKER_SIZE,
             words,
+            titled=False,  # chart_phone.svg draws no tooltips
         )
         sample_x1 = PHONE_LEFT + label_width(item.label) + 8
         sample_y = round(title_y - PHONE_FONT_SIZE / 3, 1)

@@ -143,12 +143,11 @@ def course_of(
     if start >= end:
         # A period that ends before the first entry shows nothing, not a swapped range.
         start = end - timedelta(days=1)
-    intervals = scores.intervals(readings, past_times, tz) if first_at else []
+    # Cut to the period (those ending after the cut) as they are worked out.
+    intervals = scores.intervals(readings, past_times, tz, ending_after=cut) if first_at else []
     # intervals() gives one before the first session and one after each session held.
     interval_count = len(past_times) + 1 if first_at else 0
     newest_first = [s for s in recorded[::-1] if s.shown]
-    if cut:
-        intervals = [i for i in intervals if i.end is None or i.end > cut]
     extra = {}
     if reported:
         # From where the readings start: the period, its intervals and the last session.

@@ -852,7 +852,7 @@ def interval_label(interval, gettext=gettext_noop) -> str:
     return gettext(interval.label)
 
 
-def intervals(readings, session_times, tz: tzinfo) -> list[SessionInterval]:
+def intervals(readings, session_times, tz: tzinfo, ending_after=None) -> list[SessionInterval]:
     """Readings grouped by treatment session, to answer "did it help after session 3?".
 
     Returns "Before session 1" (everything earlier than the first session), then
@@ -861,6 +861,9 @@ def intervals(readings, session_times, tz: tzinfo) -> list[SessionInterval]:
     is kept, with count 0 and None means, so gaps stay visible. Means are of the
     daily means (in `tz`) of the interval's readings.
     With no sessions there is one interval, "All entries" (number 0).
+    ending_after: leave out the intervals that end at or before it, without working
+    them out (a page cut to a period shows a dozen of a hundred); the kept ones are
+    those of the whole list.
     """
     ordered = sorted(readings, key=lambda r: r.at)
     times = [r.at for r in ordered]
@@ -876,13 +879,42 @@ def intervals(readings, session_times, tz: tzinfo) -> list[SessionInterval]:
 
     result = []
     previous = None
+    if ending_after is not None:
+        # Interval k ends at session k+1: the first kept follows the sessions up to the
+        # cut. The one before it is worked out too (its means give the kept one's changes).
+        first_kept = bisect.bisect_right(sessions, ending_after)
+        bounds = bounds[max(0, first_kept - 1) :]
     for label, number, start, end in bounds:
         lo = 0 if start is None else bisect.bisect_left(times, start)
         hi = len(times) if end is None else bisect.bisect_left(times, end)
         item = _interval(label, number, start, end, ordered[lo:hi], previous, tz)
         result.append(item)
         previous = item
+    if ending_after is not None:
+        result = [i for i in result if i.end is None or i.end > ending_after]
     return result
+
+
+def last_interval(readings, session_times, tz: tzinfo) -> SessionInterval:
+    """intervals(readings, session_times, tz)[-1], without working out the others: the
+    one after the last session, compared with the one before it (a course of a hundred
+    sessions has a hundred intervals, and "since the last session" needs one)."""
+    sessions = sorted(session_times)
+    if not sessions:
+        return intervals(readings, sessions, tz)[-1]
+    ordered = sorted(readings, key=lambda r: r.at)
+    times = [r.at for r in ordered]
+    last, k = sessions[-1], len(sessions)
+    before_last = bisect.bisect_left(times, last)
+    if k == 1:
+        previous = _interval(BEFORE_SESSION_1, 0, None, last, ordered[:before_last], None, tz)
+    else:
+        # Its own changes are not needed, only its means: no interval before it.
+        start = bisect.bisect_left(times, sessions[-2])
+        label = AFTER_SESSION % {"number": k - 1}
+        previous = _interval(label, k - 1, sessions[-2], last, ordered[start:before_last], None, tz)
+    label = AFTER_SESSION % {"number": k}
+    return _interval(label, k, last, None, ordered[before_last:], previous, tz)
 
 
 @dataclass(frozen=True)
@@ -940,7 +972,7 @@ def since_last_session(
     after = [r for r in ordered if r.at >= last]
     # The last of the intervals the interval table shows: its means and its change
     # against the one before, by the same rule.
-    interval = intervals(ordered, held, tz)[-1]
+    interval = last_interval(ordered, held, tz)
 
     def flags_at(moment, seen):
         last_at = seen[-1].at if seen else None

@@ -20,8 +20,30 @@ register = template.Library()
 
 def chart_words():
     """charts.Words for the active language: pass as words= to charts.trend_chart and
-    chart_events.trend_chart."""
-    return charts.Words(gettext, ngettext, pgettext)
+    chart_events.trend_chart.
+
+    Each message is looked up once per Words: a chart says "%(day)s %(month)s" and
+    "Pain" for every marker, hundreds of times, and a lookup of an English message walks
+    every catalogue's fallbacks before it gives the message back. The memo lives as long
+    as the Words (one chart, one filter call), in one language, so it can never be stale.
+    """
+    said = {}
+    said_in_context = {}
+
+    def gettext_once(message):
+        text = said.get(message)
+        if text is None:
+            text = said[message] = gettext(message)
+        return text
+
+    def pgettext_once(context, message):
+        key = (context, message)
+        text = said_in_context.get(key)
+        if text is None:
+            text = said_in_context[key] = pgettext(context, message)
+        return text
+
+    return charts.Words(gettext_once, ngettext, pgettext_once)
 
 
 def one_decimal(value):

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -18,6 +19,7 @@ from tracker.course import CHART_RANGES, chart_range, checkin_message, course_of
 from tracker.forms import SymptomEntryForm
 from tracker.models import EDIT_WINDOW_HOURS, MedicineEvent
 from tracker.reported_forms import FollowUpForm
+from tracker.worklist import path_for
 
 ENTRIES_PER_PAGE = 20
 
@@ -95,8 +97,18 @@ def history(request):
         .order_by("-recorded_at")
     )
     page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    # Each entry's time in words, and its links while it can be changed, as the page's
+    # |date and {% url %} would write them: worded once here rather than up to three
+    # times an entry by the template's filters.
+    long_format, short_format = _("D j M Y, H:i"), _("j M H:i")
     for entry in page:
         entry.is_editable_now = entry.is_editable(now)
+        local = timezone.localtime(entry.recorded_at)  # what |date does with an aware time
+        entry.when_words = date_filter(local, long_format)
+        if entry.is_editable_now:
+            entry.when_short = date_filter(local, short_format)
+            entry.edit_path = path_for("tracker:edit_entry", entry.public_id)
+            entry.delete_path = path_for("tracker:delete_entry", entry.public_id)
     range_key = chart_range(request)
     ctx = {
         "patient": patient,
