@@ -19,7 +19,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import LONDON, NOW, body, detail_url, make_entry, make_session, text
-from tracker import scores
+from tracker import scores, worklist
 from tracker.course import course_of
 from tracker.models import (
     AuditEvent,
@@ -283,6 +283,8 @@ def patients_with_sessions_to_record(practitioner, count, prefix):
 
 
 def worklist_queries(client):
+    """Queries of a worklist whose rows are all worked out afresh (none kept from before)."""
+    worklist.ROW_CACHE.clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(WORKLIST)
     assert response.status_code == 200

@@ -7,7 +7,8 @@ the seed and the patient's number, so patient0000 has the same two years at ever
 Deterministic (fixed seed). On PostgreSQL the entries and sessions stream in
 through COPY as tab-separated text, the entries 100,000 at a time as they are made
 (the sessions, a tenth as many, wait as text: 555 MB of memory at --scale 10);
-elsewhere (the small smoke test on SQLite) they go through bulk_create. It refuses to touch a database that holds any patient it did not make itself.
+elsewhere (the small smoke test on SQLite) they go through bulk_create. It refuses to
+touch a database that holds any patient it did not make itself.
 """
 
 import io
