@@ -8,11 +8,13 @@ can run it after creating that user.
 """
 
 import re
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -75,10 +77,14 @@ def accept_and_set_up(page, url, username, password):
     page.wait_for_url("**/practice/")
 
 
-def team_journey(new_context, live_server, staff, staff_password, smtp_server, width=1280):
+def team_journey(
+    new_context, live_server, staff, staff_password, smtp_server, width=1280, desk=None
+):
+    """desk: the staff member's page if already signed in (a code works only once)."""
     viewport = {"viewport": {"width": width, "height": 900}}
-    desk = new_context(**viewport).new_page()
-    sign_in(desk, live_server, staff.username, staff_password)
+    if desk is None:
+        desk = new_context(**viewport).new_page()
+        sign_in(desk, live_server, staff.username, staff_password)
     desk.wait_for_url("**/clinic/team/")
     look(desk, "team")
     assert_accessible(desk)
@@ -183,3 +189,42 @@ def test_staff_deactivate_a_practitioner_and_move_the_patients(new_context, live
     desk.get_by_role("link", name="Back to the team").click()
     assert "Deactivated" in desk.locator("table.team-table").inner_text()
     assert_accessible(desk)
+
+
+def test_a_new_clinic_from_setup_clinic_to_two_practitioners_and_a_patient(
+    new_context, live_server, settings, smtp_server, tmp_path
+):
+    # Issue 23's "done when": from nothing, setup_clinic makes the first staff member,
+    # who signs in, sets up the authenticator app, and brings in the team from there.
+    settings.SITE_URL = live_server.url
+    password_file = tmp_path / "password"
+    password_file.write_text(STAFF_PASSWORD + "\n")
+    call_command(
+        "setup_clinic",
+        "--no-input",
+        "--clinic-name=Northside Acupuncture",
+        "--time-zone=Europe/London",
+        f"--site-url={live_server.url}",
+        "--staff-username=fran",
+        "--staff-email=fran@example.org",
+        "--staff-name=Fran Desk",
+        f"--password-file={password_file}",
+        f"--env-file={tmp_path / '.env'}",
+        stdout=StringIO(),
+    )
+    assert 'CLINIC_NAME="Northside Acupuncture"' in (tmp_path / ".env").read_text()
+
+    desk = new_context(viewport={"width": 1280, "height": 900}).new_page()
+    sign_in(desk, live_server, "fran", STAFF_PASSWORD)
+    desk.wait_for_url("**/accounts/two-factor/setup/**")
+    assert_accessible(desk)
+    desk.fill("input[name=code]", code_for("fran", confirmed=False))
+    desk.get_by_role("button", name="Turn it on").click()
+    desk.wait_for_load_state()
+    assert_accessible(desk)
+    desk.get_by_role("link", name="I have saved them: continue").click()
+
+    staff = User.objects.get(username="fran")
+    team_journey(new_context, live_server, staff, STAFF_PASSWORD, smtp_server, desk=desk)
+    assert User.objects.filter(is_staff=True).count() == 1
+    assert Patient.objects.get().display_name == "Rosa Field"
