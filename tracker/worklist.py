@@ -361,14 +361,20 @@ def cached_rows_for(patients, now, missed_days, help_texts=None, cache=ROW_CACHE
     return [WorklistRow(found[pk], help_texts, now) for pk, _ in versions if pk in found]
 
 
-def row_of(visible, patient, now, missed_days):
+def row_of(visible, patient, now, missed_days, cache=ROW_CACHE):
     """One patient's row (flags, review), for the patient page and "Mark reviewed".
 
-    visible: the patients the practitioner may see (access.patients_visible_to).
-    From the row cache, as the worklist's (cached_rows_for): one query while kept.
+    visible: the patients the practitioner may see (access.patients_visible_to);
+    patient: read in this request before any write to its data, so its data_version is
+    current. From the row cache as the worklist's (no query while kept), else worked out
+    (two or three queries).
     """
-    [row] = cached_rows_for(visible.filter(pk=patient.pk), now, missed_days)
-    return row
+    key = (patient.pk, timezone.get_current_timezone_name(), missed_days)
+    summary = cache.get(key, patient.data_version, now)
+    if summary is None:
+        [summary] = summaries_for(visible.filter(pk=patient.pk), now, missed_days)
+        cache.put(key, summary)
+    return WorklistRow(summary, flag_help(missed_days), now)
 
 
 def sort_rows(rows, sort):
