@@ -161,7 +161,7 @@ def test_summaries_read_no_patient_data_the_triggers_do_not_watch(alice, xavier)
     answer(alice)
 
     with CaptureQueriesContext(connection) as ctx:
-        worklist.summaries_for(Patient.objects.all(), NOW, 7)
+        worklist.summaries_for([alice.pk], NOW, 7)
 
     read = set(re.findall(r'"?(tracker_[a-z]+)"?', " ".join(q["sql"] for q in ctx)))
     # The patient row has its own trigger; the practitioner's name its own.
@@ -379,3 +379,32 @@ def test_rows_in_another_language_are_worded_in_it(alice):
 
     assert spanish.summary is english.summary
     assert spanish_label != english_label
+
+
+# --- The summary statement, built once ------------------------------------------------
+
+
+def test_the_summary_statement_gives_what_the_orm_gives(alice, bob, carol, xavier):
+    for day in range(20, 0, -2):
+        make_entry(alice, NOW - timedelta(days=day, hours=day), pain=day % 11)
+    make_entry(alice, NOW + timedelta(hours=2))  # dated ahead
+    make_session(alice, NOW - timedelta(days=9), status=SessionStatus.ATTENDED)
+    make_session(alice, NOW - timedelta(hours=3), status=SessionStatus.BOOKED)  # awaiting
+    make_session(alice, NOW + timedelta(days=2), status=SessionStatus.BOOKED)
+    review(alice, xavier, at=NOW - timedelta(days=1))
+    answer(alice, at=NOW - timedelta(days=3))
+    answer(alice, at=NOW + timedelta(hours=5), fell=False)  # dated ahead
+    make_entry(bob, NOW - timedelta(days=30))
+    statement = worklist.SummaryStatement.of(connection)
+    ids = [alice.pk, bob.pk, carol.pk]
+    names = [f.attname for f in Patient._meta.concrete_fields] + statement.annotations
+
+    for now in (NOW, NOW - timedelta(days=5), NOW + timedelta(days=3)):
+        orm = Patient.objects.filter(pk__in=ids).with_summary(now).with_clock_changes(now)
+        expected = {p.pk: [getattr(p, n) for n in names] for p in orm}
+        got = {p.pk: [getattr(p, n) for n in names] for p in statement.patients(ids, now)}
+        assert got == expected
+        if now == NOW:  # every kind of value is there to compare
+            assert None not in [expected[alice.pk][names.index(n)] for n in statement.annotations]
+    assert statement.patients([], NOW) == []
+    assert worklist.SummaryStatement.of(connection) is statement  # built once

@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property, lru_cache
 
+from django.db import connection
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from tracker import scores
-from tracker.models import FlagReview, days_in_windows, undo_allowed
+from tracker.models import FlagReview, SummaryStatement, days_in_windows, undo_allowed
 from tracker.symptoms import NAMES
 
 SPARKLINE_DAYS = 28
@@ -191,22 +192,24 @@ BASELINE, LAST_WEEKS = "baseline", "weeks"
 
 
 def rows_for(patients, now, missed_days, help_texts=None):
-    """Worklist rows for a queryset of patients, freshly computed (summaries_for)."""
+    """Worklist rows for a queryset of patients, worked out afresh (summaries_for)."""
     help_texts = help_texts if help_texts is not None else flag_help(missed_days)
-    return [WorklistRow(s, help_texts, now) for s in summaries_for(patients, now, missed_days)]
+    ids = list(patients.values_list("pk", flat=True))
+    return [WorklistRow(s, help_texts, now) for s in summaries_for(ids, now, missed_days)]
 
 
-def summaries_for(patients, now, missed_days):
-    """A Summary for each of a queryset of patients, in two queries whatever their
-    number (three when any of them has been reviewed).
+def summaries_for(ids, now, missed_days):
+    """A Summary for each patient of `ids` (in that order; the caller has checked who may
+    see them), in two queries whatever their number (three when any has been reviewed).
 
-    One for the patients and the moments that bound their windows (with_summary,
-    with_clock_changes), one for the daily means of each patient's baseline window
-    and last SPARKLINE_DAYS days (days_in_windows). The recent days are the last of
-    the latter.
+    One for the patients and the moments that bound their windows (with_summary and
+    with_clock_changes, as the SummaryStatement built once), one for the daily means of
+    each patient's baseline window and last SPARKLINE_DAYS days (days_in_windows). The
+    recent days are the last of the latter.
     """
     tz = timezone.get_current_timezone()
-    patients = list(patients.with_summary(now).with_clock_changes(now))
+    by_pk = {p.pk: p for p in SummaryStatement.of(connection).patients(ids, now)}
+    patients = [by_pk[pk] for pk in ids if pk in by_pk]
     # Entries are never in the future, but a report or a test may be as of the past.
     until = now + timedelta(microseconds=1)  # the windows end before `until`: now counts
     weeks_start = scores.days_start(now, tz, SPARKLINE_DAYS)
@@ -352,27 +355,24 @@ def cached_rows_for(patients, now, missed_days, help_texts=None, cache=ROW_CACHE
         else:
             found[pk] = summary
     if missing:
-        # All missing (a first visit, a new day): the plain query, not a list of every id.
-        stale = patients if len(missing) == len(versions) else patients.filter(pk__in=missing)
-        for summary in summaries_for(stale, now, missed_days):
+        for summary in summaries_for(missing, now, missed_days):
             cache.put((summary.patient.pk, zone, missed_days), summary)
             found[summary.patient.pk] = summary
     # A patient gone between the two queries has no summary: not listed.
     return [WorklistRow(found[pk], help_texts, now) for pk, _ in versions if pk in found]
 
 
-def row_of(visible, patient, now, missed_days, cache=ROW_CACHE):
+def row_of(patient, now, missed_days, cache=ROW_CACHE):
     """One patient's row (flags, review), for the patient page and "Mark reviewed".
 
-    visible: the patients the practitioner may see (access.patients_visible_to);
-    patient: read in this request before any write to its data, so its data_version is
-    current. From the row cache as the worklist's (no query while kept), else worked out
-    (two or three queries).
+    patient: one the practitioner may see (access.get_patient_or_404), read in this
+    request before any write to its data, so that its data_version is current. From the
+    row cache as the worklist's (no query while kept), else worked out (two or three).
     """
     key = (patient.pk, timezone.get_current_timezone_name(), missed_days)
     summary = cache.get(key, patient.data_version, now)
     if summary is None:
-        [summary] = summaries_for(visible.filter(pk=patient.pk), now, missed_days)
+        [summary] = summaries_for([patient.pk], now, missed_days)
         cache.put(key, summary)
     return WorklistRow(summary, flag_help(missed_days), now)
 

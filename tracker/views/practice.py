@@ -136,9 +136,7 @@ def patient_detail(request, public_id):
         patient.entries.select_related("entered_by").order_by("-recorded_at"), ENTRIES_PER_PAGE
     )
     # The flags and their review, by the worklist's own rules (two queries).
-    row = worklists.row_of(
-        access.patients_visible_to(request.user), patient, now, settings.REVIEW_MISSED_DAYS
-    )
+    row = worklists.row_of(patient, now, settings.REVIEW_MISSED_DAYS)
     ctx = {
         "patient": patient,
         "row": row,

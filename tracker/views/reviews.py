@@ -45,9 +45,7 @@ def review(request, public_id):
             request, _("%(errors)s Nothing was saved.") % {"errors": " ".join(form.errors["note"])}
         )
         return back_to(request, patient)
-    row = worklist.row_of(
-        access.patients_visible_to(request.user), patient, now, settings.REVIEW_MISSED_DAYS
-    )
+    row = worklist.row_of(patient, now, settings.REVIEW_MISSED_DAYS)
     if patient.is_discharged or not row.flags.any:
         messages.info(
             request, _("%(name)s has no flags to review now.") % {"name": patient.display_name}
