@@ -36,3 +36,16 @@ def new_username(taken):
         if not taken(name):
             return name
     raise RuntimeError("Could not find a free username in 20 tries.")
+
+
+def new_account(email):
+    """An unsaved user for someone invited: the e-mail address as username, or without one
+    a made-up username that says nothing about the person; no usable password until
+    they choose one from their invitation."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    username = email or new_username(lambda name: users.filter(username__iexact=name).exists())
+    user = get_user_model()(username=username, email=email)
+    user.set_unusable_password()
+    return user

@@ -44,13 +44,12 @@ def _joined(parts):
 # chart.svg
 
 
-@register.simple_tag(takes_context=True)
-def chart_y_ticks(context, chart):
-    out = _writer(context)
-    left, right = out(chart.plot.left), out(chart.plot.right)
-    grid, text_x = out(chart.grid_colour), out(chart.y_tick_text_x)
+def _y_ticks(out, plot, ticks, grid_colour, text_x):
+    """The score axis's grid lines and labels, for the desktop chart and each phone panel."""
+    left, right = out(plot.left), out(plot.right)
+    grid, text_x = out(grid_colour), out(text_x)
     parts = []
-    for tick in chart.y_ticks:
+    for tick in ticks:
         pos = out(tick.pos)
         parts.append(
             f'\n    <line x1="{left}" y1="{pos}" x2="{right}" y2="{pos}" stroke="{grid}" '
@@ -58,6 +57,13 @@ def chart_y_ticks(context, chart):
             f'text-anchor="end">{out(tick.label)}</text>\n    '
         )
     return _joined(parts)
+
+
+@register.simple_tag(takes_context=True)
+def chart_y_ticks(context, chart):
+    return _y_ticks(
+        _writer(context), chart.plot, chart.y_ticks, chart.grid_colour, chart.y_tick_text_x
+    )
 
 
 @register.simple_tag(takes_context=True)
@@ -158,18 +164,9 @@ def phone_session_lines(context, phone, plot):
 
 @register.simple_tag(takes_context=True)
 def phone_y_ticks(context, phone, panel):
-    out = _writer(context)
-    left, right = out(panel.plot.left), out(panel.plot.right)
-    grid, text_x = out(phone.grid_colour), out(phone.y_tick_text_x)
-    parts = []
-    for tick in panel.y_ticks:
-        pos = out(tick.pos)
-        parts.append(
-            f'\n    <line x1="{left}" y1="{pos}" x2="{right}" y2="{pos}" stroke="{grid}" '
-            f'stroke-width="1"/>\n    <text x="{text_x}" y="{pos}" dy="0.32em" '
-            f'text-anchor="end">{out(tick.label)}</text>\n    '
-        )
-    return _joined(parts)
+    return _y_ticks(
+        _writer(context), panel.plot, panel.y_ticks, phone.grid_colour, phone.y_tick_text_x
+    )
 
 
 @register.simple_tag(takes_context=True)

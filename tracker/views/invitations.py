@@ -85,15 +85,9 @@ def add_patient(request):
     form = AddPatientForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        users = get_user_model().objects
         try:
             with transaction.atomic():
-                # Without an address, a made-up username that says nothing about the person.
-                username = email or usernames.new_username(
-                    lambda name: users.filter(username__iexact=name).exists()
-                )
-                user = get_user_model()(username=username, email=email)
-                user.set_unusable_password()
+                user = usernames.new_account(email)
                 user.save()
                 patient = Patient.objects.create(
                     user=user,
@@ -131,7 +125,7 @@ def add_patient(request):
                         "%(name)s was added, with the username %(username)s. They have no "
                         "email address: print a sign-in sheet for them to join."
                     )
-                    % {"name": patient.display_name, "username": username},
+                    % {"name": patient.display_name, "username": user.username},
                 )
             return redirect(patient)
     ctx = {"form": form, "valid_days": Invitation.VALID_FOR.days}

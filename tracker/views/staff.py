@@ -112,15 +112,10 @@ def invite(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         email = data["email"]
-        users = get_user_model().objects
         channel = InvitationChannel.SHEET if data["channel"] == "sheet" else InvitationChannel.EMAIL
         try:
             with transaction.atomic():
-                username = email or usernames.new_username(
-                    lambda name: users.filter(username__iexact=name).exists()
-                )
-                user = get_user_model()(username=username, email=email)
-                user.set_unusable_password()
+                user = usernames.new_account(email)
                 if data["role"] == access.STAFF:
                     user.is_staff = True
                     user.first_name = data["display_name"][:150]
