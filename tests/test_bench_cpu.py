@@ -152,6 +152,7 @@ def test_query_counts_and_plans_on_a_bench_database_of_its_own():
     db = f"relief_scale_queries_{os.getpid()}"
     try:
         harness.prepare_database(db, patients=10, practitioners=2, days=28)
+        harness.collectstatic()  # production settings serve the collected files, as in bench.py
         done = subprocess.run(
             [sys.executable, Path(bench_cpu.__file__).with_name("bench_queries.py"), "--explain"],
             cwd=harness.ROOT,
