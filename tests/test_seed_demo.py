@@ -4,9 +4,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tracker import followup
+from tracker.access import STAFF, role_of
 from tracker.management.commands.seed_demo import DEMO_TOTP_KEY, DEMO_TOTP_SECRET
 from tracker.models import (
     GlobalImpression,
@@ -90,13 +92,31 @@ def test_if_empty_leaves_a_clinic_with_data_alone(alice):
 def test_seed_demo_gives_the_demo_practitioners_a_published_authenticator():
     out = StringIO()
     call_command("seed_demo", force=True, stdout=out)
-    for username in ("demo.practitioner", "demo.practitioner2"):
+    for username in ("demo.practitioner", "demo.practitioner2", "demo.staff"):
         device = TOTPDevice.objects.get(user__username=username, confirmed=True)
         assert device.key == DEMO_TOTP_KEY
     assert f"secret for an authenticator app: {DEMO_TOTP_SECRET}" in out.getvalue()
     assert "otpauth://totp/" in out.getvalue()
     seed()
-    assert TOTPDevice.objects.count() == 2
+    assert TOTPDevice.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_the_demo_clinic_has_a_staff_member_whose_home_is_the_team_page(client):
+    call_command("seed_demo", force=True, stdout=StringIO())
+    staff = User.objects.get(username="demo.staff")
+    assert staff.is_staff and not staff.is_superuser
+    assert role_of(staff) == STAFF
+    client.force_login(staff)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=staff).persistent_id
+    session.save()
+
+    page = client.get("/", follow=True)
+
+    assert page.redirect_chain[-1][0] == "/clinic/team/"
+    assert "Dr Maya Chen" in page.content.decode()
+    assert "Dr Samir Haddad" in page.content.decode()
 
 
 @pytest.mark.django_db

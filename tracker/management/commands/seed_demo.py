@@ -110,6 +110,8 @@ COURSES = {
 }
 # A brand-new patient: three entries, first session booked.
 NEW_PATIENT = ("lucy.fernandes", "Lucy Fernandes", K.DIABETIC, (5, 6, 4))
+# Clinic staff: the Team page, and the admin.
+DEMO_STAFF = "demo.staff"
 PRACTITIONER_NAMES = {
     "demo.practitioner": "Dr Maya Chen",
     "demo.practitioner2": "Dr Samir Haddad",
@@ -204,16 +206,18 @@ class Command(BaseCommand):
             f"\nDemo logins (password for both: {DEMO_PASSWORD}):\n"
             "  practitioner  demo.practitioner   (then a 6-digit code: see below)\n"
             "  patient       demo.patient\n"
-            "\nTwo-step sign-in for demo.practitioner and demo.practitioner2:\n"
+            f"  clinic staff  {DEMO_STAFF}         (the Team page; then a code too)\n"
+            f"\nTwo-step sign-in for demo.practitioner, demo.practitioner2 and {DEMO_STAFF}:\n"
             f"  secret for an authenticator app: {DEMO_TOTP_SECRET}\n"
             f"  otpauth URL: {device.config_url}\n"
             "  or print the current code: DJANGO_DEBUG=1 .venv/bin/python manage.py demo_otp_code\n"
         )
 
     def add_demo_devices(self):
-        """A confirmed authenticator with the published secret for each demo practitioner."""
+        """A confirmed authenticator with the published secret for each demo practitioner,
+        and for the demo staff member."""
         devices = []
-        for username in COURSES:
+        for username in [*COURSES, DEMO_STAFF]:
             device, _ = TOTPDevice.objects.get_or_create(
                 user=User.objects.get(username=username),
                 name="demo",
@@ -243,6 +247,10 @@ class Command(BaseCommand):
                 entries, sessions = self.add_new_patient(
                     practitioner, password, now, entries, sessions
                 )
+        # The front desk, to try the Team page (/clinic/team/) without the admin.
+        User.objects.create(
+            username=DEMO_STAFF, password=password, is_staff=True, first_name="Front desk"
+        )
         SymptomEntry.objects.bulk_create(entries, batch_size=1000)
         # Demo entries were "saved" when they were felt, so old ones are read-only.
         SymptomEntry.objects.update(created_at=F("recorded_at"))
