@@ -358,8 +358,7 @@ class SessionLimitsMiddleware:
                 touch(request.session, user, now, request)
             elif SEEN_COOKIE not in request.COOKIES:
                 # Signed in without this middleware seeing it (or the cookie was removed).
-                limits = STRICT_LIMITS if strict_limits(user) else PATIENT_LIMITS
-                request.relief_seen = seen_cookie_value(limits, request.session[SEEN_AT])
+                request.relief_seen = seen_cookie_value(limits_of(user), request.session[SEEN_AT])
             if request.session.get(TRACKED_KEY) != request.session.session_key:
                 # The key changed (password change, verification): follow it.
                 track_session(request, user)
@@ -396,10 +395,15 @@ def touch(session, user, now, request=None):
     # A device turned on in another session counts here within a minute.
     session[HAS_DEVICE] = has_confirmed_device(user)
     if request is not None:
-        request.relief_seen = seen_cookie_value(STRICT_LIMITS if strict else PATIENT_LIMITS, now)
+        request.relief_seen = seen_cookie_value(limits_of(user), now)
 
 
 # Signed out for a reason
+
+
+def limits_of(user):
+    """Which time-outs apply to the user, as the "last seen" cookie names them."""
+    return STRICT_LIMITS if strict_limits(user) else PATIENT_LIMITS
 
 
 def seen_cookie_value(limits, timestamp):

@@ -290,46 +290,62 @@ def summaries_for(ids, now, missed_days):
     return summaries
 
 
-class RowCache:
-    """Summaries kept in this process, each under its patient's data_version.
+class Kept:
+    """A bounded map kept in this process, the least recently used dropped past `size`.
 
-    A summary is used only while the patient's data_version is the one it was
-    computed under and the clock is between its computed_at and valid_until:
-    never stale, whatever writes it (migration 0019's triggers) or whenever.
-    Bounded (CACHED_ROWS, the least recently used out first); in
-    memory, without pickling: reading it costs next to nothing. Each gunicorn
-    worker keeps its own.
+    In memory, without pickling: reading it costs next to nothing. Each gunicorn
+    worker keeps its own. For the row cache below and the drawn rows of
+    templatetags/worklist_rows.py.
     """
 
     def __init__(self, size):
         self.size = size
-        self._rows = OrderedDict()  # (patient pk, time zone, missed days) -> Summary
+        self._items = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key, version, now):
+    def get(self, key):
         with self._lock:
-            summary = self._rows.get(key)
-            if summary is None:
-                return None
-            if summary.patient.data_version != version or not summary.holds_at(now):
-                del self._rows[key]
-                return None
-            self._rows.move_to_end(key)
-            return summary
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
 
-    def put(self, key, summary):
+    def put(self, key, value):
         with self._lock:
-            self._rows[key] = summary
-            self._rows.move_to_end(key)
-            while len(self._rows) > self.size:
-                self._rows.popitem(last=False)
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def drop(self, key):
+        with self._lock:
+            self._items.pop(key, None)
 
     def clear(self):
         with self._lock:
-            self._rows.clear()
+            self._items.clear()
 
     def __len__(self):
-        return len(self._rows)
+        return len(self._items)
+
+
+class RowCache(Kept):
+    """Summaries by (patient pk, time zone, missed days), each under its patient's
+    data_version (CACHED_ROWS of them at most).
+
+    A summary is used only while the patient's data_version is the one it was
+    computed under and the clock is between its computed_at and valid_until:
+    never stale, whatever writes it (migration 0019's triggers) or whenever.
+    """
+
+    def get(self, key, version, now):
+        summary = super().get(key)
+        if summary is None:
+            return None
+        if summary.patient.data_version != version or not summary.holds_at(now):
+            self.drop(key)
+            return None
+        return summary
 
 
 # About 4 KB a summary (a month of days): 20,000 patients' rows in 80 MB or so per worker.

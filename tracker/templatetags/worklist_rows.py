@@ -10,17 +10,15 @@ kept row is the row that would be drawn now. The CSRF token, new on every page, 
 left out of the kept text and put in as the row is served.
 """
 
-import threading
-from collections import OrderedDict
-
 from django import template
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
-from django.utils.timesince import timesince
 
-from tracker.templatetags.score_cells import initials
+from tracker.templatetags.score_cells import symptom_initials
+from tracker.templatetags.tracker_extras import ago
+from tracker.worklist import Kept
 
 register = template.Library()
 
@@ -30,33 +28,7 @@ CSRF_STAND_IN = "\x00csrf\x00"
 KEPT_ROWS = 5000
 
 
-class KeptRows:
-    """Row HTML by key, the least recently used dropped past `size`."""
-
-    def __init__(self, size):
-        self.size = size
-        self._rows = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            html = self._rows.get(key)
-            if html is not None:
-                self._rows.move_to_end(key)
-            return html
-
-    def put(self, key, html):
-        with self._lock:
-            self._rows[key] = html
-            while len(self._rows) > self.size:
-                self._rows.popitem(last=False)
-
-    def clear(self):
-        with self._lock:
-            self._rows.clear()
-
-
-KEPT = KeptRows(KEPT_ROWS)
+KEPT = Kept(KEPT_ROWS)  # row HTML by everything it shows
 
 
 @register.simple_tag(takes_context=True)
@@ -70,7 +42,7 @@ def worklist_row(context, row):
         translation.get_language(),
         timezone.get_current_timezone_name(),
         timezone.localdate(now),  # a review of today shows its time only
-        timesince(at, now, depth=1) if at else "",  # as |ago draws it
+        ago(at, now) if at else "",  # the row's "3 days ago"
         here,
         my_id,
     )
@@ -83,7 +55,7 @@ def worklist_row(context, row):
                 "now": now,
                 "here": here,
                 "my_id": my_id,
-                "initials": " / ".join(initials()),
+                "initials": symptom_initials(),
                 "csrf_token": CSRF_STAND_IN,
                 "review_note_max": context.get("review_note_max", ""),
             },
