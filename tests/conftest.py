@@ -100,6 +100,14 @@ def baseline_window_read(patient, first_session_at, now):
     return sql
 
 
+def baseline_as_of_read(patient, now):
+    """The one query Patient.baseline_as_of makes: the baseline window, first session held."""
+    with CaptureQueriesContext(connection) as queries:
+        patient.baseline_as_of(now)
+    (sql,) = [q["sql"] for q in queries]
+    return sql
+
+
 def body(response):
     """The page's HTML."""
     return response.content.decode()

@@ -20,7 +20,7 @@ from tests.conftest import (
     LONDON,
     MARCH_NOW,
     add_history,
-    baseline_window_read,
+    baseline_as_of_read,
     entry_reads,
     make_entry,
     queries_for,
@@ -1172,20 +1172,19 @@ def test_the_check_in_post_runs_the_same_queries_for_0_5_and_700_entries(
     assert few == len(bobs) == first
     # What is read of 700 entries: the check-ins saved in the last minutes (the same
     # answers again?), the entry before (one row) and the baseline window (exactly
-    # Patient.baseline's query, for the first session held), nothing else.
+    # Patient.baseline_as_of's query, which finds the first session held), nothing else.
     reads = entry_reads(bobs)
-    first_held = bob.sessions.filter(when__lte=MARCH_NOW).order_by("when")[0].when
-    window = baseline_window_read(bob, first_held, MARCH_NOW)
+    window = baseline_as_of_read(bob, MARCH_NOW)
     assert window in reads, reads
     recent = [sql for sql in reads if '"created_at" >' in sql]
     assert len(recent) == 1, reads
     before = [sql for sql in reads if sql != window and sql not in recent]
     assert len(before) == 1 and before[0].endswith(" LIMIT 1"), before
-    # Session, user, patient; the check-ins of the last minutes; the entry and its
-    # audit row in one transaction (4); for the message the entry before, the first
-    # session held and the baseline window; whether this week's questions and the last
-    # session's are answered (followup.due_after). (10 before the repeat question.)
-    with django_assert_max_num_queries(13):
+    # Session, user with patient; the check-ins of the last minutes; the entry and its
+    # audit row in one transaction (4); for the message the entry before and the
+    # baseline window with the first session held; whether this week's questions are
+    # answered, and only when they are, the last session's (followup.due_after).
+    with django_assert_max_num_queries(11):
         response = bob_client.post(LOG, answers(pain="6"))  # not a repeat of the last
     assert response.status_code == 302
 

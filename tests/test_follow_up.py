@@ -6,6 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import NOW, make_entry, weekly_questions_answered
 from tracker import followup
@@ -195,6 +197,37 @@ def test_the_impression_of_change_comes_with_the_weekly_questions_only(alice_cli
 
     assert "side effects" in page
     assert "changed overall" not in page  # next week's
+
+
+def test_with_the_week_answered_a_recent_session_still_leads_to_the_questions(
+    alice_client, alice, frozen
+):
+    weekly_questions_answered(alice)
+    attended(alice, days_ago=1)
+
+    response = check_in(alice_client)
+
+    assert response["Location"] == questions_url(alice.entries.get())
+
+
+def test_the_check_in_reads_no_session_when_the_weekly_questions_are_due(
+    alice_client, alice, frozen
+):
+    # The redirect only needs to know that something is due: the weekly questions are
+    # enough, and the follow-up page itself works out the rest.
+    attended(alice, days_ago=1)
+    with CaptureQueriesContext(connection) as queries:
+        response = check_in(alice_client)
+
+    assert response["Location"] == questions_url(alice.entries.get())
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "tracker_globalimpression" not in read
+    assert "tracker_sideeffectreport" not in read
+    # The full answer still has the session in it.
+    due = followup.due_after(alice.entries.get(), NOW)
+    assert due.week == MONDAY and due.side_effect_session is not None
+    first = followup.due_after(alice.entries.get(), NOW, first_only=True)
+    assert first.week == MONDAY and first.side_effect_session is None
 
 
 def test_a_booked_or_missed_session_asks_nothing(alice_client, alice, frozen):

@@ -98,3 +98,41 @@ def test_a_session_is_held_from_its_start_in_sql_and_in_memory_alike(alice):
     assert {s for s in TreatmentSession.objects.all() if s.is_awaiting_outcome(now)} == {unrecorded}
     assert alice.first_session_held(now) == earlier.when
     assert alice.first_session_held(now - timedelta(hours=2)) is None
+
+
+@pytest.mark.parametrize(
+    "sessions",
+    [
+        [],  # the first week decides
+        [(2, "attended")],  # a session inside the first week: still the first week
+        [(11, "attended"), (15, "attended")],  # the first session ends the window
+        [(11, "booked"), (13, "missed")],  # only attended sessions count
+    ],
+)
+def test_baseline_as_of_is_baseline_with_the_first_session_held_in_one_query(
+    alice, sessions, django_assert_num_queries
+):
+    # Twenty days of changing scores from `start`; the baseline asked for as of every
+    # twelve hours, from before the first entry to after the last session.
+    start = timezone.now().replace(microsecond=0) - timedelta(days=30)
+    for day in range(20):
+        entry = make_entry(alice, pain=day % 11, numbness=(3 * day) % 11, tingling=(7 * day) % 11)
+        SymptomEntry.objects.filter(pk=entry.pk).update(
+            recorded_at=start + timedelta(days=day, hours=9)
+        )
+    for day, status in sessions:
+        TreatmentSession.objects.create(
+            patient=alice,
+            practitioner=alice.practitioner,
+            when=start + timedelta(days=day, hours=14),
+            status=status,
+        )
+    found_any = False
+    for step in range(-2, 60):
+        as_of = start + timedelta(hours=12 * step)
+        expected, _ = alice.baseline(alice.first_session_held(as_of), as_of)
+        with django_assert_num_queries(1):
+            found = alice.baseline_as_of(as_of)
+        assert found == expected, as_of
+        found_any = found_any or found is not None
+    assert found_any

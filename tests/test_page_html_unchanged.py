@@ -43,7 +43,15 @@ from tracker.models import (
     Practitioner,
     SessionStatus,
 )
-from tracker.reported import GlobalImpression, SideEffectReport, WeeklyAnswer, week_of
+from tracker.reported import (
+    GlobalImpression,
+    Medicine,
+    MedicineEvent,
+    MedicineEventKind,
+    SideEffectReport,
+    WeeklyAnswer,
+    week_of,
+)
 
 GOLDEN = Path(__file__).with_name("golden")
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -58,7 +66,7 @@ def fixed_uuid(kind, number):
     return uuid.UUID(int=(kind << 64) + number)
 
 
-PATIENT, ENTRY, SESSION = 1, 2, 3
+PATIENT, ENTRY, SESSION, MEDICINE = 1, 2, 3, 4
 NOTES = [
     "Walked to the shop",
     "Bad night, <b>burning</b> & tingling",  # escaped, not markup
@@ -203,6 +211,32 @@ def clinic():
         session=held[0],
         public_id=fixed_uuid(ENTRY, next(entry_number)),
     )
+    # And Gus's check-in of two hours ago, still his to change, with medicine events.
+    recent = make_entry(
+        gus,
+        NOW - timedelta(hours=2),
+        created_at=NOW - timedelta(hours=2),
+        pain=5,
+        numbness=4,
+        tingling=3,
+        note="Took an extra tablet",
+        public_id=fixed_uuid(ENTRY, next(entry_number)),
+    )
+    tablets = Medicine.objects.create(
+        patient=gus, name="Gabapentin", dose="300 mg", public_id=fixed_uuid(MEDICINE, 1)
+    )
+    for kind, medicine, note in (
+        (MedicineEventKind.EXTRA_DOSE, tablets, ""),
+        (MedicineEventKind.CHANGED, None, "Dose halved"),
+    ):
+        MedicineEvent.objects.create(
+            patient=gus,
+            entry=recent,
+            kind=kind,
+            medicine=medicine,
+            note=note,
+            occurred_at=recent.recorded_at,
+        )
     return doctor, patients
 
 
@@ -239,6 +273,10 @@ def pages():
         patient = client_for(ada.user)  # patients have no second factor
         rendered.append(("history", patient.get("/history/")))
         rendered.append(("history_es", patient.get("/history/", headers=spanish)))
+        # In clinic, still to be changed, medicine events: Gus's history, in two languages.
+        gus = client_for(patients["Gus Gray"].user)
+        rendered.append(("history_gus", gus.get("/history/")))
+        rendered.append(("history_gus_es", gus.get("/history/", headers=spanish)))
         rendered.append(("log", patient.get("/log/")))
         posted = patient.post(
             "/log/",

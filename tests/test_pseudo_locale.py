@@ -206,14 +206,11 @@ def pages(table):
 
 @pytest.fixture(autouse=True)
 def no_kept_cells():
-    """The worklist's kept cells are keyed by language code, and the pseudo-language
-    borrows en-gb's: cells kept by another test would be in real English."""
-    cells = (score_cells._sparks_cell, score_cells._changes_cell, score_cells._scores_cell)
-    for cell in cells:
-        cell.cache_clear()
+    """Kept cells and rows are keyed by language code, and the pseudo-language borrows
+    en-gb's: cells kept by another test would be in real English."""
+    score_cells.forget_kept()
     yield
-    for cell in cells:
-        cell.cache_clear()
+    score_cells.forget_kept()
 
 
 @pytest.fixture

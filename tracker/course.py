@@ -271,10 +271,11 @@ def reported_of(patient, since, now, start, end, held):
 
 
 def progress_as_of(patient, as_of):
-    """(baseline, scores.progress rows) as of a moment, in three queries however long
-    the history: the first session held by then, the baseline window, the recent days."""
+    """(baseline, scores.progress rows) as of a moment, in two queries however long
+    the history: the baseline window (with the first session held by then), the recent
+    days."""
     tz = timezone.get_current_timezone()
-    baseline, _ = patient.baseline(patient.first_session_held(as_of), as_of)
+    baseline = patient.baseline_as_of(as_of)
     start = scores.days_start(as_of, tz)
     readings = readings_of(patient.entries.filter(recorded_at__gte=start, recorded_at__lte=as_of))
     return baseline, scores.progress(baseline, scores.recent_days(readings, as_of, tz))
@@ -284,8 +285,8 @@ def checkin_message(patient, entry):
     """ "Saved." and a phrase per symptom against the entry before and the baseline.
 
     Reads only what the phrases need, however long the patient's history: the
-    entry before this one, the first session held by the time it was saved, and
-    the baseline window's readings.
+    entry before this one, and the baseline window's readings with the first session
+    held by the time it was saved (Patient.baseline_as_of).
     """
     before = (
         patient.entries.filter(recorded_at__lt=entry.recorded_at)
@@ -294,7 +295,7 @@ def checkin_message(patient, entry):
         .first()
     )
     saved = entry.created_at
-    baseline, _ = patient.baseline(patient.first_session_held(saved), saved)
+    baseline = patient.baseline_as_of(saved)
     previous = scores.Reading(before[0], before[1:]) if before else None
     phrases = score_words.checkin_phrases(scores.Reading.from_entry(entry), previous, baseline)
     # Each phrase a sentence of its own, with the language's full stop ("。").

@@ -99,16 +99,20 @@ def latest_session(patient, now):
     )
 
 
-def due_after(entry, now, events=None):
+def due_after(entry, now, events=None, first_only=False):
     """What to ask after the check-in `entry`, saved by its patient. Five queries at most.
 
     events: the entry's medicine events when the caller has them (one query fewer).
+    first_only: stop at the weekly questions when they are due, the usual case: the
+    check-in only needs to know whether anything is (the follow-up page asks it all).
     """
     patient = entry.patient
     due = Due()
     this_week = week_of(now)
     if not WeeklyAnswer.objects.filter(patient=patient, week_of=this_week).exists():
         due.week = this_week
+        if first_only:
+            return due
     session = latest_session(patient, now)
     if session is not None:
         if due.week and not session.rated:

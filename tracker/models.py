@@ -9,7 +9,7 @@ from django.core.validators import MaxLengthValidator, MaxValueValidator, MinVal
 from django.db import connection, connections, models
 from django.db.models import ExpressionWrapper, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Greatest, JSONObject, Length, Lower
+from django.db.models.functions import Coalesce, Greatest, JSONObject, Length, Lower
 from django.db.models.lookups import LessThanOrEqual
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
@@ -426,6 +426,27 @@ class Patient(models.Model):
         )
         first_at = readings[0].at if readings else None
         return baseline_for(readings, first_session_at, timezone.get_current_timezone()), first_at
+
+    def baseline_as_of(self, now):
+        """baseline(first_session_held(now), now)[0] in one query instead of two: the
+        first session held comes as a column of the window's rows, where it also ends
+        the window. (A check-in's message needs no more; the pages have the sessions.)"""
+        first_held = Subquery(self.sessions.held(now).order_by("when").values("when")[:1])
+        first_entry = self.entries.order_by("recorded_at").values("recorded_at")[:1]
+        first_week_end = ExpressionWrapper(
+            Subquery(first_entry) + timedelta(days=FIRST_WEEK_DAYS),
+            output_field=models.DateTimeField(),
+        )
+        # SQLite's GREATEST is NULL when any argument is: no session held, the first week.
+        window_end = Greatest(first_week_end, Coalesce(first_held, first_week_end))
+        rows = list(
+            self.entries.filter(recorded_at__lt=window_end, recorded_at__lte=now)
+            .order_by("recorded_at")
+            .values_list("recorded_at", "entered_by_id", *symptoms.NAMES, first_held)
+        )
+        readings = [Reading(row[0], row[2:-1], in_clinic=row[1] is not None) for row in rows]
+        held_at = rows[0][-1] if rows else None
+        return baseline_for(readings, held_at, timezone.get_current_timezone())
 
 
 REMINDER_FIELDS = [

@@ -8,6 +8,7 @@ each distinct cell is drawn once from its partial and then kept (see kept()):
 the same figures come back again and again, and there are few distinct ones.
 """
 
+from dataclasses import fields, is_dataclass
 from functools import lru_cache, wraps
 
 from django import template
@@ -15,7 +16,7 @@ from django.conf import settings
 from django.template.base import render_value_in_context
 from django.template.defaultfilters import floatformat
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
@@ -23,6 +24,9 @@ from tracker import charts
 from tracker.symptoms import BY_NAME, SYMPTOMS
 
 register = template.Library()
+
+
+KEPT_FUNCTIONS = []  # every kept() function, for forget_kept()
 
 
 def kept(function=None, *, maxsize=2048):
@@ -42,7 +46,14 @@ def kept(function=None, *, maxsize=2048):
         return function(*args) if settings.DEBUG else cached(*args)
 
     call.cache_clear = cached.cache_clear
+    KEPT_FUNCTIONS.append(call)
     return call
+
+
+def forget_kept():
+    """Empty every kept() function's store (tests that change what a language says)."""
+    for function in KEPT_FUNCTIONS:
+        function.cache_clear()
 
 
 @register.simple_tag
@@ -163,3 +174,59 @@ def interval_cells(context, interval):
         label = out(symptom_label(cell["symptom"]))
         parts.append(f'\n            <td data-label="{label}">{shown}</td>\n          ')
     return mark_safe("".join(parts))  # noqa: S308 - every value went through out()
+
+
+class ByValue:
+    """A value handed to a kept() function, equal and hashed by all of its fields
+    (frozen()), so that a kept drawing of it is the drawing of any equal value."""
+
+    __slots__ = ("value", "key")
+
+    def __init__(self, value):
+        self.value, self.key = value, frozen(value)
+
+    def __eq__(self, other):
+        return isinstance(other, ByValue) and self.key == other.key
+
+    def __hash__(self):
+        return hash(self.key)
+
+
+def frozen(value):
+    """A hashable copy of a dataclass value: every field, dicts as sorted pairs."""
+    if is_dataclass(value):
+        return (type(value).__name__, *(frozen(getattr(value, f.name)) for f in fields(value)))
+    if isinstance(value, dict):
+        return tuple(sorted((k, frozen(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(frozen(v) for v in value)
+    return value
+
+
+@register.simple_tag
+def interval_row(interval):
+    """An interval table's <tr> (scores.SessionInterval), drawn by interval_row.html.
+
+    Kept by value, in the reader's language and time zone (it shows a date): the
+    intervals before the current one do not change, so after a check-in only the
+    current row is drawn again, and a page seen again draws none.
+    """
+    language, zone = translation.get_language(), timezone.get_current_timezone_name()
+    return _interval_row(ByValue(interval), language, zone)
+
+
+@kept
+def _interval_row(interval, language, zone):
+    return render_to_string("tracker/interval_row.html", {"interval": interval.value})
+
+
+@register.simple_tag
+def entry_card(card):
+    """An entry's card on the history page (views.patient.EntryCard), kept by value in
+    the reader's language: the card holds its times already in words."""
+    return _entry_card(ByValue(card), translation.get_language())
+
+
+@kept
+def _entry_card(card, language):
+    return render_to_string("tracker/history_entry.html", {"card": card.value})

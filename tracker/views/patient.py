@@ -1,4 +1,5 @@
 import uuid
+from dataclasses import dataclass, replace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -73,7 +74,7 @@ def log_entry(request):
             form.data["token"] = str(uuid.uuid4())
         else:
             messages.success(request, checkin_message(patient, entry))
-            if followup.due_after(entry, timezone.now(), events):
+            if followup.due_after(entry, timezone.now(), events, first_only=True):
                 return redirect("tracker:follow_up", entry.public_id)
             return redirect("tracker:history")
     return render(request, "tracker/log.html", {"form": form, "patient": patient})
@@ -102,13 +103,7 @@ def history(request):
     # times an entry by the template's filters.
     long_format, short_format = _("D j M Y, H:i"), _("j M H:i")
     for entry in page:
-        entry.is_editable_now = entry.is_editable(now)
-        local = timezone.localtime(entry.recorded_at)  # what |date does with an aware time
-        entry.when_words = date_filter(local, long_format)
-        if entry.is_editable_now:
-            entry.when_short = date_filter(local, short_format)
-            entry.edit_path = path_for("tracker:edit_entry", entry.public_id)
-            entry.delete_path = path_for("tracker:delete_entry", entry.public_id)
+        entry.card = EntryCard.of(entry, now, long_format, short_format)
     range_key = chart_range(request)
     ctx = {
         "patient": patient,
@@ -122,6 +117,55 @@ def history(request):
     }
     audit.record(request, audit.VIEW, patient, "history")
     return render(request, "tracker/history.html", ctx)
+
+
+@dataclass(frozen=True)
+class EntryCard:
+    """All that an entry's card on the history page shows (history_entry.html): the
+    card is drawn from this alone, so that a drawn card can be kept by its value."""
+
+    public_id: uuid.UUID
+    when_words: str
+    in_clinic: bool
+    entered_by: str
+    scores: tuple
+    location_labels: tuple
+    note: str
+    events: tuple  # (kind, medicine name or "", note) of each medicine event ticked
+    is_editable_now: bool
+    when_short: str = ""
+    edit_path: str = ""
+    delete_path: str = ""
+
+    @classmethod
+    def of(cls, entry, now, long_format, short_format):
+        local = timezone.localtime(entry.recorded_at)  # what |date does with an aware time
+        editable = entry.is_editable(now)
+        card = cls(
+            public_id=entry.public_id,
+            when_words=date_filter(local, long_format),
+            in_clinic=entry.in_clinic,
+            entered_by=str(entry.entered_by) if entry.in_clinic else "",
+            scores=entry.score_values(),
+            location_labels=tuple(entry.location_labels()),
+            note=entry.note,
+            events=tuple(
+                (str(e.get_kind_display()), e.medicine.name if e.medicine else "", e.note)
+                for e in entry.medicine_events.all()
+            ),
+            is_editable_now=editable,
+        )
+        if not editable:
+            return card
+        return replace(
+            card,
+            when_short=date_filter(local, short_format),
+            edit_path=path_for("tracker:edit_entry", entry.public_id),
+            delete_path=path_for("tracker:delete_entry", entry.public_id),
+        )
+
+    def score_values(self):
+        return self.scores
 
 
 def editable_entry(request, public_id):
