@@ -122,17 +122,15 @@ def course_of(
 
     since = None
     if cut:
-        # The same queries however long the course: the baseline window's readings,
-        # and those the period needs (all of them while the course is young).
-        baseline, first_at = patient.baseline(first_held, now)
+        # The same query however long the course: the baseline window's readings, and
+        # those the period needs (all of them while the course is young).
         since = first_reading_needed(cut, past_times)
         if since and past_times:
             # The "since last session" summary compares the flags now with those at the
             # session, which look back over the recent days or the missed-review window.
             look_back = max(scores.RECENT_DAYS, settings.REVIEW_MISSED_DAYS)
             since = min(since, past_times[-1] - timedelta(days=look_back))
-        entries = patient.entries.filter(recorded_at__lte=now)
-        readings = readings_of(entries.filter(recorded_at__gte=since) if since else entries)
+        readings, baseline, first_at = patient.course_readings(first_held, since, now)
     else:
         # Nothing after `now`: a report for a past period is worked out as of its end.
         readings = readings_of(patient.entries.filter(recorded_at__lte=now))

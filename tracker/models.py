@@ -1,3 +1,4 @@
+import bisect
 import hashlib
 import json
 import secrets
@@ -413,19 +414,44 @@ class Patient(models.Model):
         (Sums from the database would send less, but building that query costs Django
         more than reading these few rows.)
         """
+        readings = readings_of(
+            self.entries.filter(
+                recorded_at__lt=self.baseline_window_end(first_session_at), recorded_at__lte=now
+            )
+        )
+        first_at = readings[0].at if readings else None
+        return baseline_for(readings, first_session_at, timezone.get_current_timezone()), first_at
+
+    def baseline_window_end(self, first_session_at):
+        """Where the entries a baseline can draw on end, as SQL: the end of the first week
+        of logging or the first session held, whichever is later."""
         first_entry = self.entries.order_by("recorded_at").values("recorded_at")[:1]
         window_end = ExpressionWrapper(
             Subquery(first_entry) + timedelta(days=FIRST_WEEK_DAYS),
             output_field=models.DateTimeField(),
         )
-        if first_session_at is not None:
-            held = models.Value(first_session_at, output_field=models.DateTimeField())
-            window_end = Greatest(window_end, held)
-        readings = readings_of(
-            self.entries.filter(recorded_at__lt=window_end, recorded_at__lte=now)
-        )
+        if first_session_at is None:
+            return window_end
+        held = models.Value(first_session_at, output_field=models.DateTimeField())
+        return Greatest(window_end, held)
+
+    def course_readings(self, first_session_at, since, now):
+        """(readings from `since` on, baseline, when logging began) as of `now`, in one
+        query: the readings from `since` (None: all of them) and those of the baseline
+        window, which baseline() would read; scores.baseline_for keeps those its rule
+        takes. A long course's page thus reads the period it shows and its first days."""
+        entries = self.entries.filter(recorded_at__lte=now)
+        if since is not None:
+            entries = entries.filter(
+                Q(recorded_at__lt=self.baseline_window_end(first_session_at))
+                | Q(recorded_at__gte=since)
+            )
+        readings = readings_of(entries)
         first_at = readings[0].at if readings else None
-        return baseline_for(readings, first_session_at, timezone.get_current_timezone()), first_at
+        baseline = baseline_for(readings, first_session_at, timezone.get_current_timezone())
+        if since is not None:
+            readings = readings[bisect.bisect_left([r.at for r in readings], since) :]
+        return readings, baseline, first_at
 
     def baseline_as_of(self, now):
         """baseline(first_session_held(now), now)[0] in one query instead of two: the
