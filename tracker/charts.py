@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 from tracker.scores import format_score, ngettext_en
@@ -83,8 +84,12 @@ EVENT_MARKER_SIZE = 4.5
 # --- Small formatting helpers ------------------------------------------------
 
 
+@lru_cache(maxsize=32768)
 def num(value: float) -> str:
-    """Coordinate as SVG text: one decimal at most, no "-0"."""
+    """Coordinate as SVG text: one decimal at most, no "-0".
+
+    Kept per value (a few MB at most): a chart writes thousands of coordinates, nearly
+    all on its 0.1 px grid, so the same few thousand values come back on every chart."""
     text = f"{value:.1f}".rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
 
