@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.conftest import NOW, PASSWORD, freeze_at, make_patient, make_session
 from tests.test_second_factor_throttle import code_now, wrong_code
-from tracker import security
+from tracker import audit, security
 from tracker.models import (
     AppendOnlyError,
     AuditAction,
@@ -253,10 +253,11 @@ def test_adding_a_patient_and_resending_the_link_are_recorded(xavier_client, mai
 
 
 def test_a_failed_audit_write_leaves_no_entry(alice_client, alice, monkeypatch):
-    def broken_save(self, *args, **kwargs):
+    def broken_insert(*args, **kwargs):
         raise DatabaseError("the audit table is unavailable")
 
-    monkeypatch.setattr(AuditEvent, "save", broken_save)
+    # Every audit row goes to the database through audit._insert.
+    monkeypatch.setattr(audit, "_insert", broken_insert)
     alice_client.raise_request_exception = False
 
     response = alice_client.post("/log/", check_in())
@@ -267,7 +268,7 @@ def test_a_failed_audit_write_leaves_no_entry(alice_client, alice, monkeypatch):
 
 def test_a_failed_audit_write_leaves_the_entry_unchanged(alice_client, alice, monkeypatch):
     entry = make_entry(alice, pain=3)
-    monkeypatch.setattr(AuditEvent, "save", lambda self, *a, **k: 1 / 0)
+    monkeypatch.setattr(audit, "_insert", lambda *a, **k: 1 / 0)
     alice_client.raise_request_exception = False
 
     data = edit_form(pain="9")
@@ -280,7 +281,7 @@ def test_a_failed_audit_write_leaves_the_entry_unchanged(alice_client, alice, mo
 
 def test_a_read_that_cannot_be_recorded_is_not_shown(alice_client, alice, monkeypatch):
     make_entry(alice, note="NOT-SHOWN-7c1d")
-    monkeypatch.setattr(AuditEvent, "save", lambda self, *a, **k: 1 / 0)
+    monkeypatch.setattr(audit, "_insert", lambda *a, **k: 1 / 0)
     alice_client.raise_request_exception = False
 
     response = alice_client.get("/history/")

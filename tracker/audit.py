@@ -61,10 +61,9 @@ def event(request, action, patient=None, object_type="", object_id="", detail=""
 
 
 def record(request, action, patient=None, object_type="", object_id="", detail="", user=None):
-    """Write one audit row (one INSERT)."""
+    """Write one audit row (one INSERT, of the fixed text record_many() sends)."""
     row = event(request, action, patient, object_type, object_id, detail, user)
-    row.save()
-    return row
+    _insert(row, [row.patient_public_id])
 
 
 def record_many(request, action, patients, object_type, detail=""):
@@ -77,9 +76,15 @@ def record_many(request, action, patients, object_type, detail=""):
     /ping/ (issue 21). Returns the number of rows written.
     """
     ids = [patient.public_id for patient in patients]
-    if not ids:
-        return 0
-    base = event(request, action, object_type=object_type, detail=detail)
+    if ids:
+        _insert(event(request, action, object_type=object_type, detail=detail), ids)
+    return len(ids)
+
+
+def _insert(base, ids):
+    """A row like `base` (an unsaved AuditEvent) for each patient public id in ids (None:
+    no patient), as of now. SQL of fixed text: the ORM's INSERT of one model instance
+    is built anew for every row, and every page writes one."""
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     columns = "at, actor, actor_role, ip, action, object_type, object_id, path, detail"
     ops = connection.ops
@@ -106,10 +111,9 @@ def record_many(request, action, patients, object_type, detail=""):
             f"INSERT INTO {table} ({columns}, patient_public_id) "
             "SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, value FROM json_each(%s)"
         )
-        values.append(json.dumps([public_id.hex for public_id in ids]))
+        values.append(json.dumps([public_id.hex if public_id else None for public_id in ids]))
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
-    return len(ids)
 
 
 def on_login(sender, request, user, **kwargs):
