@@ -8,14 +8,15 @@ checkin_message() is what a patient reads after saving a check-in. The rules the
 
 import bisect
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, pgettext, pgettext_lazy
 
 from tracker import chart_events, mnsi, scores
-from tracker.models import SessionStatus, TreatmentSession, readings_of
+from tracker.models import SessionStatus, SymptomEntry, TreatmentSession, readings_of
+from tracker.prepared import Prepared
 from tracker.reported import Reported
 from tracker.symptoms import NAMES
 from tracker.templatetags import score_words
@@ -279,6 +280,18 @@ def progress_as_of(patient, as_of):
     return baseline, scores.progress(baseline, scores.recent_days(readings, as_of, tz))
 
 
+def entry_before(patient_id, at):
+    """The time and scores of the patient's last entry before `at`."""
+    return (
+        SymptomEntry.objects.filter(patient_id=patient_id, recorded_at__lt=at)
+        .order_by("-recorded_at", "-pk")
+        .values_list("recorded_at", *NAMES)[:1]
+    )
+
+
+ENTRY_BEFORE = Prepared(entry_before, int, datetime)
+
+
 def checkin_message(patient, entry):
     """ "Saved." and a phrase per symptom against the entry before and the baseline.
 
@@ -286,12 +299,7 @@ def checkin_message(patient, entry):
     entry before this one, and the baseline window's readings with the first session
     held by the time it was saved (Patient.baseline_as_of).
     """
-    before = (
-        patient.entries.filter(recorded_at__lt=entry.recorded_at)
-        .order_by("-recorded_at", "-pk")
-        .values_list("recorded_at", *NAMES)
-        .first()
-    )
+    before = ENTRY_BEFORE.first(patient.pk, entry.recorded_at)
     saved = entry.created_at
     baseline = patient.baseline_as_of(saved)
     previous = scores.Reading(before[0], before[1:]) if before else None

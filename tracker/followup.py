@@ -33,6 +33,7 @@ from tracker.models import (
     TreatmentSession,
     WeeklyAnswer,
 )
+from tracker.prepared import Prepared
 from tracker.reported import SIDE_EFFECT_DAYS, week_of
 
 # The impression of change is asked about a session attended in the last four weeks.
@@ -84,6 +85,16 @@ def record_medicine_events(entry, kinds):
     )
 
 
+# Whether the patient answered the weekly questions of a week (a row, or none).
+WEEK_ANSWERED = Prepared(
+    lambda patient_id, week: WeeklyAnswer.objects.filter(
+        patient_id=patient_id, week_of=week
+    ).values_list("pk")[:1],
+    int,
+    date,
+)
+
+
 def latest_session(patient, now):
     """The last session the patient attended, with whether each question was answered."""
     return (
@@ -109,7 +120,7 @@ def due_after(entry, now, events=None, first_only=False):
     patient = entry.patient
     due = Due()
     this_week = week_of(now)
-    if not WeeklyAnswer.objects.filter(patient=patient, week_of=this_week).exists():
+    if not WEEK_ANSWERED.rows(patient.pk, this_week):
         due.week = this_week
         if first_only:
             return due

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from tracker import reminders, symptoms
+from tracker.prepared import Prepared
 from tracker.scores import (
     FIRST_WEEK_DAYS,
     RECENT_DAYS,
@@ -457,22 +458,37 @@ class Patient(models.Model):
         """baseline(first_session_held(now), now)[0] in one query instead of two: the
         first session held comes as a column of the window's rows, where it also ends
         the window. (A check-in's message needs no more; the pages have the sessions.)"""
-        first_held = Subquery(self.sessions.held(now).order_by("when").values("when")[:1])
-        first_entry = self.entries.order_by("recorded_at").values("recorded_at")[:1]
-        first_week_end = ExpressionWrapper(
-            Subquery(first_entry) + timedelta(days=FIRST_WEEK_DAYS),
-            output_field=models.DateTimeField(),
-        )
-        # SQLite's GREATEST is NULL when any argument is: no session held, the first week.
-        window_end = Greatest(first_week_end, Coalesce(first_held, first_week_end))
-        rows = list(
-            self.entries.filter(recorded_at__lt=window_end, recorded_at__lte=now)
-            .order_by("recorded_at")
-            .values_list("recorded_at", "entered_by_id", *symptoms.NAMES, first_held)
-        )
+        rows = BASELINE_AS_OF.rows(self.pk, now)
         readings = [Reading(row[0], row[2:-1], in_clinic=row[1] is not None) for row in rows]
         held_at = rows[0][-1] if rows else None
         return baseline_for(readings, held_at, timezone.get_current_timezone())
+
+
+def baseline_as_of_query(patient_id, now):
+    """The baseline window's readings as of now, each with the first session held by then."""
+    first_held = Subquery(
+        TreatmentSession.objects.filter(patient_id=patient_id)
+        .held(now)
+        .order_by("when")
+        .values("when")[:1]
+    )
+    first_entry = SymptomEntry.objects.filter(patient_id=patient_id).order_by("recorded_at")
+    first_week_end = ExpressionWrapper(
+        Subquery(first_entry.values("recorded_at")[:1]) + timedelta(days=FIRST_WEEK_DAYS),
+        output_field=models.DateTimeField(),
+    )
+    # SQLite's GREATEST is NULL when any argument is: no session held, the first week.
+    window_end = Greatest(first_week_end, Coalesce(first_held, first_week_end))
+    return (
+        SymptomEntry.objects.filter(
+            patient_id=patient_id, recorded_at__lt=window_end, recorded_at__lte=now
+        )
+        .order_by("recorded_at")
+        .values_list("recorded_at", "entered_by_id", *symptoms.NAMES, first_held)
+    )
+
+
+BASELINE_AS_OF = Prepared(baseline_as_of_query, int, datetime)
 
 
 REMINDER_FIELDS = [
@@ -767,20 +783,44 @@ class SymptomEntry(models.Model):
 
         Entries taken in clinic do not count: the patient did not save those.
         """
-        recent = (
-            SymptomEntry.objects.filter(
-                patient_id=self.patient_id,
-                recorded_at__range=(
-                    self.recorded_at - REPEAT_WINDOW,
-                    self.recorded_at + REPEAT_WINDOW,
-                ),
-                created_at__gt=now - REPEAT_WINDOW,
-                entered_by=None,
-            )
-            .exclude(public_id=self.public_id)
-            .order_by("-created_at")
+        recent = SAVED_IN_REPEAT_WINDOW.rows(
+            self.patient_id,
+            self.recorded_at - REPEAT_WINDOW,
+            self.recorded_at + REPEAT_WINDOW,
+            now - REPEAT_WINDOW,
+            self.public_id,
         )
-        return next((entry for entry in recent if entry.answers() == self.answers()), None)
+        for row in recent:
+            saved = SymptomEntry(
+                created_at=row[0], **dict(zip(ANSWER_FIELDS, row[1:], strict=True))
+            )
+            if saved.answers() == self.answers():
+                return saved
+        return None
+
+
+# What same_answers_saved_before compares, after created_at, in the order answers() gives.
+ANSWER_FIELDS = [*symptoms.NAMES, "locations", "note"]
+
+
+def saved_in_repeat_window(patient_id, start, end, saved_after, other_than):
+    """The patient's own check-ins for [start, end] saved after saved_after, newest first."""
+    return (
+        SymptomEntry.objects.filter(
+            patient_id=patient_id,
+            recorded_at__range=(start, end),
+            created_at__gt=saved_after,
+            entered_by=None,
+        )
+        .exclude(public_id=other_than)
+        .order_by("-created_at")
+        .values_list("created_at", *ANSWER_FIELDS)
+    )
+
+
+SAVED_IN_REPEAT_WINDOW = Prepared(
+    saved_in_repeat_window, int, datetime, datetime, datetime, uuid.UUID
+)
 
 
 def days_in_windows(windows, tz):
