@@ -202,6 +202,26 @@ class SessionTime:
         self.pk, self.when, self.held, self.upcoming = pk, when, held, upcoming
 
 
+SESSION_FIELDS = [f.attname for f in TreatmentSession._meta.concrete_fields]
+# The practitioner's notes left out, as .defer("notes") would: patients' pages never read them.
+SESSION_FIELDS_BUT_NOTES = [name for name in SESSION_FIELDS if name != "notes"]
+
+
+def all_sessions(fields):
+    """A patient's sessions, oldest first, as rows of `fields`."""
+    return Prepared(
+        lambda patient_id: (
+            TreatmentSession.objects.filter(patient_id=patient_id)
+            .order_by("when")
+            .values_list(*fields)
+        ),
+        int,
+    )
+
+
+SESSIONS, SESSIONS_BUT_NOTES = all_sessions(SESSION_FIELDS), all_sessions(SESSION_FIELDS_BUT_NOTES)
+
+
 def sessions_of(patient, now, cut=None, notes=True):
     """All the patient's sessions, oldest first, in one query: a TreatmentSession for each
     that the page lists (booked ahead, or from `cut` on; all without a cut), a SessionTime
@@ -210,12 +230,10 @@ def sessions_of(patient, now, cut=None, notes=True):
     Each has held, upcoming and number; those listed awaiting_outcome and shown too.
     A course of a hundred sessions then makes a dozen model objects, not a hundred.
     """
-    fields = [f.attname for f in TreatmentSession._meta.concrete_fields]
-    if not notes:
-        fields.remove("notes")  # deferred, as .defer("notes") would
+    fields = SESSION_FIELDS if notes else SESSION_FIELDS_BUT_NOTES
     where = {name: i for i, name in enumerate(fields)}
     pk, at, status = where[TreatmentSession._meta.pk.attname], where["when"], where["status"]
-    rows = patient.sessions.order_by("when").values_list(*fields)
+    rows = (SESSIONS if notes else SESSIONS_BUT_NOTES).rows(patient.pk)
     sessions = []
     # Only attended sessions treated the patient: they alone get numbers (S1, S2...),
     # chart marks and intervals. Booked ones still to come are listed apart.

@@ -417,37 +417,24 @@ class Patient(models.Model):
         """
         readings = readings_of(
             self.entries.filter(
-                recorded_at__lt=self.baseline_window_end(first_session_at), recorded_at__lte=now
+                recorded_at__lt=baseline_window_end(self.pk, first_session_at), recorded_at__lte=now
             )
         )
         first_at = readings[0].at if readings else None
         return baseline_for(readings, first_session_at, timezone.get_current_timezone()), first_at
-
-    def baseline_window_end(self, first_session_at):
-        """Where the entries a baseline can draw on end, as SQL: the end of the first week
-        of logging or the first session held, whichever is later."""
-        first_entry = self.entries.order_by("recorded_at").values("recorded_at")[:1]
-        window_end = ExpressionWrapper(
-            Subquery(first_entry) + timedelta(days=FIRST_WEEK_DAYS),
-            output_field=models.DateTimeField(),
-        )
-        if first_session_at is None:
-            return window_end
-        held = models.Value(first_session_at, output_field=models.DateTimeField())
-        return Greatest(window_end, held)
 
     def course_readings(self, first_session_at, since, now):
         """(readings from `since` on, baseline, when logging began) as of `now`, in one
         query: the readings from `since` (None: all of them) and those of the baseline
         window, which baseline() would read; scores.baseline_for keeps those its rule
         takes. A long course's page thus reads the period it shows and its first days."""
-        entries = self.entries.filter(recorded_at__lte=now)
-        if since is not None:
-            entries = entries.filter(
-                Q(recorded_at__lt=self.baseline_window_end(first_session_at))
-                | Q(recorded_at__gte=since)
-            )
-        readings = readings_of(entries)
+        if since is None:
+            rows = COURSE_READINGS.rows(self.pk, now)
+        elif first_session_at is None:
+            rows = COURSE_READINGS_FIRST_WEEK.rows(self.pk, since, now)
+        else:
+            rows = COURSE_READINGS_TO_SESSION.rows(self.pk, first_session_at, since, now)
+        readings = readings_from(rows)
         first_at = readings[0].at if readings else None
         baseline = baseline_for(readings, first_session_at, timezone.get_current_timezone())
         if since is not None:
@@ -472,13 +459,9 @@ def baseline_as_of_query(patient_id, now):
         .order_by("when")
         .values("when")[:1]
     )
-    first_entry = SymptomEntry.objects.filter(patient_id=patient_id).order_by("recorded_at")
-    first_week_end = ExpressionWrapper(
-        Subquery(first_entry.values("recorded_at")[:1]) + timedelta(days=FIRST_WEEK_DAYS),
-        output_field=models.DateTimeField(),
-    )
     # SQLite's GREATEST is NULL when any argument is: no session held, the first week.
-    window_end = Greatest(first_week_end, Coalesce(first_held, first_week_end))
+    week_end = first_week_end(patient_id)
+    window_end = Greatest(week_end, Coalesce(first_held, week_end))
     return (
         SymptomEntry.objects.filter(
             patient_id=patient_id, recorded_at__lt=window_end, recorded_at__lte=now
@@ -489,6 +472,51 @@ def baseline_as_of_query(patient_id, now):
 
 
 BASELINE_AS_OF = Prepared(baseline_as_of_query, int, datetime)
+
+
+def baseline_window_end(patient_id, first_session_at=None):
+    """Where the entries a baseline can draw on end, as SQL: the end of the first week
+    of logging or the first session held (None: none yet), whichever is later."""
+    if first_session_at is None:
+        return first_week_end(patient_id)
+    held = models.Value(first_session_at, output_field=models.DateTimeField())
+    return Greatest(first_week_end(patient_id), held)
+
+
+def first_week_end(patient_id):
+    """The end of the patient's first week of logging, as SQL."""
+    first_entry = SymptomEntry.objects.filter(patient_id=patient_id).order_by("recorded_at")
+    return ExpressionWrapper(
+        Subquery(first_entry.values("recorded_at")[:1]) + timedelta(days=FIRST_WEEK_DAYS),
+        output_field=models.DateTimeField(),
+    )
+
+
+def course_readings_query(patient_id, now, since=None, first_session_at=None):
+    """Patient.course_readings' query: all readings up to now, or since `since` and in
+    the baseline window."""
+    entries = SymptomEntry.objects.filter(patient_id=patient_id, recorded_at__lte=now)
+    if since is not None:
+        window_end = baseline_window_end(patient_id, first_session_at)
+        entries = entries.filter(Q(recorded_at__lt=window_end) | Q(recorded_at__gte=since))
+    return entries.order_by("recorded_at").values_list(*READING_FIELDS)
+
+
+# One for each shape of the query: None changes the SQL (see tracker/prepared.py).
+COURSE_READINGS = Prepared(course_readings_query, int, datetime)
+COURSE_READINGS_FIRST_WEEK = Prepared(
+    lambda patient_id, since, now: course_readings_query(patient_id, now, since),
+    int,
+    datetime,
+    datetime,
+)
+COURSE_READINGS_TO_SESSION = Prepared(
+    lambda patient_id, held, since, now: course_readings_query(patient_id, now, since, held),
+    int,
+    datetime,
+    datetime,
+    datetime,
+)
 
 
 REMINDER_FIELDS = [
@@ -875,11 +903,17 @@ def days_in_windows(windows, tz):
     return found
 
 
+# A reading's columns, as readings_from() takes them.
+READING_FIELDS = ["recorded_at", "entered_by_id", *symptoms.NAMES]
+
+
 def readings_of(entries):
     """Entries (a queryset) as scores.Reading values, oldest first, in one query."""
-    rows = entries.order_by("recorded_at").values_list(
-        "recorded_at", "entered_by_id", *symptoms.NAMES
-    )
+    return readings_from(entries.order_by("recorded_at").values_list(*READING_FIELDS))
+
+
+def readings_from(rows):
+    """Rows of READING_FIELDS as scores.Reading values."""
     return [Reading(row[0], row[2:], in_clinic=row[1] is not None) for row in rows]
 
 
