@@ -1,11 +1,11 @@
 import uuid
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import date as date_filter
@@ -19,6 +19,7 @@ from tracker.access import patient_required
 from tracker.course import CHART_RANGES, chart_range, checkin_message, course_of
 from tracker.forms import SymptomEntryForm
 from tracker.models import EDIT_WINDOW_HOURS, MedicineEvent
+from tracker.prepared import Prepared
 from tracker.reported_forms import FollowUpForm
 from tracker.worklist import path_for
 
@@ -90,20 +91,15 @@ def already_saved(request):
 def history(request):
     patient = request.user.patient
     now = timezone.now()
-    # With what the patient ticked about their medicines at each check-in (one query).
-    events = Prefetch("medicine_events", MedicineEvent.objects.select_related("medicine"))
-    entries = (
-        patient.entries.select_related("entered_by")
-        .prefetch_related(events)
-        .order_by("-recorded_at")
-    )
+    entries = patient.entries.select_related("entered_by").order_by("-recorded_at")
     page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
     # Each entry's time in words, and its links while it can be changed, as the page's
     # |date and {% url %} would write them: worded once here rather than up to three
     # times an entry by the template's filters.
     long_format, short_format = _("D j M Y, H:i"), _("j M H:i")
+    events = medicine_events_of(patient, page.object_list)
     for entry in page:
-        entry.card = EntryCard.of(entry, now, long_format, short_format)
+        entry.card = EntryCard.of(entry, now, long_format, short_format, events.get(entry.pk))
     range_key = chart_range(request)
     ctx = {
         "patient": patient,
@@ -138,7 +134,8 @@ class EntryCard:
     delete_path: str = ""
 
     @classmethod
-    def of(cls, entry, now, long_format, short_format):
+    def of(cls, entry, now, long_format, short_format, events=()):
+        """The card of `entry`; events: its medicine events (medicine_events_of)."""
         local = timezone.localtime(entry.recorded_at)  # what |date does with an aware time
         editable = entry.is_editable(now)
         card = cls(
@@ -149,10 +146,7 @@ class EntryCard:
             scores=entry.score_values(),
             location_labels=tuple(entry.location_labels()),
             note=entry.note,
-            events=tuple(
-                (str(e.get_kind_display()), e.medicine.name if e.medicine else "", e.note)
-                for e in entry.medicine_events.all()
-            ),
+            events=tuple(events or ()),
             is_editable_now=editable,
         )
         if not editable:
@@ -166,6 +160,35 @@ class EntryCard:
 
     def score_values(self):
         return self.scores
+
+
+def entry_medicine_events(patient_id, newest, oldest):
+    """The medicine events of the patient's entries recorded from oldest to newest."""
+    return (
+        MedicineEvent.objects.filter(
+            patient_id=patient_id,
+            entry__recorded_at__lte=newest,
+            entry__recorded_at__gte=oldest,
+        )
+        .order_by("occurred_at", "pk")
+        .values_list("entry_id", "kind", "medicine__name", "note")
+    )
+
+
+ENTRY_MEDICINE_EVENTS = Prepared(entry_medicine_events, int, datetime, datetime)
+
+
+def medicine_events_of(patient, entries):
+    """{entry pk: ((kind in words, medicine name or "", note), ...)} for the listed
+    entries (newest first), in one query whatever their number."""
+    if not entries:
+        return {}
+    newest, oldest = entries[0].recorded_at, entries[len(entries) - 1].recorded_at
+    found = {}
+    for entry_id, kind, medicine, note in ENTRY_MEDICINE_EVENTS.rows(patient.pk, newest, oldest):
+        words = str(MedicineEvent(kind=kind).get_kind_display())
+        found.setdefault(entry_id, []).append((words, medicine or "", note))
+    return found
 
 
 def editable_entry(request, public_id):
