@@ -437,3 +437,20 @@ def test_each_entry_shows_what_was_ticked_about_medicines(alice_client, alice, f
     page = alice_client.get(HISTORY).content.decode()
 
     assert "Medicine changed (Pregabalin &lt;b&gt;): Dose up &lt;script&gt;" in page
+
+
+def test_what_was_ticked_about_medicines_is_said_in_the_patient_s_language(
+    alice_client, alice, frozen
+):
+    entry = make_entry(alice, MARCH_NOW - timedelta(hours=2))
+    for kind in ("extra_dose", "changed"):
+        MedicineEvent.objects.create(
+            patient=alice, entry=entry, kind=kind, occurred_at=entry.recorded_at
+        )
+
+    spanish = alice_client.get(HISTORY, headers={"accept-language": "es"}).content.decode()
+    english = alice_client.get(HISTORY).content.decode()  # last: a request's language stays
+
+    assert "Dosis extra" in spanish and "Extra dose" not in spanish
+    assert "Medicine changed" not in spanish
+    assert "Extra dose" in english and "Medicine changed" in english

@@ -27,7 +27,7 @@ from tests.conftest import client_for, make_entry, make_session, verified_client
 from tests.test_access_matrix import GET, POST, statuses, url_for
 from tests.test_languages import CATALOGUES
 from tracker import learn
-from tracker.models import Medicine, WeeklyAnswer
+from tracker.models import Medicine, MedicineEvent, WeeklyAnswer
 from tracker.reported import week_of
 from tracker.templatetags import score_cells
 
@@ -249,7 +249,8 @@ def test_the_pseudo_language_would_find_an_unmarked_word(world, settings, every_
 @pytest.fixture
 def course(alice, frozen):
     """Two months of Alice's check-ins, worse after two sessions, a fall, a medicine and
-    a session still to come: the figures, flags, sentences and chart labels all shown."""
+    its events, and a session still to come: the figures, flags, sentences and chart
+    labels all shown."""
     start = frozen - timedelta(days=60)
     for day in range(60):
         worse = 3 if day > 45 else 0
@@ -270,7 +271,13 @@ def course(alice, frozen):
         fell=True,
         answered_at=frozen - timedelta(hours=1),
     )
-    Medicine.objects.create(patient=alice, name="alice-medicine-4e8", dose="75 mg")
+    medicine = Medicine.objects.create(patient=alice, name="alice-medicine-4e8", dose="75 mg")
+    # Both kinds of medicine event ticked at the last check-in, shown on the history.
+    last = alice.entries.latest("recorded_at")
+    for kind, named in (("extra_dose", medicine), ("changed", None)):
+        MedicineEvent.objects.create(
+            patient=alice, entry=last, kind=kind, medicine=named, occurred_at=last.recorded_at
+        )
     return alice
 
 

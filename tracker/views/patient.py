@@ -18,7 +18,7 @@ from tracker import access, audit, followup, learn
 from tracker.access import patient_required
 from tracker.course import CHART_RANGES, chart_range, checkin_message, course_of
 from tracker.forms import SymptomEntryForm
-from tracker.models import EDIT_WINDOW_HOURS, MedicineEvent
+from tracker.models import EDIT_WINDOW_HOURS, MedicineEvent, MedicineEventKind
 from tracker.prepared import Prepared
 from tracker.reported_forms import FollowUpForm
 from tracker.worklist import path_for
@@ -186,7 +186,8 @@ def medicine_events_of(patient, entries):
     newest, oldest = entries[0].recorded_at, entries[len(entries) - 1].recorded_at
     found = {}
     for entry_id, kind, medicine, note in ENTRY_MEDICINE_EVENTS.rows(patient.pk, newest, oldest):
-        words = str(MedicineEvent(kind=kind).get_kind_display())
+        # The kinds' words are message ids (reported.MedicineEventKind): said here.
+        words = _(MedicineEventKind(kind).label)
         found.setdefault(entry_id, []).append((words, medicine or "", note))
     return found
 
