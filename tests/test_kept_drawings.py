@@ -3,14 +3,17 @@ table's rows and the history page's entry cards. A kept drawing is found only by
 equal in every field, so what the page shows follows every change at once."""
 
 from dataclasses import fields, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.template.defaultfilters import date as date_filter
+from django.utils import timezone, translation
 
 from tests.conftest import MARCH_NOW, body, freeze_at, make_entry
 from tracker.chart_events import Counts
 from tracker.scores import SessionInterval
-from tracker.templatetags.score_cells import ByValue, frozen
+from tracker.templatetags.score_cells import ByValue, date_words, frozen
 
 pytestmark = pytest.mark.frozen_at(MARCH_NOW)
 
@@ -80,3 +83,17 @@ def test_an_entry_card_is_drawn_in_the_reader_s_language(alice_client, alice):
         english = body(alice_client.get("/history/"))
     assert "Where: Left foot" in english
     assert "Where: Left foot" not in spanish and "pie izquierdo" in spanish.lower()
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "America/New_York", "Asia/Shanghai"])
+def test_kept_date_words_are_the_date_filter_s_in_every_zone_and_language(zone):
+    # Across the night London's clocks go back (01:30 comes twice: fold 0, then 1).
+    start = datetime(2026, 10, 25, 0, 0, tzinfo=UTC)
+    moments = [start + timedelta(minutes=30 * i) for i in range(6)] * 2  # twice: kept
+    for language in ("en-gb", "es", "zh-hans"):
+        with translation.override(language), timezone.override(ZoneInfo(zone)):
+            for moment in moments:
+                for text in ("D j M Y, H:i", "j M H:i", "l j F Y, H:i"):
+                    assert date_words(moment, text) == date_filter(
+                        timezone.localtime(moment), text
+                    ), (moment, text)

@@ -14,6 +14,7 @@ from functools import lru_cache, wraps
 from django import template
 from django.conf import settings
 from django.template.base import render_value_in_context
+from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -230,3 +231,22 @@ def entry_card(card):
 @kept
 def _entry_card(card, language):
     return render_to_string("tracker/history_entry.html", {"card": card.value})
+
+
+def date_words(moment, format_string):
+    """An aware moment in the reader's time zone, as |date:format_string writes it.
+
+    Kept by value: the wall-clock time (with its fold, for the hour that repeats when the
+    clocks go back), the zone, the format and the language are all the text depends on;
+    a page words its entries' and sessions' times, and the same ones come back."""
+    local = timezone.localtime(moment)  # what |date does with an aware time
+    zone = timezone.get_current_timezone_name()
+    wall = (local.replace(tzinfo=None), local.fold)
+    return _date_words(wall, format_string, translation.get_language(), zone)
+
+
+@kept(maxsize=8192)
+def _date_words(wall, format_string, language, zone):
+    moment, fold = wall
+    local = moment.replace(tzinfo=timezone.get_current_timezone(), fold=fold)
+    return date_filter(local, format_string)

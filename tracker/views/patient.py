@@ -8,7 +8,6 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -21,6 +20,7 @@ from tracker.forms import SymptomEntryForm
 from tracker.models import EDIT_WINDOW_HOURS, MedicineEvent, MedicineEventKind
 from tracker.prepared import Prepared
 from tracker.reported_forms import FollowUpForm
+from tracker.templatetags.score_cells import date_words
 from tracker.worklist import path_for
 
 ENTRIES_PER_PAGE = 20
@@ -136,11 +136,10 @@ class EntryCard:
     @classmethod
     def of(cls, entry, now, long_format, short_format, events=()):
         """The card of `entry`; events: its medicine events (medicine_events_of)."""
-        local = timezone.localtime(entry.recorded_at)  # what |date does with an aware time
         editable = entry.is_editable(now)
         card = cls(
             public_id=entry.public_id,
-            when_words=date_filter(local, long_format),
+            when_words=date_words(entry.recorded_at, long_format),
             in_clinic=entry.in_clinic,
             entered_by=str(entry.entered_by) if entry.in_clinic else "",
             scores=entry.score_values(),
@@ -153,7 +152,7 @@ class EntryCard:
             return card
         return replace(
             card,
-            when_short=date_filter(local, short_format),
+            when_short=date_words(entry.recorded_at, short_format),
             edit_path=path_for("tracker:edit_entry", entry.public_id),
             delete_path=path_for("tracker:delete_entry", entry.public_id),
         )

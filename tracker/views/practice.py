@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import date as date_filter
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -31,6 +30,7 @@ from tracker.models import (
     TreatmentSession,
 )
 from tracker.reported import side_effect_words
+from tracker.templatetags.score_cells import date_words
 from tracker.views.invitations import pop_invitation_link
 from tracker.views.team import team_context
 
@@ -186,7 +186,7 @@ def worded_entries(page):
     would write it (see label_sessions)."""
     short_format = _("D j M, H:i")
     for entry in page:
-        entry.when_words = date_filter(timezone.localtime(entry.recorded_at), short_format)
+        entry.when_words = date_words(entry.recorded_at, short_format)
     return page
 
 
@@ -197,9 +197,8 @@ def label_sessions(sessions):
     the date worded each time, reverse() each time)."""
     long_format, short_format = _("D j M Y, H:i"), _("j M H:i")
     for session in sessions:
-        local = timezone.localtime(session.when)  # what |date does with an aware time
-        session.when_words = date_filter(local, long_format)
-        session.when_short = date_filter(local, short_format)
+        session.when_words = date_words(session.when, long_format)
+        session.when_short = date_words(session.when, short_format)
         session.edit_path = worklists.path_for("tracker:edit_session", session.public_id)
         session.delete_path = worklists.path_for("tracker:delete_session", session.public_id)
 
