@@ -1,4 +1,3 @@
-import bisect
 import hashlib
 import json
 import secrets
@@ -415,31 +414,26 @@ class Patient(models.Model):
         (Sums from the database would send less, but building that query costs Django
         more than reading these few rows.)
         """
-        readings = readings_of(
-            self.entries.filter(
-                recorded_at__lt=baseline_window_end(self.pk, first_session_at), recorded_at__lte=now
-            )
-        )
+        if first_session_at is None:
+            rows = FIRST_WEEK_READINGS.rows(self.pk, now)
+        else:
+            rows = READINGS_TO_SESSION.rows(self.pk, first_session_at, now)
+        readings = readings_from(rows)
         first_at = readings[0].at if readings else None
         return baseline_for(readings, first_session_at, timezone.get_current_timezone()), first_at
 
     def course_readings(self, first_session_at, since, now):
-        """(readings from `since` on, baseline, when logging began) as of `now`, in one
-        query: the readings from `since` (None: all of them) and those of the baseline
-        window, which baseline() would read; scores.baseline_for keeps those its rule
-        takes. A long course's page thus reads the period it shows and its first days."""
+        """(readings from `since` on, baseline, when logging began) as of `now`: the
+        readings from `since` (None: all of them, in one query) and, for the baseline,
+        those of its window (baseline(), a second query). Two ranges of the (patient,
+        recorded_at) index: the cost follows the period shown, not the course's length."""
         if since is None:
-            rows = COURSE_READINGS.rows(self.pk, now)
-        elif first_session_at is None:
-            rows = COURSE_READINGS_FIRST_WEEK.rows(self.pk, since, now)
-        else:
-            rows = COURSE_READINGS_TO_SESSION.rows(self.pk, first_session_at, since, now)
-        readings = readings_from(rows)
-        first_at = readings[0].at if readings else None
-        baseline = baseline_for(readings, first_session_at, timezone.get_current_timezone())
-        if since is not None:
-            readings = readings[bisect.bisect_left([r.at for r in readings], since) :]
-        return readings, baseline, first_at
+            readings = readings_from(ALL_READINGS.rows(self.pk, now))
+            first_at = readings[0].at if readings else None
+            tz = timezone.get_current_timezone()
+            return readings, baseline_for(readings, first_session_at, tz), first_at
+        baseline, first_at = self.baseline(first_session_at, now)
+        return readings_from(READINGS_SINCE.rows(self.pk, since, now)), baseline, first_at
 
     def baseline_as_of(self, now):
         """baseline(first_session_held(now), now)[0] in one query instead of two: the
@@ -492,28 +486,35 @@ def first_week_end(patient_id):
     )
 
 
-def course_readings_query(patient_id, now, since=None, first_session_at=None):
-    """Patient.course_readings' query: all readings up to now, or since `since` and in
-    the baseline window."""
+def readings_query(patient_id, now, since=None):
+    """A patient's readings up to now, from `since` on (None: all of them)."""
     entries = SymptomEntry.objects.filter(patient_id=patient_id, recorded_at__lte=now)
     if since is not None:
-        window_end = baseline_window_end(patient_id, first_session_at)
-        entries = entries.filter(Q(recorded_at__lt=window_end) | Q(recorded_at__gte=since))
+        entries = entries.filter(recorded_at__gte=since)
     return entries.order_by("recorded_at").values_list(*READING_FIELDS)
 
 
-# One for each shape of the query: None changes the SQL (see tracker/prepared.py).
-COURSE_READINGS = Prepared(course_readings_query, int, datetime)
-COURSE_READINGS_FIRST_WEEK = Prepared(
-    lambda patient_id, since, now: course_readings_query(patient_id, now, since),
-    int,
-    datetime,
-    datetime,
+def baseline_window_query(patient_id, now, first_session_at=None):
+    """The readings a baseline can draw on, up to now (Patient.baseline's query)."""
+    window_end = baseline_window_end(patient_id, first_session_at)
+    return (
+        SymptomEntry.objects.filter(
+            patient_id=patient_id, recorded_at__lt=window_end, recorded_at__lte=now
+        )
+        .order_by("recorded_at")
+        .values_list(*READING_FIELDS)
+    )
+
+
+# One for each shape of a query: None changes the SQL (see tracker/prepared.py).
+ALL_READINGS = Prepared(readings_query, int, datetime)
+READINGS_SINCE = Prepared(
+    lambda patient_id, since, now: readings_query(patient_id, now, since), int, datetime, datetime
 )
-COURSE_READINGS_TO_SESSION = Prepared(
-    lambda patient_id, held, since, now: course_readings_query(patient_id, now, since, held),
+FIRST_WEEK_READINGS = Prepared(baseline_window_query, int, datetime)
+READINGS_TO_SESSION = Prepared(
+    lambda patient_id, held, now: baseline_window_query(patient_id, now, held),
     int,
-    datetime,
     datetime,
     datetime,
 )
