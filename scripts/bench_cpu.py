@@ -516,13 +516,13 @@ def report(results, args, started):
 
 
 def setup_django(db):
-    """Django as gunicorn runs it in make bench: production settings on the bench database."""
+    """Django as gunicorn runs it in make bench: production settings on the bench database,
+    loaded through clinic/wsgi.py as gunicorn loads it (which also freezes what is loaded
+    out of the garbage collector's way)."""
     env = harness.app_env(db)
     os.environ.clear()
     os.environ.update(env, DJANGO_SETTINGS_MODULE="clinic.settings")
-    import django
-
-    django.setup()
+    import clinic.wsgi  # noqa: F401
 
 
 # Two sizes of clinic (--compare-scale)

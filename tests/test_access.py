@@ -6,6 +6,7 @@ carries anyone else's data, live in tests/test_access_matrix.py.
 """
 
 from tracker import access
+from tracker.models import CareTeamMember
 
 LOGIN = "/accounts/login/"
 
@@ -44,3 +45,12 @@ def test_deactivated_user_has_no_role(alice):
     alice.user.is_active = False
     alice.user.save()
     assert access.role_of(alice.user) is None
+
+
+def test_the_versions_seen_are_those_of_the_patients_seen(alice, bob, carol, xavier, yara, staff):
+    # The worklist's first query, through prepared SQL for practitioners.
+    CareTeamMember.objects.create(patient=carol, practitioner=xavier, added_by=yara.user)
+    for user in (alice.user, xavier.user, yara.user, staff):
+        expected = list(access.patients_visible_to(user).values_list("pk", "data_version"))
+        assert access.versions_visible_to(user) == expected, user
+    assert {pk for pk, _ in access.versions_visible_to(xavier.user)} == {alice.pk, bob.pk, carol.pk}

@@ -97,7 +97,15 @@ def chart_range(request):
 
 
 def course_of(
-    patient, now, range_key="all", start=None, end=None, whole=True, notes=True, reported=False
+    patient,
+    now,
+    range_key="all",
+    start=None,
+    end=None,
+    whole=True,
+    notes=True,
+    reported=False,
+    listed=True,
 ):
     """Everything the patient's page, the detail page and the report show about one course.
 
@@ -110,12 +118,14 @@ def course_of(
     what is shown rather than the length of the course. Counts are of the whole course.
     notes=False leaves the practitioner's session notes unread: the patient's own pages
     must never hold them. reported=True adds what the patient reported beside the scores
-    (reported_of): four queries more, however many there are.
+    (reported_of): four queries more, however many there are. listed=False: the page lists
+    no sessions (the patient's history), so "sessions" is empty and none is made a model
+    instance.
     """
     tz = timezone.get_current_timezone()
     days = None if whole else CHART_RANGES[range_key][1]
     cut = now - timedelta(days=days) if days else None
-    sessions = sessions_of(patient, now, cut, notes)
+    sessions = sessions_of(patient, now, cut, notes, listed)
     upcoming = [s for s in sessions if s.upcoming]
     recorded = [s for s in sessions if not s.upcoming]
     past_times = [s.when for s in sessions if s.held]
@@ -222,13 +232,14 @@ def all_sessions(fields):
 SESSIONS, SESSIONS_BUT_NOTES = all_sessions(SESSION_FIELDS), all_sessions(SESSION_FIELDS_BUT_NOTES)
 
 
-def sessions_of(patient, now, cut=None, notes=True):
+def sessions_of(patient, now, cut=None, notes=True, listed=True):
     """All the patient's sessions, oldest first, in one query: a TreatmentSession for each
     that the page lists (booked ahead, or from `cut` on; all without a cut), a SessionTime
     for the others, which only count, number and mark the chart.
 
     Each has held, upcoming and number; those listed awaiting_outcome and shown too.
-    A course of a hundred sessions then makes a dozen model objects, not a hundred.
+    A course of a hundred sessions then makes a dozen model objects, not a hundred, and
+    none with listed=False (a page that lists no sessions).
     """
     fields = SESSION_FIELDS if notes else SESSION_FIELDS_BUT_NOTES
     where = {name: i for i, name in enumerate(fields)}
@@ -242,7 +253,7 @@ def sessions_of(patient, now, cut=None, notes=True):
         # The rules of TreatmentSession.is_held() and is_upcoming(), on the tuple.
         held = row[status] == SessionStatus.ATTENDED and row[at] <= now
         upcoming = row[status] == SessionStatus.BOOKED and row[at] > now
-        if upcoming or cut is None or row[at] >= cut:
+        if listed and (upcoming or cut is None or row[at] >= cut):
             session = TreatmentSession.from_db(patient._state.db, fields, row)
             session.patient = patient
             session.held, session.upcoming, session.shown = held, upcoming, True

@@ -360,9 +360,15 @@ def cached_rows_for(patients, now, missed_days, help_texts=None, cache=ROW_CACHE
     without a summary that still holds (two or three queries more, none at all when
     every row is kept). Rows come in the queryset's order, as rows_for gives them.
     """
+    versions = list(patients.values_list("pk", "data_version"))
+    return rows_for_versions(versions, now, missed_days, help_texts, cache)
+
+
+def rows_for_versions(versions, now, missed_days, help_texts=None, cache=ROW_CACHE):
+    """cached_rows_for() from the patients' (pk, data_version), in their order
+    (access.versions_visible_to)."""
     help_texts = help_texts if help_texts is not None else flag_help(missed_days)
     zone = timezone.get_current_timezone_name()
-    versions = list(patients.values_list("pk", "data_version"))
     found, missing = {}, []
     for pk, version in versions:
         summary = cache.get((pk, zone, missed_days), version, now)

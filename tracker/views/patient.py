@@ -104,7 +104,7 @@ def history(request):
     ctx = {
         "patient": patient,
         # Practitioners' notes on sessions are theirs: not even read here.
-        **course_of(patient, now, range_key, whole=False, notes=False),
+        **course_of(patient, now, range_key, whole=False, notes=False, listed=False),
         "ranges": CHART_RANGES,
         "range_key": range_key,
         "page": page,

@@ -63,8 +63,8 @@ def worklist(request):
     # Worded once: the rows' flags and the counts at the top show the same help.
     help_texts = worklists.flag_help(missed_days)
     # Each patient's figures as of the last write or clock change, kept between requests.
-    every_row = worklists.cached_rows_for(
-        access.patients_visible_to(request.user), now, missed_days, help_texts
+    every_row = worklists.rows_for_versions(
+        access.versions_visible_to(request.user), now, missed_days, help_texts
     )
     show = request.GET.get("show", "")
     show = show if show in worklists.SHOWS else worklists.ATTENTION
