@@ -230,6 +230,9 @@ def all_sessions(fields):
 
 
 SESSIONS, SESSIONS_BUT_NOTES = all_sessions(SESSION_FIELDS), all_sessions(SESSION_FIELDS_BUT_NOTES)
+# What a page that lists no session needs of each: SessionTime's.
+SESSION_TIME_FIELDS = [TreatmentSession._meta.pk.attname, "when", "status"]
+SESSION_TIMES = all_sessions(SESSION_TIME_FIELDS)
 
 
 def sessions_of(patient, now, cut=None, notes=True, listed=True):
@@ -241,10 +244,15 @@ def sessions_of(patient, now, cut=None, notes=True, listed=True):
     A course of a hundred sessions then makes a dozen model objects, not a hundred, and
     none with listed=False (a page that lists no sessions).
     """
-    fields = SESSION_FIELDS if notes else SESSION_FIELDS_BUT_NOTES
+    if not listed:
+        fields, query = SESSION_TIME_FIELDS, SESSION_TIMES
+    elif notes:
+        fields, query = SESSION_FIELDS, SESSIONS
+    else:
+        fields, query = SESSION_FIELDS_BUT_NOTES, SESSIONS_BUT_NOTES
     where = {name: i for i, name in enumerate(fields)}
     pk, at, status = where[TreatmentSession._meta.pk.attname], where["when"], where["status"]
-    rows = (SESSIONS if notes else SESSIONS_BUT_NOTES).rows(patient.pk)
+    rows = query.rows(patient.pk)
     sessions = []
     # Only attended sessions treated the patient: they alone get numbers (S1, S2...),
     # chart marks and intervals. Booked ones still to come are listed apart.
