@@ -2,6 +2,7 @@
 table's rows and the history page's entry cards. A kept drawing is found only by a value
 equal in every field, so what the page shows follows every change at once."""
 
+import uuid
 from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -14,6 +15,7 @@ from tests.conftest import MARCH_NOW, body, freeze_at, make_entry
 from tracker.chart_events import Counts
 from tracker.scores import SessionInterval
 from tracker.templatetags.score_cells import ByValue, date_words, frozen
+from tracker.views.patient import EntryCard
 
 pytestmark = pytest.mark.frozen_at(MARCH_NOW)
 
@@ -97,3 +99,38 @@ def test_kept_date_words_are_the_date_filter_s_in_every_zone_and_language(zone):
                     assert date_words(moment, text) == date_filter(
                         timezone.localtime(moment), text
                     ), (moment, text)
+
+
+def test_every_field_of_an_entry_card_is_in_its_key():
+    card = EntryCard(
+        public_id=uuid.UUID(int=1),
+        when_words="Tue 3 Mar 2026, 12:00",
+        in_clinic=False,
+        entered_by="",
+        scores=(5, 4, 3),
+        location_labels=("Left foot",),
+        note="A note",
+        events=(("Extra dose", "Pregabalin", ""),),
+        is_editable_now=True,
+        when_short="3 Mar 12:00",
+        edit_path="/history/entries/1/edit/",
+        delete_path="/history/entries/1/delete/",
+    )
+    other = {
+        "public_id": uuid.UUID(int=2),
+        "when_words": "Tue 3 Mar 2026, 12:01",
+        "in_clinic": True,
+        "entered_by": "Dr Gold",
+        "scores": (5, 4, 4),
+        "location_labels": ("Right foot",),
+        "note": "Another note",
+        "events": (("Extra dose", "Pregabalin", "at night"),),
+        "is_editable_now": False,
+        "when_short": "3 Mar 12:01",
+        "edit_path": "/history/entries/2/edit/",
+        "delete_path": "/history/entries/2/delete/",
+    }
+    assert {f.name for f in fields(EntryCard)} == set(other)
+    for name, value in other.items():
+        assert ByValue(replace(card, **{name: value})) != ByValue(card), name
+    assert ByValue(replace(card)) == ByValue(card)

@@ -184,7 +184,12 @@ class ByValue:
     __slots__ = ("value", "key")
 
     def __init__(self, value):
-        self.value, self.key = value, frozen(value)
+        self.value = value
+        try:
+            hash(value)  # a frozen dataclass of hashable fields is its own key
+            self.key = value
+        except TypeError:
+            self.key = frozen(value)
 
     def __eq__(self, other):
         return isinstance(other, ByValue) and self.key == other.key
