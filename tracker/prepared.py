@@ -11,6 +11,9 @@ converters, as the ORM would. tests/test_prepared.py compares the rows with the 
 
 Only for querysets of values_list(): rows come back as tuples. An argument may not be
 None (`= NULL` is not `IS NULL`): where None changes the query, use a Prepared for each case.
+Prepared here means built ahead by Django, not a server-side prepared statement: the SQL
+goes through Django's own cursor, which binds the values on the client as for any other
+query, so PgBouncer in transaction mode sees nothing new (README, "Scaling").
 """
 
 import uuid
