@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import NOW, make_entry, make_patient, make_practitioner, make_session
-from tracker import scores, worklist
+from tracker import models, scores, worklist
 from tracker.models import (
     FlagReview,
     Patient,
@@ -384,7 +384,7 @@ def test_rows_in_another_language_are_worded_in_it(alice):
 # --- The summary statement, built once ------------------------------------------------
 
 
-def test_the_summary_statement_gives_what_the_orm_gives(alice, bob, carol, xavier):
+def test_the_summary_sql_built_once_gives_what_the_orm_gives(alice, bob, carol, xavier):
     for day in range(20, 0, -2):
         make_entry(alice, NOW - timedelta(days=day, hours=day), pain=day % 11)
     make_entry(alice, NOW + timedelta(hours=2))  # dated ahead
@@ -395,16 +395,16 @@ def test_the_summary_statement_gives_what_the_orm_gives(alice, bob, carol, xavie
     answer(alice, at=NOW - timedelta(days=3))
     answer(alice, at=NOW + timedelta(hours=5), fell=False)  # dated ahead
     make_entry(bob, NOW - timedelta(days=30))
-    statement = worklist.SummaryStatement.of(connection)
     ids = [alice.pk, bob.pk, carol.pk]
-    names = [f.attname for f in Patient._meta.concrete_fields] + statement.annotations
+    annotations = list(Patient.objects.with_summary(NOW).with_clock_changes(NOW).query.annotations)
+    names = [f.attname for f in Patient._meta.concrete_fields] + annotations
 
     for now in (NOW, NOW - timedelta(days=5), NOW + timedelta(days=3)):
         orm = Patient.objects.filter(pk__in=ids).with_summary(now).with_clock_changes(now)
         expected = {p.pk: [getattr(p, n) for n in names] for p in orm}
-        got = {p.pk: [getattr(p, n) for n in names] for p in statement.patients(ids, now)}
+        got = {p.pk: [getattr(p, n) for n in names] for p in models.patients_with_summary(ids, now)}
         assert got == expected
         if now == NOW:  # every kind of value is there to compare
-            assert None not in [expected[alice.pk][names.index(n)] for n in statement.annotations]
-    assert statement.patients([], NOW) == []
-    assert worklist.SummaryStatement.of(connection) is statement  # built once
+            assert None not in [expected[alice.pk][names.index(n)] for n in annotations]
+    assert models.patients_with_summary([], NOW) == []
+    assert models.SUMMARY.statement(connection) is models.SUMMARY.statement(connection)  # once

@@ -1,14 +1,12 @@
 import hashlib
-import json
 import secrets
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
-from django.db import connection, connections, models
+from django.db import connection, models
 from django.db.models import ExpressionWrapper, OuterRef, Q, Subquery
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest, JSONObject, Length, Lower
 from django.db.models.lookups import LessThanOrEqual
 from django.db.models.signals import post_save, pre_save
@@ -20,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from tracker import reminders, symptoms
-from tracker.prepared import Prepared
+from tracker.prepared import Prepared, ids_in
 from tracker.scores import (
     FIRST_WEEK_DAYS,
     RECENT_DAYS,
@@ -169,79 +167,41 @@ class PatientQuerySet(models.QuerySet):
         )
 
 
-class SummaryStatement:
-    """Patient.objects.with_summary(now).with_clock_changes(now) for a list of patient ids,
-    as SQL built once per database connection and run with new parameters.
+def summary_query(ids, now):
+    """Patient.objects.with_summary(now).with_clock_changes(now) of the patients of `ids`,
+    as rows: the patient's fields, then the annotations."""
+    queryset = (
+        Patient.objects.filter(pk__in=ids_in(ids))
+        .with_summary(now)
+        .with_clock_changes(now)
+        .order_by()
+    )
+    fields = [f.attname for f in Patient._meta.concrete_fields]
+    return queryset.values_list(*fields, *queryset.query.annotation_select)
 
-    Building that query through the ORM (a dozen subqueries) cost more than running it:
-    4.1 ms against 1.2 ms on every worklist (issue 21). The statement takes the ids as
-    one array (a JSON list on SQLite), so its text is the same for any number of
-    patients; every moment in it is `now`. Rows come back through the compiler's own
-    converters, as model instances with the annotations set, as the ORM would give them.
-    tests/test_worklist.py checks the figures against scores.py, and against the ORM's.
-    """
 
-    # Any moment no query is ever about; the parameters equal to it are `now`.
-    MARK = datetime(1901, 1, 1, tzinfo=UTC)
-    IDS = {
-        "postgresql": "SELECT unnest(%s::bigint[])",
-        "sqlite": "SELECT value FROM json_each(%s)",
-    }
+# Building it through the ORM (a dozen subqueries) cost more than running it: 4.1 ms
+# against 1.2 ms on every worklist (issue 21). The ids go as one array (a JSON list on
+# SQLite), so the SQL is the same for any number of patients.
+SUMMARY = Prepared(summary_query, list, datetime)
 
-    def __init__(self, connection):
-        self.connection = connection
-        ids_mark = object()
-        queryset = (
-            Patient.objects.filter(pk__in=RawSQL(self.IDS[connection.vendor], [ids_mark]))
-            .with_summary(self.MARK)
-            .with_clock_changes(self.MARK)
-            .order_by()
-        )
-        compiler = queryset.query.get_compiler(connection=connection)
-        self.sql, params = compiler.as_sql()
-        marked_now = connection.ops.adapt_datetimefield_value(self.MARK)
-        self.slots = ["ids" if p is ids_mark else "now" if p == marked_now else p for p in params]
-        assert self.slots.count("ids") == 1, self.slots  # noqa: S101 (a wrong build)
-        self.compiler = compiler
-        self.converters = compiler.get_converters([col for col, _, _ in compiler.select])
-        self.fields = [f.attname for f in Patient._meta.concrete_fields]
-        self.annotations = list(queryset.query.annotation_select)
 
-    def patients(self, ids, now):
-        """The patients of `ids` (in no particular order), annotated as of `now`."""
-        ids = [int(pk) for pk in ids]
-        if not ids:
-            return []
-        ops = self.connection.ops
-        ids_param = ids if self.connection.vendor == "postgresql" else json.dumps(ids)
-        now_param = ops.adapt_datetimefield_value(now)
-        params = [
-            ids_param if slot == "ids" else now_param if slot == "now" else slot
-            for slot in self.slots
-        ]
-        with self.connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            rows = cursor.fetchall()
-        if self.converters:
-            rows = self.compiler.apply_converters(rows, self.converters)
-        n = len(self.fields)
-        found = []
-        for row in rows:
-            row = list(row)
-            patient = Patient.from_db(self.connection.alias, self.fields, row[:n])
-            for name, value in zip(self.annotations, row[n:], strict=True):
-                setattr(patient, name, value)
-            found.append(patient)
-        return found
-
-    @classmethod
-    def of(cls, connection):
-        """The statement for this connection (each thread has its own), built on first use."""
-        wrapper = connections[connection.alias]  # not the proxy: this thread's own
-        statement = getattr(wrapper, "_tracker_summary_statement", None)
-        if statement is None:
-            statement = wrapper._tracker_summary_statement = cls(wrapper)
-        return statement
+def patients_with_summary(ids, now):
+    """The patients of `ids` (in no particular order) as model instances with the
+    annotations of with_summary(now) and with_clock_changes(now) set, as the ORM would
+    give them. tests/test_worklist_cache.py compares them with the ORM's."""
+    if not ids:
+        return []
+    rows = SUMMARY.rows(ids, now)
+    names = SUMMARY.names()
+    n = len(Patient._meta.concrete_fields)
+    found = []
+    for row in rows:
+        patient = Patient.from_db(connection.alias, names[:n], row[:n])
+        for name, value in zip(names[n:], row[n:], strict=True):
+            setattr(patient, name, value)
+        found.append(patient)
+    return found
 
 
 # How far back reminders_due_candidates reads entries: the two-week search of

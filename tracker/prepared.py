@@ -16,14 +16,28 @@ goes through Django's own cursor, which binds the values on the client as for an
 query, so PgBouncer in transaction mode sees nothing new (README, "Scaling").
 """
 
+import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection as default_connection
 from django.db import connections
+from django.db.models.expressions import RawSQL
 
-# Marks stand for the arguments while the SQL is built, one per argument and kind.
-KINDS = (int, datetime, date, uuid.UUID)
+# Marks stand for the arguments while the SQL is built, one per argument and kind. A
+# list is a list of ints sent as one parameter (see ids_in()).
+KINDS = (int, datetime, date, uuid.UUID, list)
+
+# A list of ids as one parameter, so that the SQL is the same text for any number.
+IDS = {
+    "postgresql": "SELECT unnest(%s::bigint[])",
+    "sqlite": "SELECT value FROM json_each(%s)",
+}
+
+
+def ids_in(ids):
+    """For filter(pk__in=...): the ids of a list argument, read from its one parameter."""
+    return RawSQL(IDS[default_connection.vendor], [ids])
 
 
 def mark(kind, number):
@@ -36,6 +50,8 @@ def mark(kind, number):
         return date(1901, 1, 1) + timedelta(days=number)
     if kind is uuid.UUID:
         return uuid.UUID(int=(0x7EA1 << 112) + number)
+    if kind is list:
+        return [-7_300_000_000_000_000 - number]
     raise TypeError(f"no mark for {kind!r}: one of {KINDS}")
 
 
@@ -47,6 +63,9 @@ def adapted(connection, kind, value):
         return connection.ops.adapt_datefield_value(value)
     if kind is uuid.UUID and not connection.features.has_native_uuid_field:
         return value.hex  # as UUIDField stores it
+    if kind is list:
+        ids = [int(pk) for pk in value]
+        return ids if connection.vendor == "postgresql" else json.dumps(ids)  # IDS
     return value
 
 
@@ -61,6 +80,10 @@ class Prepared:
         if len(args) != len(self.kinds) or any(arg is None for arg in args):
             raise ValueError(f"expected {len(self.kinds)} values, none of them None: {args!r}")
         return self.statement(default_connection).run(args)
+
+    def names(self):
+        """The rows' column names, in order."""
+        return self.statement(default_connection).names
 
     def first(self, *args):
         rows = self.rows(*args)
@@ -84,7 +107,11 @@ class Statement:
         marks = [mark(kind, number) for number, kind in enumerate(kinds)]
         compiler = build(*marks).query.get_compiler(connection=connection)
         self.sql, params = compiler.as_sql()
-        marked = [adapted(connection, kind, m) for kind, m in zip(kinds, marks, strict=True)]
+        # A RawSQL parameter (ids_in) is passed as it is, not adapted by a field.
+        marked = [
+            m if kind is list else adapted(connection, kind, m)
+            for kind, m in zip(kinds, marks, strict=True)
+        ]
         # For each parameter, the argument it stands for, or None for a constant.
         self.slots = [next((i for i, m in enumerate(marked) if p == m), None) for p in params]
         self.constants = params
@@ -93,6 +120,8 @@ class Statement:
             raise ValueError(f"arguments {sorted(missing)} are not parameters of: {self.sql}")
         self.compiler = compiler
         self.converters = compiler.get_converters([col for col, _, _ in compiler.select])
+        query = compiler.query
+        self.names = [*query.extra_select, *query.values_select, *query.annotation_select]
 
     def run(self, args):
         values = [

@@ -18,13 +18,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property, lru_cache
 
-from django.db import connection
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from tracker import scores
-from tracker.models import FlagReview, SummaryStatement, days_in_windows, undo_allowed
+from tracker.models import FlagReview, days_in_windows, patients_with_summary, undo_allowed
 from tracker.symptoms import NAMES
 
 SPARKLINE_DAYS = 28
@@ -203,12 +202,12 @@ def summaries_for(ids, now, missed_days):
     see them), in two queries whatever their number (three when any has been reviewed).
 
     One for the patients and the moments that bound their windows (with_summary and
-    with_clock_changes, as the SummaryStatement built once), one for the daily means of
+    with_clock_changes, from SQL built once: patients_with_summary), one for the daily means of
     each patient's baseline window and last SPARKLINE_DAYS days (days_in_windows). The
     recent days are the last of the latter.
     """
     tz = timezone.get_current_timezone()
-    by_pk = {p.pk: p for p in SummaryStatement.of(connection).patients(ids, now)}
+    by_pk = {p.pk: p for p in patients_with_summary(ids, now)}
     patients = [by_pk[pk] for pk in ids if pk in by_pk]
     # Entries are never in the future, but a report or a test may be as of the past.
     until = now + timedelta(microseconds=1)  # the windows end before `until`: now counts
