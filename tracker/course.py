@@ -133,7 +133,7 @@ def course_of(
 
     since = None
     if cut:
-        # The same query however long the course: the baseline window's readings, and
+        # The same queries however long the course: the baseline window's readings, and
         # those the period needs (all of them while the course is young).
         since = first_reading_needed(cut, past_times)
         if since and past_times:
@@ -141,12 +141,8 @@ def course_of(
             # session, which look back over the recent days or the missed-review window.
             look_back = max(scores.RECENT_DAYS, settings.REVIEW_MISSED_DAYS)
             since = min(since, past_times[-1] - timedelta(days=look_back))
-        readings, baseline, first_at = patient.course_readings(first_held, since, now)
-    else:
-        # Nothing after `now`: a report for a past period is worked out as of its end.
-        readings = readings_of(patient.entries.filter(recorded_at__lte=now))
-        baseline = scores.baseline_for(readings, first_held, tz)
-        first_at = readings[0].at if readings else None
+    # Nothing after `now`: a report for a past period is worked out as of its end.
+    readings, baseline, first_at = patient.course_readings(first_held, since, now)
     start = start or range_start(first_at, range_key, now)
     end = end or now
     if start >= end:

@@ -378,9 +378,7 @@ class Patient(models.Model):
             rows = FIRST_WEEK_READINGS.rows(self.pk, now)
         else:
             rows = READINGS_TO_SESSION.rows(self.pk, first_session_at, now)
-        readings = readings_from(rows)
-        first_at = readings[0].at if readings else None
-        return baseline_for(readings, first_session_at, timezone.get_current_timezone()), first_at
+        return baseline_and_start(readings_from(rows), first_session_at)
 
     def course_readings(self, first_session_at, since, now):
         """(readings from `since` on, baseline, when logging began) as of `now`: the
@@ -389,9 +387,7 @@ class Patient(models.Model):
         recorded_at) index: the cost follows the period shown, not the course's length."""
         if since is None:
             readings = readings_from(ALL_READINGS.rows(self.pk, now))
-            first_at = readings[0].at if readings else None
-            tz = timezone.get_current_timezone()
-            return readings, baseline_for(readings, first_session_at, tz), first_at
+            return readings, *baseline_and_start(readings, first_session_at)
         baseline, first_at = self.baseline(first_session_at, now)
         return readings_from(READINGS_SINCE.rows(self.pk, since, now)), baseline, first_at
 
@@ -400,9 +396,15 @@ class Patient(models.Model):
         first session held comes as a column of the window's rows, where it also ends
         the window. (A check-in's message needs no more; the pages have the sessions.)"""
         rows = BASELINE_AS_OF.rows(self.pk, now)
-        readings = [Reading(row[0], row[2:-1], in_clinic=row[1] is not None) for row in rows]
         held_at = rows[0][-1] if rows else None
-        return baseline_for(readings, held_at, timezone.get_current_timezone())
+        return baseline_and_start(readings_from(row[:-1] for row in rows), held_at)[0]
+
+
+def baseline_and_start(readings, first_session_at):
+    """(baseline, when logging began) from readings (oldest first) that hold at least the
+    baseline window's; scores.baseline_for keeps those its rule takes."""
+    first_at = readings[0].at if readings else None
+    return baseline_for(readings, first_session_at, timezone.get_current_timezone()), first_at
 
 
 def baseline_as_of_query(patient_id, now):
