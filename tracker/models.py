@@ -415,9 +415,7 @@ def baseline_as_of_query(patient_id, now):
         .order_by("when")
         .values("when")[:1]
     )
-    # SQLite's GREATEST is NULL when any argument is: no session held, the first week.
-    week_end = first_week_end(patient_id)
-    window_end = Greatest(week_end, Coalesce(first_held, week_end))
+    window_end = baseline_window_end(patient_id, first_held)
     return (
         SymptomEntry.objects.filter(
             patient_id=patient_id, recorded_at__lt=window_end, recorded_at__lte=now
@@ -432,11 +430,16 @@ BASELINE_AS_OF = Prepared(baseline_as_of_query, int, datetime)
 
 def baseline_window_end(patient_id, first_session_at=None):
     """Where the entries a baseline can draw on end, as SQL: the end of the first week
-    of logging or the first session held (None: none yet), whichever is later."""
+    of logging or the first session held, whichever is later. first_session_at: a
+    moment, an expression (a subquery that finds it), or None for no session held."""
+    week_end = first_week_end(patient_id)
     if first_session_at is None:
-        return first_week_end(patient_id)
-    held = models.Value(first_session_at, output_field=models.DateTimeField())
-    return Greatest(first_week_end(patient_id), held)
+        return week_end
+    held = first_session_at
+    if not hasattr(held, "resolve_expression"):
+        held = models.Value(held, output_field=models.DateTimeField())
+    # SQLite's GREATEST is NULL when any argument is: a subquery that finds no session.
+    return Greatest(week_end, Coalesce(held, week_end))
 
 
 def first_week_end(patient_id):

@@ -11,7 +11,7 @@ keys name the other models as strings, so this module does not import that one.
 """
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
@@ -23,6 +23,7 @@ from django.utils.translation import gettext_noop
 
 from tracker import chart_events as ce
 from tracker import mnsi
+from tracker.prepared import Prepared
 
 MEDICINE_NAME_MAX_LENGTH = 80
 MEDICINE_DOSE_MAX_LENGTH = 80
@@ -374,6 +375,36 @@ class Reported:
     def impression_by_session(self):
         """{session pk: the answer in words, or "Skipped"}."""
         return {i.session_id: impression_words(i.answer) for i in self.impressions}
+
+
+def entry_medicine_events(patient_id, newest, oldest):
+    """The medicine events of the patient's entries recorded from oldest to newest."""
+    return (
+        MedicineEvent.objects.filter(
+            patient_id=patient_id,
+            entry__recorded_at__lte=newest,
+            entry__recorded_at__gte=oldest,
+        )
+        .order_by("occurred_at", "pk")
+        .values_list("entry_id", "kind", "medicine__name", "note")
+    )
+
+
+ENTRY_MEDICINE_EVENTS = Prepared(entry_medicine_events, int, datetime, datetime)
+
+
+def medicine_events_of_entries(patient, entries):
+    """{entry pk: ((kind in words, medicine name or "", note), ...)} for the listed
+    entries (newest first), in one query whatever their number."""
+    if not entries:
+        return {}
+    newest, oldest = entries[0].recorded_at, entries[len(entries) - 1].recorded_at
+    found = {}
+    for entry_id, kind, medicine, note in ENTRY_MEDICINE_EVENTS.rows(patient.pk, newest, oldest):
+        # The kinds' words are message ids (MedicineEventKind): said in the reader's language.
+        words = _(MedicineEventKind(kind).label)
+        found.setdefault(entry_id, []).append((words, medicine or "", note))
+    return found
 
 
 def fell_words(fell):

@@ -1,6 +1,5 @@
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,8 +16,8 @@ from tracker import access, audit, followup, learn
 from tracker.access import patient_required
 from tracker.course import CHART_RANGES, chart_range, checkin_message, course_of
 from tracker.forms import SymptomEntryForm
-from tracker.models import EDIT_WINDOW_HOURS, MedicineEvent, MedicineEventKind
-from tracker.prepared import Prepared
+from tracker.models import EDIT_WINDOW_HOURS
+from tracker.reported import medicine_events_of_entries
 from tracker.reported_forms import FollowUpForm
 from tracker.templatetags.score_cells import date_words
 from tracker.worklist import path_for
@@ -97,7 +96,7 @@ def history(request):
     # |date and {% url %} would write them: worded once here rather than up to three
     # times an entry by the template's filters.
     long_format, short_format = _("D j M Y, H:i"), _("j M H:i")
-    events = medicine_events_of(patient, page.object_list)
+    events = medicine_events_of_entries(patient, page.object_list)
     for entry in page:
         entry.card = EntryCard.of(entry, now, long_format, short_format, events.get(entry.pk))
     range_key = chart_range(request)
@@ -135,7 +134,7 @@ class EntryCard:
 
     @classmethod
     def of(cls, entry, now, long_format, short_format, events=()):
-        """The card of `entry`; events: its medicine events (medicine_events_of)."""
+        """The card of `entry`; events: its medicine events (medicine_events_of_entries)."""
         editable = entry.is_editable(now)
         card = cls(
             public_id=entry.public_id,
@@ -159,36 +158,6 @@ class EntryCard:
 
     def score_values(self):
         return self.scores
-
-
-def entry_medicine_events(patient_id, newest, oldest):
-    """The medicine events of the patient's entries recorded from oldest to newest."""
-    return (
-        MedicineEvent.objects.filter(
-            patient_id=patient_id,
-            entry__recorded_at__lte=newest,
-            entry__recorded_at__gte=oldest,
-        )
-        .order_by("occurred_at", "pk")
-        .values_list("entry_id", "kind", "medicine__name", "note")
-    )
-
-
-ENTRY_MEDICINE_EVENTS = Prepared(entry_medicine_events, int, datetime, datetime)
-
-
-def medicine_events_of(patient, entries):
-    """{entry pk: ((kind in words, medicine name or "", note), ...)} for the listed
-    entries (newest first), in one query whatever their number."""
-    if not entries:
-        return {}
-    newest, oldest = entries[0].recorded_at, entries[len(entries) - 1].recorded_at
-    found = {}
-    for entry_id, kind, medicine, note in ENTRY_MEDICINE_EVENTS.rows(patient.pk, newest, oldest):
-        # The kinds' words are message ids (reported.MedicineEventKind): said here.
-        words = _(MedicineEventKind(kind).label)
-        found.setdefault(entry_id, []).append((words, medicine or "", note))
-    return found
 
 
 def editable_entry(request, public_id):
