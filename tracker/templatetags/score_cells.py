@@ -178,8 +178,9 @@ def interval_cells(context, interval):
 
 
 class ByValue:
-    """A value handed to a kept() function, equal and hashed by all of its fields
-    (frozen()), so that a kept drawing of it is the drawing of any equal value."""
+    """A value handed to a kept() function, equal and hashed by all of its fields, so
+    that a kept drawing of it is the drawing of any equal value: a hashable value (a
+    frozen dataclass of hashable fields) is its own key, any other its frozen() copy."""
 
     __slots__ = ("value", "key")
 
